@@ -1,0 +1,21 @@
+// ES modules all the way (middy 6 is ESM-only): ts-jest compiles TypeScript as ESM and jest runs it under
+// node --experimental-vm-modules (see the test scripts in package.json).
+const typescript = {
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
+  testEnvironment: 'node',
+};
+
+/** @type {import('jest').Config} */
+export default {
+  projects: [
+    { ...typescript, displayName: 'unit', testMatch: ['<rootDir>/tests/lib/**/*.test.ts', '<rootDir>/tests/handlers/**/*.test.ts'] },
+    {
+      ...typescript,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/tests/e2e/**/*.test.ts', '<rootDir>/tests/embedded-broker/**/*.test.ts'],
+      testTimeout: 120_000,
+    },
+  ],
+};

@@ -1,0 +1,117 @@
+/**
+ * Configuration from environment variables, parsed and checked once when a container starts.
+ * A bad value stops the cold start with one message naming every offending variable, instead of
+ * surfacing later as a confusing broker error on some request.
+ */
+import * as z from 'zod/mini';
+
+const hostPort = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
+
+const brokerList = z.pipe(
+  z.string().check(z.minLength(1, 'is required: a comma-separated host:port list, e.g. b-1.example:9098,b-2.example:9098')),
+  z.transform((value, ctx) => {
+    const brokers = value.split(',').map((broker) => broker.trim()).filter(Boolean);
+    const bad = brokers.filter((broker) => !hostPort.test(broker));
+    if (brokers.length === 0 || bad.length > 0) {
+      ctx.issues.push({ code: 'custom', input: value, message: `expects host:port entries separated by commas, got ${JSON.stringify(value)}` });
+    }
+    return brokers;
+  }),
+);
+
+// zod 4 returns a default as the output value, unparsed: the defaults below are given already parsed.
+const boolean = (fallback: boolean) =>
+  z._default(
+    z.pipe(
+      z.enum(['true', 'false', '1', '0'], 'expects true or false'),
+      z.transform((value) => value === 'true' || value === '1'),
+    ),
+    fallback,
+  );
+
+const integer = (fallback: number, min: number, max: number) =>
+  z._default(
+    z.pipe(
+      z.string().check(z.regex(/^-?\d+$/, 'expects a whole number')),
+      z.pipe(z.transform(Number), z.number().check(z.gte(min, `expects at least ${min}`), z.lte(max, `expects at most ${max}`))),
+    ),
+    fallback,
+  );
+
+const nonEmpty = (fallback: string) => z._default(z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(249)), fallback);
+
+const environmentSchema = z.object({
+  KAFKA_BROKERS: brokerList,
+  KAFKA_CLIENT_ID: nonEmpty('order-events-publisher'),
+  ORDER_EVENTS_TOPIC: z._default(
+    z.string().check(z.regex(/^[A-Za-z0-9._-]{1,249}$/, 'expects a Kafka topic name (letters, digits, ".", "_", "-")')),
+    'order-events',
+  ),
+  // acks=0 is not offered: the service answers 202 only for records the broker acknowledged.
+  KAFKA_ACKS: z._default(z.enum(['-1', 'all', '1'], 'expects -1 (all in-sync replicas) or 1 (leader only)'), '-1'),
+  KAFKA_IDEMPOTENT: boolean(true),
+  KAFKA_RETRIES: integer(5, 0, 20),
+  KAFKA_RETRY_INITIAL_MS: integer(100, 1, 10_000),
+  KAFKA_CONNECT_TIMEOUT_MS: integer(3_000, 100, 30_000),
+  KAFKA_REQUEST_TIMEOUT_MS: integer(5_000, 100, 30_000),
+  // The Kafka work of one invocation gets the smaller of PUBLISH_TIMEOUT_MS and Lambda's remaining time
+  // less PUBLISH_TIME_MARGIN_MS, so a slow broker becomes a 503 the caller can retry, never a Lambda timeout.
+  PUBLISH_TIMEOUT_MS: integer(8_000, 100, 60_000),
+  PUBLISH_TIME_MARGIN_MS: integer(500, 0, 10_000),
+  CLOUDEVENTS_SOURCE: nonEmpty('/order-events-publisher'),
+});
+
+export interface Config {
+  brokers: string[];
+  clientId: string;
+  topic: string;
+  acks: -1 | 1;
+  idempotent: boolean;
+  retries: number;
+  retryInitialMs: number;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  publishTimeoutMs: number;
+  publishMarginMs: number;
+  eventSource: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment into a Config, or throws one ConfigError that names every bad variable. */
+export const loadConfig = (environment: Record<string, string | undefined>): Config => {
+  // An empty variable counts as unset, as it would in a shell script.
+  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? 'environment');
+      const message = issue.code === 'invalid_type' && present[variable] === undefined ? 'is required' : issue.message;
+      return `${variable} ${message}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const env = parsed.data;
+  const acks = env.KAFKA_ACKS === '1' ? 1 : -1;
+  if (env.KAFKA_IDEMPOTENT && acks !== -1) {
+    throw new ConfigError(
+      'Invalid configuration: KAFKA_IDEMPOTENT=true requires KAFKA_ACKS=-1 (the idempotent producer needs every in-sync replica to acknowledge); set KAFKA_IDEMPOTENT=false to use KAFKA_ACKS=1',
+    );
+  }
+  return {
+    brokers: env.KAFKA_BROKERS,
+    clientId: env.KAFKA_CLIENT_ID,
+    topic: env.ORDER_EVENTS_TOPIC,
+    acks,
+    idempotent: env.KAFKA_IDEMPOTENT,
+    retries: env.KAFKA_RETRIES,
+    retryInitialMs: env.KAFKA_RETRY_INITIAL_MS,
+    connectTimeoutMs: env.KAFKA_CONNECT_TIMEOUT_MS,
+    requestTimeoutMs: env.KAFKA_REQUEST_TIMEOUT_MS,
+    publishTimeoutMs: env.PUBLISH_TIMEOUT_MS,
+    publishMarginMs: env.PUBLISH_TIME_MARGIN_MS,
+    eventSource: env.CLOUDEVENTS_SOURCE,
+  };
+};

@@ -1,0 +1,52 @@
+/**
+ * One mapping from anything the publishing path can throw to the problem the caller sees, shared by the
+ * HTTP edge and direct invocation so both answer the same failure the same way.
+ */
+import { BrokerError, PublishTimeoutError } from '../producer/errors.js';
+import { HttpProblem, brokerUnavailable, internalError, malformedJson, unsupportedMediaType } from './problem.js';
+
+/** Seconds a caller should wait before retrying after a 503. */
+export const RETRY_AFTER_SECONDS = 1;
+
+interface MiddyErrorCause {
+  package?: string;
+  data?: unknown;
+  message?: string;
+}
+
+/** middy's errors say which middy package threw them in `cause.package`. */
+const middyCause = (error: unknown, packageName: string): MiddyErrorCause | undefined => {
+  if (!(error instanceof Error) || typeof error.cause !== 'object' || error.cause === null) return undefined;
+  const cause = error.cause as MiddyErrorCause;
+  return cause.package === packageName ? cause : undefined;
+};
+
+export const toHttpProblem = (error: unknown): HttpProblem => {
+  if (error instanceof HttpProblem) return error;
+  if (error instanceof PublishTimeoutError) {
+    return brokerUnavailable(
+      'Kafka did not acknowledge the event in time. It may or may not have been written; retry the request.',
+      RETRY_AFTER_SECONDS,
+    );
+  }
+  if (error instanceof BrokerError) {
+    return brokerUnavailable(
+      'Kafka could not be reached or did not accept the event. Nothing was acknowledged; retry the request.',
+      RETRY_AFTER_SECONDS,
+    );
+  }
+  // @middy/core's own last-moment timeout, should a publish outlive the budget it was given.
+  if (middyCause(error, '@middy/core') && (error as Error).name === 'TimeoutError') {
+    return brokerUnavailable('The invocation ran out of time before Kafka acknowledged the event; retry the request.', RETRY_AFTER_SECONDS);
+  }
+  // @middy/http-json-body-parser answers both a wrong Content-Type and unparseable JSON with 415;
+  // unparseable JSON is a bad request (400), so the two are told apart here.
+  const parserCause = middyCause(error, '@middy/http-json-body-parser');
+  if (parserCause) {
+    if ((error as Error).message === 'Unsupported Media Type') {
+      return unsupportedMediaType(typeof parserCause.data === 'string' ? parserCause.data : undefined);
+    }
+    return malformedJson(parserCause.message ?? 'it cannot be parsed');
+  }
+  return internalError();
+};

@@ -1,0 +1,72 @@
+/**
+ * Problem Details for HTTP APIs (RFC 9457): every error the service answers is one of these, as
+ * application/problem+json. Only what is written here reaches a caller: never a stack trace or an
+ * internal error message.
+ */
+export interface FieldError {
+  /** Where the bad value is, e.g. "body.items.0.quantity" or "pathParameters.orderId". */
+  path: string;
+  message: string;
+}
+
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+}
+
+const problemType = (slug: string) => `urn:order-events-publisher:problem:${slug}`;
+
+export class HttpProblem extends Error {
+  override name = 'HttpProblem';
+
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    readonly detail: string,
+    readonly errors?: FieldError[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+  }
+
+  toDocument(): ProblemDocument {
+    const document: ProblemDocument = { type: problemType(this.slug), title: this.title, status: this.status, detail: this.detail };
+    if (this.errors) document.errors = this.errors;
+    return document;
+  }
+}
+
+export const invalidRequest = (errors: FieldError[]) =>
+  new HttpProblem(400, 'invalid-request', 'Invalid request', `The request has ${errors.length} invalid value(s); see errors.`, errors);
+
+export const malformedJson = (reason: string) =>
+  new HttpProblem(400, 'malformed-json', 'Malformed JSON', `The request body is not valid JSON: ${reason}`, [{ path: 'body', message: reason }]);
+
+export const emptyBody = () =>
+  new HttpProblem(400, 'empty-body', 'Empty request body', 'The request body is empty; send the event as a JSON object.', [
+    { path: 'body', message: 'is empty' },
+  ]);
+
+export const invalidEncoding = (reason: string) =>
+  new HttpProblem(400, 'invalid-encoding', 'Invalid body encoding', reason, [{ path: 'body', message: reason }]);
+
+export const payloadTooLarge = (limitBytes: number, actualBytes: number) =>
+  new HttpProblem(413, 'payload-too-large', 'Payload too large', `The request body is ${actualBytes} bytes; the limit is ${limitBytes} bytes.`);
+
+export const unsupportedMediaType = (contentType: string | undefined) =>
+  new HttpProblem(
+    415,
+    'unsupported-media-type',
+    'Unsupported media type',
+    `Send the body as application/json${contentType ? `, not ${contentType}` : ' (the Content-Type header is missing)'}.`,
+  );
+
+export const brokerUnavailable = (detail: string, retryAfterSeconds: number) =>
+  new HttpProblem(503, 'broker-unavailable', 'Kafka unavailable', detail, undefined, { 'Retry-After': String(retryAfterSeconds) });
+
+export const internalError = () =>
+  new HttpProblem(500, 'internal-error', 'Internal error', 'The event was not published because of an unexpected error; it is logged.');

@@ -1,0 +1,84 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from '../../lib/config.js';
+
+const parseError = (environment: Record<string, string>): string => {
+  try {
+    loadConfig(environment);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected loadConfig to throw');
+};
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    expect(loadConfig({ KAFKA_BROKERS: 'b-1:9092, b-2:9092' })).toEqual({
+      brokers: ['b-1:9092', 'b-2:9092'],
+      clientId: 'order-events-publisher',
+      topic: 'order-events',
+      acks: -1,
+      idempotent: true,
+      retries: 5,
+      retryInitialMs: 100,
+      connectTimeoutMs: 3000,
+      requestTimeoutMs: 5000,
+      publishTimeoutMs: 8000,
+      publishMarginMs: 500,
+      eventSource: '/order-events-publisher',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      KAFKA_BROKERS: '[::1]:9092',
+      KAFKA_CLIENT_ID: 'shop',
+      ORDER_EVENTS_TOPIC: 'shop.orders',
+      KAFKA_ACKS: '1',
+      KAFKA_IDEMPOTENT: 'false',
+      KAFKA_RETRIES: '2',
+      KAFKA_CONNECT_TIMEOUT_MS: '1000',
+      KAFKA_REQUEST_TIMEOUT_MS: '2000',
+      PUBLISH_TIMEOUT_MS: '4000',
+      PUBLISH_TIME_MARGIN_MS: '250',
+      CLOUDEVENTS_SOURCE: '/shop',
+    });
+    expect(config).toMatchObject({
+      brokers: ['[::1]:9092'],
+      clientId: 'shop',
+      topic: 'shop.orders',
+      acks: 1,
+      idempotent: false,
+      retries: 2,
+      connectTimeoutMs: 1000,
+      requestTimeoutMs: 2000,
+      publishTimeoutMs: 4000,
+      publishMarginMs: 250,
+      eventSource: '/shop',
+    });
+  });
+
+  it('names a missing KAFKA_BROKERS, also when it is empty', () => {
+    expect(parseError({})).toBe('Invalid configuration: KAFKA_BROKERS is required');
+    expect(parseError({ KAFKA_BROKERS: '' })).toBe('Invalid configuration: KAFKA_BROKERS is required');
+  });
+
+  it('names every malformed variable in one message', () => {
+    const message = parseError({ KAFKA_BROKERS: 'no-port', KAFKA_RETRIES: 'many', KAFKA_IDEMPOTENT: 'yes', ORDER_EVENTS_TOPIC: 'bad topic' });
+    expect(message).toMatch(/^Invalid configuration: /);
+    expect(message).toContain('KAFKA_BROKERS expects host:port');
+    expect(message).toContain('KAFKA_RETRIES expects a whole number');
+    expect(message).toContain('KAFKA_IDEMPOTENT expects true or false');
+    expect(message).toContain('ORDER_EVENTS_TOPIC expects a Kafka topic name');
+  });
+
+  it('rejects out-of-range numbers and acks=0', () => {
+    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_REQUEST_TIMEOUT_MS: '5' })).toContain('KAFKA_REQUEST_TIMEOUT_MS expects at least 100');
+    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_ACKS: '0' })).toContain('KAFKA_ACKS expects -1');
+  });
+
+  it('rejects idempotence with acks other than -1', () => {
+    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_ACKS: '1' })).toContain('KAFKA_IDEMPOTENT=true requires KAFKA_ACKS=-1');
+    expect(loadConfig({ KAFKA_BROKERS: 'b:1', KAFKA_ACKS: 'all' }).acks).toBe(-1);
+  });
+});
