@@ -1,0 +1,49 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { KafkaJsEventProducer } from '../../lib/producer/kafkajs-producer.js';
+import { createPublishHandler, type PublishHandler, type PublisherDeclaration } from '../../lib/publisher.js';
+import { orderCancelledSchema, orderCreatedSchema, orderShippedSchema } from '../../lib/schemas.js';
+import { FakeKafkaClient } from '../support/fake-kafkajs.js';
+import { jsonEvent, lambdaContext, testConfig, validOrder } from '../support/events.js';
+
+type HandlerModule = { declaration: PublisherDeclaration; handler: PublishHandler };
+const modules: Record<string, HandlerModule> = {};
+
+beforeAll(async () => {
+  // The handlers parse the environment when first imported, as a Lambda container does at cold start.
+  // Port 1 on loopback refuses at once, so nothing here can reach a broker.
+  process.env.KAFKA_BROKERS = '127.0.0.1:1';
+  for (const name of ['order-created', 'order-shipped', 'order-cancelled']) {
+    modules[name] = (await import(`../../handlers/${name}.js`)) as HandlerModule;
+  }
+});
+
+describe('handler declarations', () => {
+  it.each([
+    ['order-created', orderCreatedSchema, 'body'],
+    ['order-shipped', orderShippedSchema, 'path'],
+    ['order-cancelled', orderCancelledSchema, 'path'],
+  ])('%s declares its schema and where its orderId comes from', (name, schema, orderIdFrom) => {
+    expect(modules[name]!.declaration).toEqual({ eventType: name, schema, orderIdFrom });
+  });
+
+  it.each(['order-created', 'order-shipped', 'order-cancelled'])('%s exports a handler that validates before any Kafka work', async (name) => {
+    const response = await modules[name]!.handler(jsonEvent({ unexpected: true }, { orderId: 'o-1' }), lambdaContext());
+    expect(response).toMatchObject({ statusCode: 400, headers: { 'Content-Type': 'application/problem+json' } });
+  });
+});
+
+describe('a warm container', () => {
+  it('connects once and reuses one kafkajs producer across many invocations', async () => {
+    const client = new FakeKafkaClient();
+    const config = testConfig();
+    const handler = createPublishHandler(modules['order-created']!.declaration, { config, producer: new KafkaJsEventProducer(config, () => client) });
+
+    const statuses = [];
+    for (let i = 0; i < 100; i += 1) statuses.push(((await handler(jsonEvent(validOrder), lambdaContext())) as { statusCode: number }).statusCode);
+
+    expect(new Set(statuses)).toEqual(new Set([202]));
+    expect(client.created).toHaveLength(1);
+    expect(client.created[0]!.connects).toBe(1);
+    expect(client.created[0]!.sends).toHaveLength(100);
+  });
+});

@@ -1,0 +1,292 @@
+import { describe, expect, it } from '@jest/globals';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createPublishHandler, MAX_BODY_BYTES, type PublisherDeclaration } from '../../lib/publisher.js';
+import { BrokerUnavailableError, PublishTimeoutError } from '../../lib/producer/errors.js';
+import { orderCancelledSchema, orderCreatedSchema, orderShippedSchema } from '../../lib/schemas.js';
+import { httpEvent, jsonEvent, lambdaContext, testConfig, validOrder } from '../support/events.js';
+import { MockProducer } from '../support/mock-producer.js';
+
+const created: PublisherDeclaration = { eventType: 'order-created', schema: orderCreatedSchema, orderIdFrom: 'body' };
+const shipped: PublisherDeclaration = { eventType: 'order-shipped', schema: orderShippedSchema, orderIdFrom: 'path' };
+const cancelled: PublisherDeclaration = { eventType: 'order-cancelled', schema: orderCancelledSchema, orderIdFrom: 'path' };
+
+const EVENT_ID = '3b241101-e2bb-4255-8caf-4136c566a962';
+const envelope = { newId: () => EVENT_ID, now: () => new Date('2026-11-27T09:30:00.000Z') };
+
+const setUp = (declaration: PublisherDeclaration = created, reported: unknown[] = []) => {
+  const producer = new MockProducer();
+  const handler = createPublishHandler(declaration, {
+    config: testConfig(),
+    producer,
+    envelope,
+    report: (error) => reported.push(error),
+  });
+  const invoke = async (event: APIGatewayProxyEventV2, remainingMs?: number) =>
+    (await handler(event, lambdaContext(remainingMs))) as APIGatewayProxyStructuredResultV2;
+  return { producer, handler, invoke, reported };
+};
+
+const json = (response: APIGatewayProxyStructuredResultV2) => JSON.parse(String(response.body));
+
+const expectProblem = (response: APIGatewayProxyStructuredResultV2, status: number, slug: string) => {
+  expect(response.statusCode).toBe(status);
+  expect(response.headers?.['Content-Type']).toBe('application/problem+json');
+  const problem = json(response);
+  expect(problem).toMatchObject({ type: `urn:order-events-publisher:problem:${slug}`, status });
+  expect(typeof problem.title).toBe('string');
+  expect(typeof problem.detail).toBe('string');
+  expect(String(response.body)).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
+  return problem;
+};
+
+describe('publishing over HTTP', () => {
+  it('sends order-created keyed by the body orderId and answers 202 with the receipt', async () => {
+    const { producer, invoke } = setUp(created);
+    const response = await invoke(jsonEvent(validOrder));
+
+    expect(response.statusCode).toBe(202);
+    expect(response.headers?.['Content-Type']).toBe('application/json');
+    expect(json(response)).toEqual({ eventId: EVENT_ID, eventType: 'order-created', topic: 'order-events', partition: 0, offset: '0' });
+    expect(producer.sent).toEqual([
+      {
+        topic: 'order-events',
+        key: 'order-1001',
+        value: expect.any(String),
+        headers: {
+          ce_specversion: '1.0',
+          ce_id: EVENT_ID,
+          ce_type: 'order-created',
+          ce_source: '/order-events-publisher',
+          ce_time: '2026-11-27T09:30:00.000Z',
+          ce_subject: 'order-1001',
+          'content-type': 'application/json',
+        },
+      },
+    ]);
+    expect(JSON.parse(producer.sent[0]!.value)).toEqual({
+      eventId: EVENT_ID,
+      eventType: 'order-created',
+      orderId: 'order-1001',
+      timestamp: '2026-11-27T09:30:00.000Z',
+      customerId: 'customer-7',
+      items: [{ sku: 'SKU-1', quantity: 2, unitPrice: 9.5 }],
+      total: 19,
+      currency: 'USD',
+    });
+  });
+
+  it('sends order-shipped keyed by the path orderId', async () => {
+    const { producer, invoke } = setUp(shipped);
+    const response = await invoke(jsonEvent({ trackingNumber: '1Z999', carrier: 'UPS' }, { orderId: 'o-7' }));
+
+    expect(response.statusCode).toBe(202);
+    expect(json(response)).toMatchObject({ eventType: 'order-shipped', eventId: EVENT_ID });
+    expect(producer.sent[0]).toMatchObject({ key: 'o-7', headers: { ce_type: 'order-shipped', ce_subject: 'o-7' } });
+    expect(JSON.parse(producer.sent[0]!.value)).toEqual({
+      eventId: EVENT_ID,
+      eventType: 'order-shipped',
+      orderId: 'o-7',
+      timestamp: '2026-11-27T09:30:00.000Z',
+      trackingNumber: '1Z999',
+      carrier: 'UPS',
+    });
+  });
+
+  it('sends order-cancelled keyed by the path orderId', async () => {
+    const { producer, invoke } = setUp(cancelled);
+    const response = await invoke(jsonEvent({ reason: 'changed my mind' }, { orderId: 'o-8' }));
+
+    expect(response.statusCode).toBe(202);
+    expect(producer.sent[0]).toMatchObject({ key: 'o-8', headers: { ce_type: 'order-cancelled' } });
+    expect(JSON.parse(producer.sent[0]!.value)).toMatchObject({ eventType: 'order-cancelled', orderId: 'o-8', reason: 'changed my mind' });
+  });
+
+  it('accepts any casing of Content-Type, a charset, and a +json media type', async () => {
+    const { invoke } = setUp(created);
+    const body = JSON.stringify(validOrder);
+    for (const headers of <Record<string, string>[]>[{ 'Content-Type': 'application/json; charset=utf-8' }, { 'CONTENT-TYPE': 'application/vnd.order+json' }]) {
+      expect((await invoke(httpEvent({ body, headers }))).statusCode).toBe(202);
+    }
+  });
+
+  it('decodes a base64-encoded body', async () => {
+    const { producer, invoke } = setUp(created);
+    const body = Buffer.from(JSON.stringify(validOrder)).toString('base64');
+    expect((await invoke(httpEvent({ body, isBase64Encoded: true }))).statusCode).toBe(202);
+    expect(producer.sent).toHaveLength(1);
+  });
+
+  it('gives the producer the invocation budget: remaining time less the margin, capped by PUBLISH_TIMEOUT_MS', async () => {
+    const { producer, invoke } = setUp(created);
+    await invoke(jsonEvent(validOrder), 3_000);
+    await invoke(jsonEvent(validOrder), 60_000);
+    expect(producer.sendOptions.map((options) => options.timeoutMs)).toEqual([2_500, 8_000]);
+  });
+});
+
+describe('rejecting bad requests (nothing is published)', () => {
+  it('answers an invalid body with 400 and every field error', async () => {
+    const { producer, invoke } = setUp(created);
+    const problem = expectProblem(
+      await invoke(jsonEvent({ ...validOrder, items: [{ sku: 'A', quantity: 0, unitPrice: 1 }], currency: 'eur', note: 'x' })),
+      400,
+      'invalid-request',
+    );
+    expect(problem.errors).toEqual(
+      expect.arrayContaining([
+        { path: 'body.items.0.quantity', message: expect.stringContaining('>=1') },
+        { path: 'body.currency', message: 'currency must be 3 upper-case letters (ISO 4217)' },
+        { path: 'body', message: 'Unrecognized key: "note"' },
+      ]),
+    );
+    expect(producer.sent).toHaveLength(0);
+  });
+
+  it('answers an invalid path orderId with 400 naming the path parameter', async () => {
+    const { producer, invoke } = setUp(shipped);
+    const problem = expectProblem(await invoke(jsonEvent({ trackingNumber: 'T' }, { orderId: 'bad id!' })), 400, 'invalid-request');
+    expect(problem.errors).toEqual([{ path: 'pathParameters.orderId', message: expect.stringContaining('orderId may only contain') }]);
+    expect(producer.sent).toHaveLength(0);
+  });
+
+  it('reports a bad path orderId and a bad body together', async () => {
+    const { invoke } = setUp(cancelled);
+    const problem = expectProblem(await invoke(jsonEvent({}, { orderId: 'x'.repeat(65) })), 400, 'invalid-request');
+    expect(problem.errors.map((error: { path: string }) => error.path)).toEqual(['pathParameters.orderId', 'body.reason']);
+  });
+
+  it.each([
+    ['an array', [validOrder]],
+    ['a string', 'order'],
+    ['null', null],
+    ['a number', 42],
+  ])('answers a JSON body that is %s with 400', async (_, body) => {
+    const { producer, invoke } = setUp(created);
+    expectProblem(await invoke(jsonEvent(body)), 400, 'invalid-request');
+    expect(producer.sent).toHaveLength(0);
+  });
+
+  it('answers malformed JSON with 400', async () => {
+    const { producer, invoke } = setUp(created);
+    const problem = expectProblem(await invoke(httpEvent({ body: '{"orderId": "o-1",' })), 400, 'malformed-json');
+    expect(problem.errors).toEqual([{ path: 'body', message: expect.any(String) }]);
+    expect(producer.sent).toHaveLength(0);
+  });
+
+  it.each([undefined, ''])('answers an empty body (%j) with 400', async (body) => {
+    const { producer, invoke } = setUp(created);
+    expectProblem(await invoke(httpEvent({ body })), 400, 'empty-body');
+    expect(producer.sent).toHaveLength(0);
+  });
+
+  it('answers a body that is not UTF-8 with 400', async () => {
+    const { producer, invoke } = setUp(cancelled);
+    const bytes = Buffer.concat([Buffer.from('{"reason":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    expectProblem(await invoke(httpEvent({ body: bytes.toString('base64'), isBase64Encoded: true, orderId: 'o-1' })), 400, 'invalid-encoding');
+    expect(producer.sent).toHaveLength(0);
+  });
+
+  it.each([
+    ['text/plain', { 'content-type': 'text/plain' }],
+    ['form data', { 'content-type': 'application/x-www-form-urlencoded' }],
+    ['no Content-Type', {}],
+  ])('answers %s with 415', async (_, headers) => {
+    const { producer, invoke } = setUp(created);
+    const problem = expectProblem(await invoke(httpEvent({ body: JSON.stringify(validOrder), headers })), 415, 'unsupported-media-type');
+    expect(problem.detail).toContain('application/json');
+    expect(producer.sent).toHaveLength(0);
+  });
+
+  it('answers a body over 256 KiB with 413, before parsing it', async () => {
+    const { producer, invoke } = setUp(cancelled);
+    const body = JSON.stringify({ reason: 'r'.repeat(MAX_BODY_BYTES) });
+    const problem = expectProblem(await invoke(httpEvent({ body, orderId: 'o-1' })), 413, 'payload-too-large');
+    expect(problem.detail).toContain(String(MAX_BODY_BYTES));
+    expect(producer.sent).toHaveLength(0);
+  });
+
+  it('measures the size of a base64 body decoded', async () => {
+    const { invoke } = setUp(cancelled);
+    const body = Buffer.from(JSON.stringify({ reason: 'r'.repeat(MAX_BODY_BYTES) })).toString('base64');
+    expectProblem(await invoke(httpEvent({ body, isBase64Encoded: true, orderId: 'o-1' })), 413, 'payload-too-large');
+  });
+});
+
+describe('broker failures', () => {
+  it('answers an unreachable broker with 503 and Retry-After', async () => {
+    const { producer, invoke } = setUp(created);
+    producer.failure = new BrokerUnavailableError('Connection error: connect ECONNREFUSED 10.0.0.1:9092');
+    const response = await invoke(jsonEvent(validOrder));
+    const problem = expectProblem(response, 503, 'broker-unavailable');
+    expect(response.headers?.['Retry-After']).toBe('1');
+    expect(problem.detail).not.toContain('10.0.0.1');
+  });
+
+  it('answers a missing acknowledgement with 503 and Retry-After', async () => {
+    const { producer, invoke } = setUp(created);
+    producer.failure = new PublishTimeoutError('Kafka did not acknowledge within 10 ms');
+    const response = await invoke(jsonEvent(validOrder));
+    expectProblem(response, 503, 'broker-unavailable');
+    expect(response.headers?.['Retry-After']).toBe('1');
+  });
+
+  it('answers an unexpected error with 500, reports it, and shows the caller no message or stack', async () => {
+    const reported: unknown[] = [];
+    const { producer, invoke } = setUp(created, reported);
+    producer.failure = new TypeError('secret internal detail');
+    const response = await invoke(jsonEvent(validOrder));
+    expectProblem(response, 500, 'internal-error');
+    expect(String(response.body)).not.toContain('secret internal detail');
+    expect(reported).toEqual([producer.failure]);
+  });
+
+  it('does not report expected failures as unexpected', async () => {
+    const reported: unknown[] = [];
+    const { invoke } = setUp(created, reported);
+    await invoke(jsonEvent({}));
+    expect(reported).toEqual([]);
+  });
+});
+
+describe('direct invocation (serverless invoke local, Lambda invoke API)', () => {
+  it('publishes the event data and returns the receipt itself', async () => {
+    const { producer, handler } = setUp(created);
+    expect(await handler(validOrder, lambdaContext())).toEqual({
+      eventId: EVENT_ID,
+      eventType: 'order-created',
+      topic: 'order-events',
+      partition: 0,
+      offset: '0',
+    });
+    expect(producer.sent[0]?.key).toBe('order-1001');
+  });
+
+  it('takes the orderId of a path route from the data', async () => {
+    const { producer, handler } = setUp(shipped);
+    const receipt = await handler({ orderId: 'o-3', trackingNumber: 'T-3' }, lambdaContext());
+    expect(receipt).toMatchObject({ eventType: 'order-shipped' });
+    expect(producer.sent[0]?.key).toBe('o-3');
+    expect(JSON.parse(producer.sent[0]!.value)).toMatchObject({ orderId: 'o-3', trackingNumber: 'T-3' });
+  });
+
+  it('returns a structured validation error and publishes nothing', async () => {
+    const { producer, handler } = setUp(shipped);
+    expect(await handler({ trackingNumber: '' }, lambdaContext())).toEqual({
+      type: 'urn:order-events-publisher:problem:invalid-request',
+      title: 'Invalid request',
+      status: 400,
+      detail: 'The request has 2 invalid value(s); see errors.',
+      errors: [
+        { path: 'orderId', message: expect.any(String) },
+        { path: 'trackingNumber', message: expect.any(String) },
+      ],
+    });
+    expect(producer.sent).toHaveLength(0);
+  });
+
+  it('returns a 503 problem when the broker fails', async () => {
+    const { producer, handler } = setUp(cancelled);
+    producer.failure = new BrokerUnavailableError('down');
+    expect(await handler({ orderId: 'o-1', reason: 'r' }, lambdaContext())).toMatchObject({ status: 503 });
+  });
+});

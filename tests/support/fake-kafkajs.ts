@@ -1,0 +1,64 @@
+import type { Kafka, Producer, ProducerConfig, ProducerRecord, RecordMetadata } from 'kafkajs';
+
+/**
+ * Stands in for kafkajs's producer: counts connects, runs the configured partitioner like kafkajs does,
+ * answers per partition with a base offset, and can drop its connection or hang like a real one.
+ */
+export class FakeKafkaProducer {
+  connects = 0;
+  sends: ProducerRecord[] = [];
+  connectFailure: Error | undefined;
+  sendFailure: Error | undefined;
+  hangSends = false;
+  readonly events = { DISCONNECT: 'producer.disconnect' } as const;
+  private readonly offsets = new Map<number, number>();
+  private readonly disconnectListeners: (() => void)[] = [];
+
+  constructor(readonly producerConfig: ProducerConfig) {}
+
+  async connect() {
+    this.connects += 1;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    if (this.connectFailure) throw this.connectFailure;
+  }
+
+  async disconnect() {
+    this.dropConnection();
+  }
+
+  on(event: string, listener: () => void) {
+    if (event === this.events.DISCONNECT) this.disconnectListeners.push(listener);
+  }
+
+  dropConnection() {
+    for (const listener of this.disconnectListeners) listener();
+  }
+
+  async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    this.sends.push(record);
+    if (this.hangSends) return new Promise(() => undefined);
+    if (this.sendFailure) throw this.sendFailure;
+    const partitioner = this.producerConfig.createPartitioner!();
+    const perPartition = new Map<number, number>();
+    for (const message of record.messages) {
+      const partition = partitioner({ topic: record.topic, message, partitionMetadata: [0, 1, 2, 3].map((id) => ({ partitionId: id, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 })) });
+      perPartition.set(partition, (perPartition.get(partition) ?? 0) + 1);
+    }
+    return [...perPartition].map(([partition, count]) => {
+      const baseOffset = this.offsets.get(partition) ?? 0;
+      this.offsets.set(partition, baseOffset + count);
+      return { topicName: record.topic, partition, errorCode: 0, baseOffset: String(baseOffset) };
+    });
+  }
+}
+
+/** Stands in for kafkajs's Kafka client; keeps every producer it made. */
+export class FakeKafkaClient implements Pick<Kafka, 'producer'> {
+  readonly created: FakeKafkaProducer[] = [];
+
+  producer(producerConfig?: ProducerConfig): Producer {
+    const fake = new FakeKafkaProducer(producerConfig ?? {});
+    this.created.push(fake);
+    return fake as unknown as Producer;
+  }
+}
