@@ -57,7 +57,11 @@ interface Locations {
 const httpLocations: Locations = { fields: 'body', orderId: 'pathParameters.orderId' };
 const directLocations: Locations = { fields: '', orderId: 'orderId' };
 
-const reportToConsole: ErrorReporter = (error) => console.error('publish failed unexpectedly', error);
+/** A broker failure is expected weather: one line. Anything else is a bug: the whole error, stack included. */
+const reportToConsole: ErrorReporter = (error, problem) => {
+  if (problem.status === 500) console.error('publish failed unexpectedly', error);
+  else console.warn(`publish failed: ${problem.status} ${problem.slug}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+};
 
 export const createPublishHandler = (declaration: PublisherDeclaration, dependencies: PublisherDependencies): PublishHandler => {
   const { config, producer, envelope = systemEnvelopeSource, report = reportToConsole } = dependencies;
@@ -93,7 +97,7 @@ export const createPublishHandler = (declaration: PublisherDeclaration, dependen
       return await publish(event, undefined, directLocations, context);
     } catch (error) {
       const problem = toHttpProblem(error);
-      if (problem.status >= 500) report(error);
+      if (problem.status >= 500) report(error, problem);
       return problem.toDocument();
     }
   };

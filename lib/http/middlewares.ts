@@ -6,7 +6,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { toHttpProblem } from './errors.js';
-import { emptyBody, invalidEncoding, payloadTooLarge } from './problem.js';
+import { emptyBody, invalidEncoding, payloadTooLarge, type HttpProblem } from './problem.js';
 
 type HttpMiddleware = MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
 
@@ -36,13 +36,14 @@ export const requestBodyGuard = ({ maxBytes }: { maxBytes: number }): HttpMiddle
   },
 });
 
-export type ErrorReporter = (error: unknown) => void;
+/** Told of every failure that is not the caller's fault (5xx), with the problem the caller was given. */
+export type ErrorReporter = (error: unknown, problem: HttpProblem) => void;
 
-/** Answers every error as application/problem+json; reports the unexpected ones (never to the caller). */
+/** Answers every error as application/problem+json; reports the 5xx ones (to the logs, never to the caller). */
 export const problemJsonResponses = ({ report }: { report: ErrorReporter }): HttpMiddleware => ({
   onError: async (request) => {
     const problem = toHttpProblem(request.error);
-    if (problem.status >= 500) report(request.error);
+    if (problem.status >= 500) report(request.error, problem);
     request.response = {
       statusCode: problem.status,
       headers: { 'Content-Type': 'application/problem+json', ...problem.headers },

@@ -19,7 +19,7 @@ const setUp = (declaration: PublisherDeclaration = created, reported: unknown[] 
     config: testConfig(),
     producer,
     envelope,
-    report: (error) => reported.push(error),
+    report: (error, problem) => reported.push([error, problem.status]),
   });
   const invoke = async (event: APIGatewayProxyEventV2, remainingMs?: number) =>
     (await handler(event, lambdaContext(remainingMs))) as APIGatewayProxyStructuredResultV2;
@@ -230,6 +230,14 @@ describe('broker failures', () => {
     expect(response.headers?.['Retry-After']).toBe('1');
   });
 
+  it('reports a broker failure with its 503', async () => {
+    const reported: unknown[] = [];
+    const { producer, invoke } = setUp(created, reported);
+    producer.failure = new BrokerUnavailableError('down');
+    await invoke(jsonEvent(validOrder));
+    expect(reported).toEqual([[producer.failure, 503]]);
+  });
+
   it('answers an unexpected error with 500, reports it, and shows the caller no message or stack', async () => {
     const reported: unknown[] = [];
     const { producer, invoke } = setUp(created, reported);
@@ -237,10 +245,10 @@ describe('broker failures', () => {
     const response = await invoke(jsonEvent(validOrder));
     expectProblem(response, 500, 'internal-error');
     expect(String(response.body)).not.toContain('secret internal detail');
-    expect(reported).toEqual([producer.failure]);
+    expect(reported).toEqual([[producer.failure, 500]]);
   });
 
-  it('does not report expected failures as unexpected', async () => {
+  it('does not report a mistake of the caller', async () => {
     const reported: unknown[] = [];
     const { invoke } = setUp(created, reported);
     await invoke(jsonEvent({}));
