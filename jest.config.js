@@ -5,17 +5,20 @@ const typescript = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testEnvironment: 'node',
+  testEnvironmentOptions: { globalsCleanup: 'off' },
 };
 
 /** @type {import('jest').Config} */
 export default {
+  // End-to-end tests start processes and wait on a real protocol; none of them asserts a timing.
+  testTimeout: 120_000,
+  reporters: ['default', '<rootDir>/tests/support/summary-reporter.cjs'],
   projects: [
     { ...typescript, displayName: 'unit', testMatch: ['<rootDir>/tests/lib/**/*.test.ts', '<rootDir>/tests/handlers/**/*.test.ts'] },
     {
       ...typescript,
       displayName: 'e2e',
       testMatch: ['<rootDir>/tests/e2e/**/*.test.ts', '<rootDir>/tests/embedded-broker/**/*.test.ts'],
-      testTimeout: 120_000,
     },
   ],
 };

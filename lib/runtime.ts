@@ -5,11 +5,16 @@
  */
 import { loadConfig } from './config.js';
 import type { PublisherDependencies } from './publisher.js';
-import { KafkaJsEventProducer } from './producer/kafkajs-producer.js';
+import { createKafkaClient, KafkaJsEventProducer } from './producer/kafkajs-producer.js';
 
 const config = loadConfig(process.env);
 
+// On Lambda (AWS_LAMBDA_RUNTIME_API) and under serverless-offline (IS_OFFLINE) the connection stays open
+// for the next invocation. Anywhere else this is a one-shot process such as `serverless invoke local`,
+// which should end once its invocation is done rather than hang on the open connection.
+const longLived = Boolean(process.env.AWS_LAMBDA_RUNTIME_API || process.env.IS_OFFLINE);
+
 // Constructing it opens nothing: the first invocation connects (see KafkaJsEventProducer).
-const producer = new KafkaJsEventProducer(config);
+const producer = new KafkaJsEventProducer(config, createKafkaClient, longLived ? {} : { idleDisconnectMs: 1_000 });
 
 export const containerDependencies: PublisherDependencies = { config, producer };

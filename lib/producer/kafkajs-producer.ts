@@ -25,8 +25,18 @@ export const createKafkaClient: KafkaFactory = (config) =>
     logLevel: logLevel.NOTHING,
   });
 
+export interface KafkaJsEventProducerOptions {
+  /**
+   * Disconnect after this long without a send. Only for one-shot processes (`serverless invoke local`, a
+   * script): kafkajs keeps a 100 ms timer per connection, so a connected producer keeps such a process
+   * alive forever. Left unset on Lambda and serverless-offline, where the connection is the point.
+   */
+  idleDisconnectMs?: number;
+}
+
 export class KafkaJsEventProducer implements EventProducer {
   private producer: Producer | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private connected = false;
   private connecting: Promise<Producer> | undefined;
   /** Which partition the partitioner chose for each message of the send under way (see send). */
@@ -35,16 +45,31 @@ export class KafkaJsEventProducer implements EventProducer {
   constructor(
     private readonly config: Config,
     private readonly createClient: KafkaFactory = createKafkaClient,
+    private readonly options: KafkaJsEventProducerOptions = {},
   ) {}
 
   async send(records: readonly OutgoingRecord[], { timeoutMs }: SendOptions): Promise<RecordAck[]> {
-    return withTimeout(this.connectAndSend(records, timeoutMs), timeoutMs);
+    clearTimeout(this.idleTimer);
+    try {
+      return await withTimeout(this.connectAndSend(records, timeoutMs), timeoutMs);
+    } finally {
+      this.scheduleIdleDisconnect();
+    }
   }
 
   async disconnect(): Promise<void> {
+    clearTimeout(this.idleTimer);
     const producer = this.producer;
     this.connected = false;
     if (producer) await producer.disconnect();
+  }
+
+  private scheduleIdleDisconnect(): void {
+    const { idleDisconnectMs } = this.options;
+    if (idleDisconnectMs === undefined) return;
+    this.idleTimer = setTimeout(() => void this.disconnect().catch(() => undefined), idleDisconnectMs);
+    // The timer itself must not be what keeps a process alive.
+    this.idleTimer.unref();
   }
 
   private async connectAndSend(records: readonly OutgoingRecord[], timeoutMs: number): Promise<RecordAck[]> {

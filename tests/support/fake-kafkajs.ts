@@ -22,7 +22,10 @@ export class FakeKafkaProducer {
     if (this.connectFailure) throw this.connectFailure;
   }
 
+  disconnects = 0;
+
   async disconnect() {
+    this.disconnects += 1;
     this.dropConnection();
   }
 

@@ -5,9 +5,9 @@ import { KafkaJsEventProducer } from '../../../lib/producer/kafkajs-producer.js'
 import { testConfig } from '../../support/events.js';
 import { FakeKafkaClient } from '../../support/fake-kafkajs.js';
 
-const setUp = (overrides: Record<string, string> = {}) => {
+const setUp = (overrides: Record<string, string> = {}, options: { idleDisconnectMs?: number } = {}) => {
   const client = new FakeKafkaClient();
-  const producer = new KafkaJsEventProducer(testConfig(overrides), () => client);
+  const producer = new KafkaJsEventProducer(testConfig(overrides), () => client, options);
   return { producer, created: client.created, fake: () => client.created[0]! };
 };
 
@@ -112,5 +112,21 @@ describe('KafkaJsEventProducer', () => {
     await producer.disconnect();
     await producer.send([record('b')], options);
     expect(fake().connects).toBe(2);
+  });
+
+  it('stays connected between sends by default', async () => {
+    const { producer, fake } = setUp();
+    await producer.send([record('a')], options);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fake().disconnects).toBe(0);
+  });
+
+  it('disconnects after idleDisconnectMs without a send, for one-shot processes', async () => {
+    const { producer, fake } = setUp({}, { idleDisconnectMs: 20 });
+    await producer.send([record('a')], options);
+    await producer.send([record('b')], options);
+    expect(fake().disconnects).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(fake().disconnects).toBe(1);
   });
 });

@@ -1,0 +1,130 @@
+// Runs the embedded broker as its own process: `npx tsx scripts/embedded-broker/main.ts [--exit-on-stdin-close]`.
+// stdout carries exactly one JSON line once ready (machine-readable for parents); all prose goes to stderr.
+// A loopback HTTP control API lets tests in another process inject faults:
+//   GET    /health                      -> {ok, bootstrap, brokerIds}
+//   POST   /brokers/:id/down            (id -1 = every broker)
+//   POST   /brokers/:id/up
+//   POST   /brokers/:id/rtt             body {"ms": N}
+//   POST   /request-errors              body {"apiKey": 0, "codes": [6, 6, 7]}
+//   DELETE /request-errors[?apiKey=N]
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startEmbeddedBroker, type EmbeddedBroker } from './index.js';
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+const log = (message: string) => process.stderr.write(`[embedded-broker] ${message}\n`);
+
+function integer(value: unknown, name: string): number {
+  const parsed = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof parsed !== 'number' || !Number.isInteger(parsed)) throw new HttpError(400, `${name} must be an integer`);
+  return parsed;
+}
+
+async function readJson(request: http.IncomingMessage): Promise<Record<string, unknown>> {
+  let text = '';
+  for await (const chunk of request) text += String(chunk);
+  if (text.trim() === '') return {};
+  try {
+    const body: unknown = JSON.parse(text);
+    if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
+  } catch {
+    // fall through to the 400 below
+  }
+  throw new HttpError(400, 'body must be a JSON object');
+}
+
+async function route(broker: EmbeddedBroker, request: http.IncomingMessage): Promise<Record<string, unknown>> {
+  const url = new URL(request.url ?? '/', 'http://control');
+  const method = request.method ?? 'GET';
+  const brokerAction = /^\/brokers\/(-?\d+)\/(down|up|rtt)$/.exec(url.pathname);
+
+  if (method === 'GET' && url.pathname === '/health') {
+    return { ok: true, bootstrap: broker.bootstrap, brokerIds: broker.brokerIds };
+  }
+  if (method === 'POST' && brokerAction) {
+    const id = integer(brokerAction[1], 'broker id');
+    if (brokerAction[2] === 'down') broker.faults.brokerDown(id);
+    else if (brokerAction[2] === 'up') broker.faults.brokerUp(id);
+    else broker.faults.setRtt(id, integer((await readJson(request)).ms, 'ms'));
+    return { ok: true };
+  }
+  if (method === 'POST' && url.pathname === '/request-errors') {
+    const body = await readJson(request);
+    if (!Array.isArray(body.codes)) throw new HttpError(400, 'codes must be an array of integers');
+    const codes = body.codes.map((code) => integer(code, 'codes[]'));
+    broker.faults.pushRequestErrors(integer(body.apiKey, 'apiKey'), codes);
+    return { ok: true };
+  }
+  if (method === 'DELETE' && url.pathname === '/request-errors') {
+    const apiKey = url.searchParams.get('apiKey');
+    broker.faults.clearRequestErrors(apiKey === null ? undefined : integer(apiKey, 'apiKey'));
+    return { ok: true };
+  }
+  throw new HttpError(404, `no route ${method} ${url.pathname}`);
+}
+
+function startControlServer(broker: EmbeddedBroker, port: number): Promise<http.Server> {
+  const server = http.createServer((request, response) => {
+    route(broker, request).then(
+      (body) => reply(response, 200, body),
+      // librdkafka rejections (e.g. unknown broker id) are caller mistakes, not server faults
+      (error: Error) => reply(response, error instanceof HttpError ? error.status : 400, { error: error.message }),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(server));
+  });
+}
+
+function reply(response: http.ServerResponse, status: number, body: Record<string, unknown>): void {
+  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+async function main(): Promise<void> {
+  const broker = await startEmbeddedBroker();
+  let control: http.Server | undefined;
+  let stopping = false;
+  const shutdown = async (reason: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    log(`stopping (${reason})`);
+    if (control) {
+      control.closeAllConnections();
+      await new Promise((resolve) => control?.close(resolve));
+    }
+    await broker.stop();
+    process.exit(code); // stdin and signal listeners would otherwise keep the loop alive
+  };
+
+  process.once('SIGINT', () => void shutdown('SIGINT', 0));
+  process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
+  if (process.argv.includes('--exit-on-stdin-close')) {
+    // The parent holds the other end of our stdin: EOF means it is gone, so we must not outlive it.
+    process.stdin.on('end', () => void shutdown('stdin closed', 0));
+    process.stdin.on('error', () => void shutdown('stdin error', 0));
+    process.stdin.resume();
+  }
+
+  try {
+    control = await startControlServer(broker, Number(process.env.EMBEDDED_BROKER_CONTROL_PORT ?? 0));
+  } catch (error) {
+    await broker.stop();
+    throw error;
+  }
+  const controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
+  process.stdout.write(
+    `${JSON.stringify({ event: 'ready', bootstrap: broker.bootstrap, control: controlUrl, brokerIds: broker.brokerIds })}\n`,
+  );
+  log(`ready: Kafka bootstrap ${broker.bootstrap}, control API ${controlUrl}`);
+}
+
+main().catch((error: unknown) => {
+  log(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,163 @@
+// Starts scripts/embedded-broker/main.ts as a child process (for npm start and the end-to-end tests). A separate process keeps
+// librdkafka's native threads out of jest's VM and lets faults be injected over the loopback control API.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const tsxCli = path.join(repoRoot, 'node_modules/.bin/tsx');
+const mainScript = path.join(repoRoot, 'scripts/embedded-broker/main.ts');
+
+export interface SpawnOptions {
+  /** Bootstrap port; default is the child's own default (EMBEDDED_BROKER_PORT or 9092). */
+  port?: number;
+  readyTimeoutMs?: number;
+}
+
+export interface RemoteFaults {
+  brokerDown(id: number): Promise<void>;
+  brokerUp(id: number): Promise<void>;
+  setRtt(id: number, ms: number): Promise<void>;
+  pushRequestErrors(apiKey: number, codes: number[]): Promise<void>;
+  clearRequestErrors(apiKey?: number): Promise<void>;
+}
+
+export interface SpawnedBroker {
+  bootstrap: string;
+  controlUrl: string;
+  brokerIds: number[];
+  pid: number;
+  faults: RemoteFaults;
+  stop(): Promise<void>;
+}
+
+interface ReadyLine {
+  event: 'ready';
+  bootstrap: string;
+  control: string;
+  brokerIds: number[];
+}
+
+export async function spawnEmbeddedBroker(options: SpawnOptions = {}): Promise<SpawnedBroker> {
+  const env = { ...process.env };
+  // jest's --experimental-vm-modules (and any inspector flags) are for the test runner, not the broker.
+  delete env.NODE_OPTIONS;
+  if (options.port !== undefined) env.EMBEDDED_BROKER_PORT = String(options.port);
+
+  // node + the tsx CLI rather than the .bin shim's shebang, so PATH does not have to contain node.
+  const child = spawn(process.execPath, [tsxCli, mainScript, '--exit-on-stdin-close'], {
+    cwd: repoRoot,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const stderrTail = captureStderr(child);
+  // 'error' without 'exit' happens when the process could not be spawned at all.
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()).once('error', () => resolve()));
+  const stop = () => stopChild(child, exited);
+
+  let ready: ReadyLine;
+  try {
+    ready = await waitForReady(child, options.readyTimeoutMs ?? 20_000);
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n--- embedded broker stderr ---\n${stderrTail.join('\n')}`);
+  }
+
+  const call = (method: string, route: string, body?: unknown) => request(ready.control, method, route, body);
+  return {
+    bootstrap: ready.bootstrap,
+    controlUrl: ready.control,
+    brokerIds: ready.brokerIds,
+    pid: child.pid!,
+    faults: {
+      brokerDown: (id) => call('POST', `/brokers/${id}/down`),
+      brokerUp: (id) => call('POST', `/brokers/${id}/up`),
+      setRtt: (id, ms) => call('POST', `/brokers/${id}/rtt`, { ms }),
+      pushRequestErrors: (apiKey, codes) => call('POST', '/request-errors', { apiKey, codes }),
+      clearRequestErrors: (apiKey) =>
+        call('DELETE', apiKey === undefined ? '/request-errors' : `/request-errors?apiKey=${apiKey}`),
+    },
+    stop,
+  };
+}
+
+function captureStderr(child: ChildProcessWithoutNullStreams): string[] {
+  const tail: string[] = [];
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    tail.push(line);
+    if (tail.length > 50) tail.shift();
+    if (process.env.EMBEDDED_BROKER_VERBOSE) process.stderr.write(`${line}\n`);
+  });
+  return tail;
+}
+
+function waitForReady(child: ChildProcessWithoutNullStreams, timeoutMs: number): Promise<ReadyLine> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    const timer = setTimeout(() => fail(new Error(`embedded broker not ready after ${timeoutMs} ms`)), timeoutMs);
+    const onExit = (code: number | null, signal: string | null) =>
+      fail(new Error(`embedded broker exited before ready (code ${code}, signal ${signal})`));
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      child.off('error', fail);
+      lines.off('line', onLine);
+    };
+    const fail = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onLine = (line: string) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        return; // not ours; stdout is reserved for the ready line, but stay tolerant
+      }
+      if ((parsed as Partial<ReadyLine>).event !== 'ready') return;
+      cleanup();
+      resolve(parsed as ReadyLine);
+    };
+    child.once('exit', onExit);
+    child.once('error', fail);
+    lines.on('line', onLine);
+  });
+}
+
+/** SIGTERM to exactly our child's pid; if it hangs, SIGKILL it and close its stdin, which makes the
+ * node process tsx started underneath exit too (it watches stdin because of --exit-on-stdin-close). */
+async function stopChild(child: ChildProcessWithoutNullStreams, exited: Promise<void>): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    const timedOut = await Promise.race([exited.then(() => false), delay(5_000).then(() => true)]);
+    if (timedOut) child.kill('SIGKILL');
+  }
+  child.stdin.end();
+  await exited;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+function request(baseUrl: string, method: string, route: string, body?: unknown): Promise<void> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    // agent: false so no keep-alive socket outlives the call and holds jest open
+    const req = http.request(new URL(route, baseUrl), { method, agent: false, timeout: 5_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        if (res.statusCode === 200) return resolve();
+        reject(new Error(`${method} ${route} -> ${res.statusCode}: ${text}`));
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${route} timed out`)));
+    req.on('error', reject);
+    if (payload !== undefined) req.setHeader('content-type', 'application/json');
+    req.end(payload);
+  });
+}

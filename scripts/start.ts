@@ -1,0 +1,117 @@
+// `npm start`: the whole service on this machine. Without KAFKA_BROKERS it starts the embedded broker
+// (librdkafka's mock cluster) first and points the functions at it; with KAFKA_BROKERS it uses that cluster
+// and starts no broker. Then serverless-offline serves the routes. Ctrl-C or SIGTERM stops everything it
+// started, by process id.
+//
+// Ports: HTTP_PORT (3000), LAMBDA_PORT (3002), EMBEDDED_BROKER_PORT (9092).
+// --ready-line prints one JSON line on stdout once ready ({"event":"ready",...}), for tests and scripts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { spawnEmbeddedBroker, type SpawnedBroker } from './embedded-broker/spawn.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const httpPort = Number(process.env.HTTP_PORT ?? 3000);
+const lambdaPort = Number(process.env.LAMBDA_PORT ?? 3002);
+const printReadyLine = process.argv.includes('--ready-line');
+const say = (line = '') => process.stderr.write(`${line}\n`);
+
+let broker: SpawnedBroker | undefined;
+let offline: ChildProcess | undefined;
+let stopping: Promise<void> | undefined;
+
+const stopAll = (exitCode: number) => {
+  stopping ??= (async () => {
+    if (offline) await stopChild(offline);
+    if (broker) await broker.stop();
+    process.exit(exitCode);
+  })();
+  return stopping;
+};
+
+const main = async () => {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
+
+  const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
+  delete env.NODE_OPTIONS;
+  const embedded = !process.env.KAFKA_BROKERS;
+  if (embedded) {
+    say('Starting the embedded Kafka broker (librdkafka mock cluster)...');
+    broker = await spawnEmbeddedBroker();
+    env.KAFKA_BROKERS = broker.bootstrap;
+    // The mock cluster reports controller id 0, which is none of its brokers; kafkajs asks the controller
+    // for an idempotent producer id, so idempotence cannot start against it. Real clusters keep it on.
+    env.KAFKA_IDEMPOTENT = 'false';
+  }
+
+  say(`Starting serverless-offline on http://localhost:${httpPort} ...`);
+  offline = spawn(
+    process.execPath,
+    [path.join(root, 'node_modules/serverless/bin/serverless.js'), 'offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
+    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  offline.once('exit', (code, signal) => {
+    if (stopping) return;
+    say(`serverless-offline exited (code ${code}, signal ${signal}); stopping.`);
+    void stopAll(1);
+  });
+  await waitForOutput(offline, /Server ready/, 120_000);
+
+  const topic = env.ORDER_EVENTS_TOPIC ?? 'order-events';
+  say();
+  say('Order events publisher is running.');
+  say(`  Kafka:    ${env.KAFKA_BROKERS}${embedded ? ' (embedded broker; idempotent producer off: the mock cluster has no controller kafkajs can reach)' : ''}`);
+  say(`  HTTP API: http://localhost:${httpPort}`);
+  say(`  Lambda invoke API: http://localhost:${lambdaPort}/2015-03-31/functions/order-events-publisher-dev-<orderCreated|orderShipped|orderCancelled>/invocations`);
+  say();
+  say('Try:');
+  say(`  curl -i -X POST http://localhost:${httpPort}/orders -H 'Content-Type: application/json' \\`);
+  say(`    -d '{"orderId":"o-1001","customerId":"c-7","items":[{"sku":"SKU-1","quantity":2,"unitPrice":9.5}],"total":19}'`);
+  say(`  curl -i -X POST http://localhost:${httpPort}/orders/o-1001/shipment -H 'Content-Type: application/json' -d '{"trackingNumber":"1Z999","carrier":"UPS"}'`);
+  say(`  curl -i -X POST http://localhost:${httpPort}/orders/o-1001/cancellation -H 'Content-Type: application/json' -d '{"reason":"customer request"}'`);
+  say('Watch the topic:');
+  say(`  kcat -b ${env.KAFKA_BROKERS?.split(',')[0]} -t ${topic} -C -J`);
+  say();
+  say('Ctrl-C stops everything.');
+  if (printReadyLine) {
+    process.stdout.write(
+      `${JSON.stringify({ event: 'ready', http: `http://localhost:${httpPort}`, lambda: `http://localhost:${lambdaPort}`, kafkaBrokers: env.KAFKA_BROKERS, brokerControl: broker?.controlUrl ?? null })}\n`,
+    );
+  }
+};
+
+/** Relays a child's output to our stderr and resolves when a line matches. */
+const waitForOutput = (child: ChildProcess, pattern: RegExp, timeoutMs: number) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serverless-offline not ready after ${timeoutMs} ms`)), timeoutMs);
+    let matched = false;
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (line) => {
+        // After Ctrl-C, what the dying children print (esbuild's service complains of its closed pipe) is noise.
+        if (!stopping) process.stderr.write(`[offline] ${line}\n`);
+        if (!matched && pattern.test(line)) {
+          matched = true;
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    }
+    child.once('exit', () => reject(new Error('serverless-offline exited before it was ready')));
+  });
+
+/** SIGTERM to the child's pid; SIGKILL if it has not exited within 5 s. */
+const stopChild = async (child: ChildProcess) => {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+};
+
+main().catch((error: unknown) => {
+  say(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  void stopAll(1);
+});

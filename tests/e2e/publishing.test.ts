@@ -1,0 +1,128 @@
+// The service as `npm start` runs it (embedded broker + serverless-offline), over HTTP, checked against
+// what is really on the topic, read back with kafkajs and with kcat.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { post } from './support/http.js';
+import { repoRoot, startService, type RunningService } from './support/service.js';
+import { endOffsets, readWithKcat, TopicCollector, type TopicRecord } from './support/topic.js';
+
+const TOPIC = 'order-events';
+let service: RunningService;
+let collector: TopicCollector;
+
+beforeAll(async () => {
+  service = await startService({ http: 3310, lambda: 3312, broker: 19310 });
+  collector = new TopicCollector(service.kafkaBrokers, TOPIC);
+  await collector.start();
+}, 180_000);
+
+afterAll(async () => {
+  await collector?.stop();
+  await service?.stop();
+}, 60_000);
+
+const order = (orderId: string) => ({ orderId, customerId: 'c-1', items: [{ sku: 'SKU-1', quantity: 3, unitPrice: 2.5 }], total: 7.5 });
+const byEventId = (eventId: unknown) => (record: TopicRecord) => record.headers.ce_id === eventId;
+
+describe('each route publishes what its receipt says', () => {
+  const requests = [
+    { eventType: 'order-created', path: '/orders', body: order('e2e-1'), fields: { customerId: 'c-1', items: [{ sku: 'SKU-1', quantity: 3, unitPrice: 2.5 }], total: 7.5, currency: 'USD' } },
+    { eventType: 'order-shipped', path: '/orders/e2e-1/shipment', body: { trackingNumber: '1Z999', carrier: 'UPS' }, fields: { trackingNumber: '1Z999', carrier: 'UPS' } },
+    { eventType: 'order-cancelled', path: '/orders/e2e-1/cancellation', body: { reason: 'changed mind' }, fields: { reason: 'changed mind' } },
+  ];
+
+  it.each(requests)('$eventType: 202 receipt, record read back by kafkajs and kcat', async ({ eventType, path, body, fields }) => {
+    const reply = await post(`${service.http}${path}`, body);
+    expect(reply.status).toBe(202);
+    const receipt = reply.body as { eventId: string; eventType: string; topic: string; partition: number; offset: string };
+    expect(receipt).toEqual({ eventId: expect.any(String), eventType, topic: TOPIC, partition: expect.any(Number), offset: expect.any(String) });
+
+    const [viaKafkajs] = await collector.waitFor(1, byEventId(receipt.eventId));
+    const viaKcat = (await readWithKcat(service.kafkaBrokers, TOPIC)).find(byEventId(receipt.eventId));
+    for (const record of [viaKafkajs!, viaKcat!]) {
+      expect(record).toBeDefined();
+      expect(record.partition).toBe(receipt.partition);
+      expect(record.offset).toBe(receipt.offset);
+      expect(record.key).toBe('e2e-1');
+      expect(record.headers).toEqual({
+        ce_specversion: '1.0',
+        ce_id: receipt.eventId,
+        ce_type: eventType,
+        ce_source: '/order-events-publisher',
+        ce_time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+        ce_subject: 'e2e-1',
+        'content-type': 'application/json',
+      });
+      const value = JSON.parse(record.value);
+      expect(value).toEqual({ eventId: receipt.eventId, eventType, orderId: 'e2e-1', timestamp: record.headers.ce_time, ...fields });
+    }
+  });
+});
+
+describe('ordering', () => {
+  it('keeps the events of one order on one partition, in the order they were accepted', async () => {
+    const receipts: { eventId: string; partition: number; offset: string }[] = [];
+    for (let i = 0; i < 8; i += 1) {
+      const reply = await post(`${service.http}/orders/ordered-7/cancellation`, { reason: `attempt ${i}` });
+      expect(reply.status).toBe(202);
+      receipts.push(reply.body as (typeof receipts)[number]);
+    }
+    expect(new Set(receipts.map((receipt) => receipt.partition)).size).toBe(1);
+    const records = await collector.waitFor(8, (record) => record.key === 'ordered-7');
+    const onTopic = records.sort((a, b) => Number(a.offset) - Number(b.offset)).map((record) => JSON.parse(record.value).reason);
+    expect(onTopic).toEqual(receipts.map((_, i) => `attempt ${i}`));
+    expect(records.map((record) => record.headers.ce_id)).toEqual(receipts.map((receipt) => receipt.eventId));
+  });
+});
+
+describe('invalid requests publish nothing', () => {
+  it('leaves every end offset where it was', async () => {
+    const before = await endOffsets(service.kafkaBrokers, TOPIC);
+    const replies = await Promise.all([
+      post(`${service.http}/orders`, { ...order('bad-1'), total: -1 }),
+      post(`${service.http}/orders`, '{"orderId": '),
+      post(`${service.http}/orders`, order('bad-2'), { 'content-type': 'text/plain' }),
+      post(`${service.http}/orders`, { ...order('bad-3'), notes: 'x'.repeat(300 * 1024) }),
+      post(`${service.http}/orders/bad%20id/shipment`, { trackingNumber: 'T' }),
+      post(`${service.http}/orders/o-1/cancellation`, { reason: '' }),
+    ]);
+    expect(replies.map((reply) => reply.status)).toEqual([400, 400, 415, 413, 400, 400]);
+    for (const reply of replies) expect(reply.headers.get('content-type')).toContain('application/problem+json');
+    expect(await endOffsets(service.kafkaBrokers, TOPIC)).toEqual(before);
+  });
+});
+
+describe('local invocation without HTTP', () => {
+  it("publishes through serverless-offline's Lambda invoke endpoint", async () => {
+    const reply = await post(`${service.lambda}/2015-03-31/functions/order-events-publisher-dev-orderShipped/invocations`, {
+      orderId: 'invoke-1',
+      trackingNumber: 'T-1',
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ eventType: 'order-shipped', topic: TOPIC });
+    const [record] = await collector.waitFor(1, byEventId(reply.body.eventId));
+    expect(record).toMatchObject({ key: 'invoke-1', partition: reply.body.partition, offset: reply.body.offset });
+  });
+
+  it('answers a structured validation error through the invoke endpoint', async () => {
+    const reply = await post(`${service.lambda}/2015-03-31/functions/order-events-publisher-dev-orderCancelled/invocations`, { orderId: 'invoke-2' });
+    expect(reply.body).toMatchObject({ status: 400, errors: [{ path: 'reason', message: expect.any(String) }] });
+  });
+
+  it('publishes through `serverless invoke local`', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['node_modules/serverless/bin/serverless.js', 'invoke', 'local', '-f', 'orderCancelled', '--data', JSON.stringify({ orderId: 'local-1', reason: 'from the CLI' })],
+      {
+        cwd: repoRoot,
+        timeout: 90_000,
+        env: { ...process.env, NODE_OPTIONS: '', KAFKA_BROKERS: service.kafkaBrokers, KAFKA_IDEMPOTENT: 'false', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      },
+    );
+    const receipt = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { eventId: string; partition: number; offset: string };
+    expect(receipt).toMatchObject({ eventType: 'order-cancelled', topic: TOPIC });
+    const [record] = await collector.waitFor(1, byEventId(receipt.eventId));
+    expect(record).toMatchObject({ key: 'local-1', partition: receipt.partition, offset: receipt.offset });
+  });
+});

@@ -1,0 +1,17 @@
+/** One HTTP call to the running service; answers status, headers and the parsed JSON body. */
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+export const post = async (url: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<Reply> => {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+};

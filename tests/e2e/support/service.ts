@@ -1,0 +1,93 @@
+// Runs the service the way `npm start` does (scripts/start.ts: embedded broker + serverless-offline) for
+// end-to-end tests, on ports of their own, and stops every process it started.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export interface ServicePorts {
+  http: number;
+  lambda: number;
+  broker: number;
+}
+
+export interface RunningService {
+  http: string;
+  lambda: string;
+  kafkaBrokers: string;
+  brokerControl: string;
+  stop(): Promise<void>;
+}
+
+interface ReadyLine {
+  event: 'ready';
+  http: string;
+  lambda: string;
+  kafkaBrokers: string;
+  brokerControl: string;
+}
+
+export const startService = async (ports: ServicePorts, extraEnv: Record<string, string> = {}): Promise<RunningService> => {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HTTP_PORT: String(ports.http),
+    LAMBDA_PORT: String(ports.lambda),
+    EMBEDDED_BROKER_PORT: String(ports.broker),
+    ...extraEnv,
+  };
+  delete env.NODE_OPTIONS; // jest's flags are for jest
+  delete env.KAFKA_BROKERS; // always the embedded broker
+  // Its own process group, so that stop() can end whatever it started, even if start.ts itself hangs.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--ready-line'], {
+    cwd: repoRoot,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    output.push(line);
+    if (process.env.E2E_VERBOSE) process.stderr.write(`${line}\n`);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => killGroup(child.pid), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    // Anything of the group that outlived start.ts (it should not) goes too.
+    killGroup(child.pid);
+  };
+
+  try {
+    const ready = await new Promise<ReadyLine>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the service was not ready after 120 s')), 120_000);
+      child.once('exit', (code) => reject(new Error(`scripts/start.ts exited with ${code} before it was ready`)));
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        if (!line.startsWith('{')) return;
+        const parsed = JSON.parse(line) as Partial<ReadyLine>;
+        if (parsed.event !== 'ready') return;
+        clearTimeout(timer);
+        resolve(parsed as ReadyLine);
+      });
+    });
+    return { ...ready, stop };
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n--- output ---\n${output.slice(-40).join('\n')}`);
+  }
+};
+
+const killGroup = (pid: number | undefined) => {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // the group is gone already
+  }
+};
