@@ -18,6 +18,8 @@ export interface RunningService {
   lambda: string;
   kafkaBrokers: string;
   brokerControl: string;
+  /** Headers that authenticate a request to the publishing routes. */
+  authHeaders: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -76,7 +78,7 @@ export const startService = async (ports: ServicePorts, extraEnv: Record<string,
         resolve(parsed as ReadyLine);
       });
     });
-    return { ...ready, stop };
+    return { ...ready, authHeaders: {}, stop };
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}\n--- output ---\n${output.slice(-40).join('\n')}`);
