@@ -10,6 +10,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { spawnEmbeddedBroker, type SpawnedBroker } from './embedded-broker/spawn.js';
+import { createDevToken } from './token.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const httpPort = Number(process.env.HTTP_PORT ?? 3000);
@@ -56,33 +57,42 @@ const main = async () => {
     say(`serverless-offline exited (code ${code}, signal ${signal}); stopping.`);
     void stopAll(1);
   });
-  await waitForOutput(offline, /Server ready/, 120_000);
+  await waitForOutput(offline, /Server ready/, /^Error:/, 120_000);
 
   const topic = env.ORDER_EVENTS_TOPIC ?? 'order-events';
+  const token = await createDevToken();
+  const auth = `-H "Authorization: Bearer $TOKEN"`;
   say();
   say('Order events publisher is running.');
   say(`  Kafka:    ${env.KAFKA_BROKERS}${embedded ? ' (embedded broker; idempotent producer off: the mock cluster has no controller kafkajs can reach)' : ''}`);
   say(`  HTTP API: http://localhost:${httpPort}`);
   say(`  Lambda invoke API: http://localhost:${lambdaPort}/2015-03-31/functions/order-events-publisher-dev-<orderCreated|orderShipped|orderCancelled>/invocations`);
   say();
+  say();
+  say('Every publishing route needs a bearer token. A development token, valid 12 h (more: npm run token):');
+  say(`  export TOKEN=${token}`);
+  say();
   say('Try:');
-  say(`  curl -i -X POST http://localhost:${httpPort}/orders -H 'Content-Type: application/json' \\`);
+  say(`  curl -i -X POST http://localhost:${httpPort}/orders ${auth} -H 'Content-Type: application/json' \\`);
   say(`    -d '{"orderId":"o-1001","customerId":"c-7","items":[{"sku":"SKU-1","quantity":2,"unitPrice":9.5}],"total":19}'`);
-  say(`  curl -i -X POST http://localhost:${httpPort}/orders/o-1001/shipment -H 'Content-Type: application/json' -d '{"trackingNumber":"1Z999","carrier":"UPS"}'`);
-  say(`  curl -i -X POST http://localhost:${httpPort}/orders/o-1001/cancellation -H 'Content-Type: application/json' -d '{"reason":"customer request"}'`);
+  say(`  curl -i -X POST http://localhost:${httpPort}/orders/o-1001/shipment ${auth} -H 'Content-Type: application/json' -d '{"trackingNumber":"1Z999","carrier":"UPS"}'`);
+  say(`  curl -i -X POST http://localhost:${httpPort}/orders/o-1001/cancellation ${auth} -H 'Content-Type: application/json' -d '{"reason":"customer request"}'`);
   say('Watch the topic:');
   say(`  kcat -b ${env.KAFKA_BROKERS?.split(',')[0]} -t ${topic} -C -J`);
   say();
   say('Ctrl-C stops everything.');
   if (printReadyLine) {
     process.stdout.write(
-      `${JSON.stringify({ event: 'ready', http: `http://localhost:${httpPort}`, lambda: `http://localhost:${lambdaPort}`, kafkaBrokers: env.KAFKA_BROKERS, brokerControl: broker?.controlUrl ?? null })}\n`,
+      `${JSON.stringify({ event: 'ready', http: `http://localhost:${httpPort}`, lambda: `http://localhost:${lambdaPort}`, kafkaBrokers: env.KAFKA_BROKERS, brokerControl: broker?.controlUrl ?? null, token })}\n`,
     );
   }
 };
 
-/** Relays a child's output to our stderr and resolves when a line matches. */
-const waitForOutput = (child: ChildProcess, pattern: RegExp, timeoutMs: number) =>
+/**
+ * Relays a child's output to our stderr and resolves when a line matches `ready`. Rejects on a line matching
+ * `failed`: serverless prints its fatal errors and then may stay alive, so its exit is not a reliable signal.
+ */
+const waitForOutput = (child: ChildProcess, ready: RegExp, failed: RegExp, timeoutMs: number) =>
   new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serverless-offline not ready after ${timeoutMs} ms`)), timeoutMs);
     let matched = false;
@@ -91,10 +101,12 @@ const waitForOutput = (child: ChildProcess, pattern: RegExp, timeoutMs: number) 
       createInterface({ input: stream }).on('line', (line) => {
         // After Ctrl-C, what the dying children print (esbuild's service complains of its closed pipe) is noise.
         if (!stopping) process.stderr.write(`[offline] ${line}\n`);
-        if (!matched && pattern.test(line)) {
+        if (matched) return;
+        if (ready.test(line) || failed.test(line)) {
           matched = true;
           clearTimeout(timer);
-          resolve();
+          if (ready.test(line)) resolve();
+          else reject(new Error('serverless-offline failed to start (its output is above)'));
         }
       });
     }

@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SignJWT } from 'jose';
 import { post } from './support/http.js';
 import { repoRoot, startService, type RunningService } from './support/service.js';
 import { endOffsets, readWithKcat, TopicCollector, type TopicRecord } from './support/topic.js';
@@ -22,6 +23,10 @@ afterAll(async () => {
   await service?.stop();
 }, 60_000);
 
+const json = { 'content-type': 'application/json' };
+/** A POST to a publishing route with the development token. */
+const publish = (path: string, body: unknown, headers: Record<string, string> = json) => post(`${service.http}${path}`, body, { ...service.authHeaders, ...headers });
+
 const order = (orderId: string) => ({ orderId, customerId: 'c-1', items: [{ sku: 'SKU-1', quantity: 3, unitPrice: 2.5 }], total: 7.5 });
 const byEventId = (eventId: unknown) => (record: TopicRecord) => record.headers.ce_id === eventId;
 
@@ -33,7 +38,7 @@ describe('each route publishes what its receipt says', () => {
   ];
 
   it.each(requests)('$eventType: 202 receipt, record read back by kafkajs and kcat', async ({ eventType, path, body, fields }) => {
-    const reply = await post(`${service.http}${path}`, body);
+    const reply = await publish(path, body);
     expect(reply.status).toBe(202);
     const receipt = reply.body as { eventId: string; eventType: string; topic: string; partition: number; offset: string };
     expect(receipt).toEqual({ eventId: expect.any(String), eventType, topic: TOPIC, partition: expect.any(Number), offset: expect.any(String) });
@@ -64,7 +69,7 @@ describe('ordering', () => {
   it('keeps the events of one order on one partition, in the order they were accepted', async () => {
     const receipts: { eventId: string; partition: number; offset: string }[] = [];
     for (let i = 0; i < 8; i += 1) {
-      const reply = await post(`${service.http}/orders/ordered-7/cancellation`, { reason: `attempt ${i}` });
+      const reply = await publish('/orders/ordered-7/cancellation', { reason: `attempt ${i}` });
       expect(reply.status).toBe(202);
       receipts.push(reply.body as (typeof receipts)[number]);
     }
@@ -80,16 +85,52 @@ describe('invalid requests publish nothing', () => {
   it('leaves every end offset where it was', async () => {
     const before = await endOffsets(service.kafkaBrokers, TOPIC);
     const replies = await Promise.all([
-      post(`${service.http}/orders`, { ...order('bad-1'), total: -1 }),
-      post(`${service.http}/orders`, '{"orderId": '),
-      post(`${service.http}/orders`, order('bad-2'), { 'content-type': 'text/plain' }),
-      post(`${service.http}/orders`, { ...order('bad-3'), notes: 'x'.repeat(300 * 1024) }),
-      post(`${service.http}/orders/bad%20id/shipment`, { trackingNumber: 'T' }),
-      post(`${service.http}/orders/o-1/cancellation`, { reason: '' }),
+      publish('/orders', { ...order('bad-1'), total: -1 }),
+      publish('/orders', '{"orderId": '),
+      publish('/orders', order('bad-2'), { 'content-type': 'text/plain' }),
+      publish('/orders', { ...order('bad-3'), notes: 'x'.repeat(300 * 1024) }),
+      publish('/orders/bad%20id/shipment', { trackingNumber: 'T' }),
+      publish('/orders/o-1/cancellation', { reason: '' }),
     ]);
     expect(replies.map((reply) => reply.status)).toEqual([400, 400, 415, 413, 400, 400]);
     for (const reply of replies) expect(reply.headers.get('content-type')).toContain('application/problem+json');
     expect(await endOffsets(service.kafkaBrokers, TOPIC)).toEqual(before);
+  });
+});
+
+describe('authentication', () => {
+  const token = (claims: { iss?: string; aud?: string; expiresAt?: string | number }) =>
+    new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(claims.iss ?? 'https://localhost/order-events-publisher/dev')
+      .setAudience(claims.aud ?? 'order-events-publisher')
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
+      .setExpirationTime(claims.expiresAt ?? '1h')
+      .sign(new TextEncoder().encode('a test key of thirty-two bytes!!'));
+
+  it('refuses every route without a valid bearer token, and publishes nothing', async () => {
+    const before = await endOffsets(service.kafkaBrokers, TOPIC);
+    const expired = Math.floor(Date.now() / 1000) - 60;
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer not-a-jwt' },
+      { authorization: `Bearer ${await token({ iss: 'https://someone-else/' })}` },
+      { authorization: `Bearer ${await token({ aud: 'another-api' })}` },
+      { authorization: `Bearer ${await token({ expiresAt: expired })}` },
+    ];
+    for (const path of ['/orders', '/orders/auth-1/shipment', '/orders/auth-1/cancellation']) {
+      const body = path === '/orders' ? order('auth-1') : path.endsWith('shipment') ? { trackingNumber: 'T' } : { reason: 'r' };
+      for (const headers of attempts) {
+        const reply = await post(`${service.http}${path}`, body, { ...json, ...headers });
+        expect([path, headers.authorization ?? 'none', reply.status]).toEqual([path, headers.authorization ?? 'none', 401]);
+      }
+    }
+    expect(await endOffsets(service.kafkaBrokers, TOPIC)).toEqual(before);
+  });
+
+  it('accepts a token from the configured issuer for the configured audience', async () => {
+    const reply = await post(`${service.http}/orders/auth-2/cancellation`, { reason: 'r' }, { ...json, authorization: `Bearer ${await token({})}` });
+    expect(reply.status).toBe(202);
   });
 });
 

@@ -13,5 +13,15 @@ export const post = async (url: string, body: unknown, headers: Record<string, s
     signal: AbortSignal.timeout(30_000),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  return { status: response.status, headers: response.headers, body: parseBody(text) };
+};
+
+/** JSON bodies parsed; anything else (serverless-offline's own plain-text errors) kept as { text }. */
+const parseBody = (text: string): Record<string, unknown> => {
+  if (!text) return {};
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return { text };
+  }
 };

@@ -29,6 +29,7 @@ interface ReadyLine {
   lambda: string;
   kafkaBrokers: string;
   brokerControl: string;
+  token: string;
 }
 
 export const startService = async (ports: ServicePorts, extraEnv: Record<string, string> = {}): Promise<RunningService> => {
@@ -78,7 +79,7 @@ export const startService = async (ports: ServicePorts, extraEnv: Record<string,
         resolve(parsed as ReadyLine);
       });
     });
-    return { ...ready, authHeaders: {}, stop };
+    return { ...ready, authHeaders: { authorization: `Bearer ${ready.token}` }, stop };
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}\n--- output ---\n${output.slice(-40).join('\n')}`);
