@@ -4,6 +4,7 @@
  * surfacing later as a confusing broker error on some request.
  */
 import * as z from 'zod/mini';
+import { Secret } from './secret.js';
 
 const hostPort = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
 
@@ -40,6 +41,9 @@ const integer = (fallback: number, min: number, max: number) =>
 
 const nonEmpty = (fallback: string) => z._default(z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(249)), fallback);
 
+const saslMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512', 'aws-msk-iam'] as const;
+export type SaslMechanism = (typeof saslMechanisms)[number];
+
 const environmentSchema = z.object({
   KAFKA_BROKERS: brokerList,
   KAFKA_CLIENT_ID: nonEmpty('order-events-publisher'),
@@ -59,6 +63,14 @@ const environmentSchema = z.object({
   PUBLISH_TIMEOUT_MS: integer(8_000, 100, 60_000),
   PUBLISH_TIME_MARGIN_MS: integer(500, 0, 10_000),
   CLOUDEVENTS_SOURCE: nonEmpty('/order-events-publisher'),
+  // Broker security: TLS, and SASL PLAIN, SCRAM or AWS MSK IAM (OAUTHBEARER with a SigV4-signed token).
+  KAFKA_SSL: boolean(false),
+  KAFKA_SASL_MECHANISM: z.optional(
+    z.enum(saslMechanisms, `expects one of ${saslMechanisms.join(', ')}`),
+  ),
+  KAFKA_SASL_USERNAME: z.optional(z.string()),
+  KAFKA_SASL_PASSWORD: z.optional(z.string()),
+  AWS_REGION: z.optional(z.string()),
 });
 
 export interface Config {
@@ -74,7 +86,13 @@ export interface Config {
   publishTimeoutMs: number;
   publishMarginMs: number;
   eventSource: string;
+  ssl: boolean;
+  sasl: SaslSettings | undefined;
 }
+
+export type SaslSettings =
+  | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: Secret }
+  | { mechanism: 'aws-msk-iam'; region: string };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -101,6 +119,8 @@ export const loadConfig = (environment: Record<string, string | undefined>): Con
     );
   }
   return {
+    ssl: env.KAFKA_SSL,
+    sasl: saslSettings(env),
     brokers: env.KAFKA_BROKERS,
     clientId: env.KAFKA_CLIENT_ID,
     topic: env.ORDER_EVENTS_TOPIC,
@@ -114,4 +134,19 @@ export const loadConfig = (environment: Record<string, string | undefined>): Con
     publishMarginMs: env.PUBLISH_TIME_MARGIN_MS,
     eventSource: env.CLOUDEVENTS_SOURCE,
   };
+};
+
+const saslSettings = (env: z.infer<typeof environmentSchema>): SaslSettings | undefined => {
+  const mechanism = env.KAFKA_SASL_MECHANISM;
+  if (mechanism === undefined) return undefined;
+  if (mechanism === 'aws-msk-iam') {
+    if (!env.KAFKA_SSL) throw new ConfigError('Invalid configuration: KAFKA_SASL_MECHANISM=aws-msk-iam requires KAFKA_SSL=true (MSK serves IAM authentication on its TLS listener, port 9098)');
+    if (!env.AWS_REGION) throw new ConfigError('Invalid configuration: KAFKA_SASL_MECHANISM=aws-msk-iam requires AWS_REGION (Lambda sets it)');
+    return { mechanism, region: env.AWS_REGION };
+  }
+  const missing = (['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const).filter((name) => !env[name]);
+  if (missing.length > 0) throw new ConfigError(`Invalid configuration: ${missing.join(' and ')} required by KAFKA_SASL_MECHANISM=${mechanism}`);
+  // PLAIN sends the password as it is: never without TLS.
+  if (mechanism === 'plain' && !env.KAFKA_SSL) throw new ConfigError('Invalid configuration: KAFKA_SASL_MECHANISM=plain requires KAFKA_SSL=true (PLAIN sends the password in the clear)');
+  return { mechanism, username: env.KAFKA_SASL_USERNAME!, password: new Secret(env.KAFKA_SASL_PASSWORD!) };
 };

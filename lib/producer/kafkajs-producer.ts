@@ -7,6 +7,7 @@
 import kafkajs from 'kafkajs';
 import type { Kafka, Message, Producer, ProducerConfig } from 'kafkajs';
 import type { Config } from '../config.js';
+import { brokerSecurity } from './broker-security.js';
 import { BrokerUnavailableError, PublishTimeoutError } from './errors.js';
 import type { EventProducer, OutgoingRecord, RecordAck, SendOptions } from './event-producer.js';
 
@@ -19,6 +20,7 @@ export const createKafkaClient: KafkaFactory = (config) =>
   new KafkaClient({
     clientId: config.clientId,
     brokers: config.brokers,
+    ...brokerSecurity(config),
     connectionTimeout: config.connectTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
     retry: { retries: config.retries, initialRetryTime: config.retryInitialMs, multiplier: 2, maxRetryTime: 2_000 },

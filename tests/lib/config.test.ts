@@ -26,6 +26,8 @@ describe('loadConfig', () => {
       publishTimeoutMs: 8000,
       publishMarginMs: 500,
       eventSource: '/order-events-publisher',
+      ssl: false,
+      sasl: undefined,
     });
   });
 
@@ -80,5 +82,28 @@ describe('loadConfig', () => {
   it('rejects idempotence with acks other than -1', () => {
     expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_ACKS: '1' })).toContain('KAFKA_IDEMPOTENT=true requires KAFKA_ACKS=-1');
     expect(loadConfig({ KAFKA_BROKERS: 'b:1', KAFKA_ACKS: 'all' }).acks).toBe(-1);
+  });
+
+  it('reads SASL settings for each mechanism', () => {
+    expect(loadConfig({ KAFKA_BROKERS: 'b:9096', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }).sasl).toMatchObject({
+      mechanism: 'scram-sha-512',
+      username: 'u',
+    });
+    expect(loadConfig({ KAFKA_BROKERS: 'b:9098', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'aws-msk-iam', AWS_REGION: 'eu-west-1' }).sasl).toEqual({
+      mechanism: 'aws-msk-iam',
+      region: 'eu-west-1',
+    });
+  });
+
+  it('rejects incomplete or unsafe SASL settings, naming the variables', () => {
+    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SASL_MECHANISM: 'gssapi' })).toContain('KAFKA_SASL_MECHANISM expects one of plain, scram-sha-256, scram-sha-512, aws-msk-iam');
+    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SASL_MECHANISM: 'scram-sha-256' })).toContain('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD required');
+    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' })).toContain('requires KAFKA_SSL=true');
+    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SASL_MECHANISM: 'aws-msk-iam', AWS_REGION: 'eu-west-1' })).toContain('requires KAFKA_SSL=true');
+    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'aws-msk-iam' })).toContain('requires AWS_REGION');
+  });
+
+  it('never puts a password into an error message', () => {
+    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'pw-123456' })).not.toContain('pw-123456');
   });
 });
