@@ -18,7 +18,7 @@ export default {
     {
       ...typescript,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/tests/e2e/**/*.test.ts', '<rootDir>/tests/embedded-broker/**/*.test.ts'],
+      testMatch: ['<rootDir>/tests/e2e/**/*.test.ts', '<rootDir>/tests/embedded-broker/**/*.test.ts', '<rootDir>/tests/deploy/**/*.test.ts'],
     },
   ],
 };

@@ -1,0 +1,106 @@
+// `serverless package` works offline, and the CloudFormation it generates carries the deployment's
+// guarantees: authenticated routes, bounded timeouts and concurrency, VPC placement and least privilege.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { repoRoot } from '../e2e/support/service.js';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Template = { Resources: Record<string, Resource> };
+
+const outDirs: string[] = [];
+
+const serverlessPackage = async (params: Record<string, string> = {}): Promise<{ template: Template; dir: string }> => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'order-events-package-'));
+  outDirs.push(dir);
+  const args = ['node_modules/serverless/bin/serverless.js', 'package', '--package', dir, ...Object.entries(params).map(([key, value]) => `--param=${key}=${value}`)];
+  const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
+  delete env.NODE_OPTIONS;
+  delete env.KAFKA_BROKERS;
+  await promisify(execFile)(process.execPath, args, { cwd: repoRoot, env, timeout: 120_000 });
+  return { template: JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template, dir };
+};
+
+const ofType = (template: Template, type: string) => Object.values(template.Resources).filter((resource) => resource.Type === type);
+const statements = (template: Template) =>
+  ((template.Resources.IamRoleLambdaExecution!.Properties.Policies as { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[])[0]!.PolicyDocument.Statement);
+
+let defaults: Template;
+let customised: Template;
+
+beforeAll(async () => {
+  defaults = (await serverlessPackage()).template;
+  customised = (
+    await serverlessPackage({
+      vpcSubnetIds: 'subnet-0a,subnet-0b',
+      vpcSecurityGroupIds: 'sg-0c',
+      mskClusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/orders/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab-3',
+      reservedConcurrency: '4',
+      jwtIssuerUrl: 'https://auth.shop.test/',
+      jwtAudience: 'orders-api',
+    })
+  ).template;
+}, 240_000);
+
+afterAll(() => {
+  for (const dir of outDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the generated CloudFormation template', () => {
+  it('has three functions with a timeout inside API Gateway’s 30 s', () => {
+    const functions = ofType(defaults, 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(3);
+    for (const fn of functions) expect(fn.Properties.Timeout).toBeLessThan(30);
+  });
+
+  it('puts a JWT authorizer on every route, with the configured issuer and audience', () => {
+    const routes = ofType(customised, 'AWS::ApiGatewayV2::Route');
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
+      'POST /orders',
+      'POST /orders/{orderId}/cancellation',
+      'POST /orders/{orderId}/shipment',
+    ]);
+    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('JWT');
+    const [authorizer] = ofType(customised, 'AWS::ApiGatewayV2::Authorizer');
+    expect(authorizer!.Properties).toMatchObject({
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: 'https://auth.shop.test/', Audience: ['orders-api'] },
+    });
+  });
+
+  it('caps each function’s concurrency, 10 by default', () => {
+    expect(ofType(defaults, 'AWS::Lambda::Function').map((fn) => fn.Properties.ReservedConcurrentExecutions)).toEqual([10, 10, 10]);
+    expect(ofType(customised, 'AWS::Lambda::Function').map((fn) => fn.Properties.ReservedConcurrentExecutions)).toEqual([4, 4, 4]);
+  });
+
+  it('joins the given VPC, and none by default', () => {
+    for (const fn of ofType(defaults, 'AWS::Lambda::Function')) expect(fn.Properties.VpcConfig).toBeUndefined();
+    for (const fn of ofType(customised, 'AWS::Lambda::Function')) {
+      expect(fn.Properties.VpcConfig).toEqual({ SubnetIds: ['subnet-0a', 'subnet-0b'], SecurityGroupIds: ['sg-0c'] });
+    }
+  });
+
+  it('grants no Kafka permission by default', () => {
+    expect(statements(defaults).flatMap((statement) => statement.Action).filter((action) => action.startsWith('kafka'))).toEqual([]);
+  });
+
+  it('grants MSK IAM only connect to the one cluster and write to the one topic', () => {
+    const kafka = statements(customised).filter((statement) => statement.Action.some((action) => action.startsWith('kafka')));
+    expect(kafka).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
+        Resource: 'arn:aws:kafka:eu-west-1:123456789012:cluster/orders/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab-3',
+      },
+      {
+        Effect: 'Allow',
+        Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+        Resource: 'arn:aws:kafka:eu-west-1:123456789012:topic/orders/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab-3/order-events',
+      },
+    ]);
+  });
+});
