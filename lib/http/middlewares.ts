@@ -19,8 +19,11 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export const requestBodyGuard = ({ maxBytes }: { maxBytes: number }): HttpMiddleware => ({
   before: async ({ event }) => {
-    const { body } = event;
+    normalizeContentType(event.headers);
+    const body: unknown = event.body;
     if (body === undefined || body === null || body === '') throw emptyBody();
+    // API Gateway always hands over text; anything else is a malformed event, never something to publish.
+    if (typeof body !== 'string') throw invalidEncoding('The request body must be text.');
     const bytes = event.isBase64Encoded ? Buffer.from(body, 'base64') : undefined;
     const size = bytes ? bytes.length : Buffer.byteLength(body, 'utf8');
     if (size > maxBytes) throw payloadTooLarge(maxBytes, size);
@@ -35,6 +38,17 @@ export const requestBodyGuard = ({ maxBytes }: { maxBytes: number }): HttpMiddle
     }
   },
 });
+
+/**
+ * Media types are case-insensitive and may carry spaces around their parameters (RFC 9110), which
+ * @middy/http-json-body-parser's pattern does not allow for: "Application/JSON ; charset=utf-8" is JSON too.
+ */
+const normalizeContentType = (headers: Record<string, string | undefined> | undefined) => {
+  const contentType = headers?.['content-type'];
+  if (typeof contentType !== 'string') return;
+  const [mediaType = '', ...parameters] = contentType.split(';').map((part) => part.trim());
+  headers!['content-type'] = [mediaType.toLowerCase(), ...parameters].join('; ');
+};
 
 /** Told of every failure that is not the caller's fault (5xx), with the problem the caller was given. */
 export type ErrorReporter = (error: unknown, problem: HttpProblem) => void;

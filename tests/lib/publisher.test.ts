@@ -109,6 +109,14 @@ describe('publishing over HTTP', () => {
     }
   });
 
+  it('reads media types case-insensitively, with spaces around parameters', async () => {
+    const { invoke } = setUp(created);
+    const body = JSON.stringify(validOrder);
+    for (const contentType of ['Application/JSON', 'APPLICATION/JSON', 'application/json ; charset=utf-8']) {
+      expect((await invoke(httpEvent({ body, headers: { 'content-type': contentType } }))).statusCode).toBe(202);
+    }
+  });
+
   it('decodes a base64-encoded body', async () => {
     const { producer, invoke } = setUp(created);
     const body = Buffer.from(JSON.stringify(validOrder)).toString('base64');
@@ -176,6 +184,16 @@ describe('rejecting bad requests (nothing is published)', () => {
   it.each([undefined, ''])('answers an empty body (%j) with 400', async (body) => {
     const { producer, invoke } = setUp(created);
     expectProblem(await invoke(httpEvent({ body })), 400, 'empty-body');
+    expect(producer.sent).toHaveLength(0);
+  });
+
+  it('answers a body that is not text (an emulator may pass a parsed false or 0) with 400', async () => {
+    const { producer, invoke } = setUp(cancelled);
+    for (const body of [false, 0]) {
+      const event = httpEvent({ orderId: 'o-1' });
+      (event as unknown as { body: unknown }).body = body;
+      expectProblem(await invoke(event), 400, 'invalid-encoding');
+    }
     expect(producer.sent).toHaveLength(0);
   });
 

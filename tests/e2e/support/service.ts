@@ -18,6 +18,8 @@ export interface RunningService {
   lambda: string;
   kafkaBrokers: string;
   brokerControl: string;
+  /** What scripts/start.ts and serverless-offline printed so far (stderr). */
+  output(): string[];
   /** Headers that authenticate a request to the publishing routes. */
   authHeaders: Record<string, string>;
   stop(): Promise<void>;
@@ -52,6 +54,7 @@ export const startService = async (ports: ServicePorts, extraEnv: Record<string,
   const output: string[] = [];
   createInterface({ input: child.stderr }).on('line', (line) => {
     output.push(line);
+    if (output.length > 5_000) output.shift();
     if (process.env.E2E_VERBOSE) process.stderr.write(`${line}\n`);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -79,7 +82,7 @@ export const startService = async (ports: ServicePorts, extraEnv: Record<string,
         resolve(parsed as ReadyLine);
       });
     });
-    return { ...ready, authHeaders: { authorization: `Bearer ${ready.token}` }, stop };
+    return { ...ready, authHeaders: { authorization: `Bearer ${ready.token}` }, output: () => [...output], stop };
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}\n--- output ---\n${output.slice(-40).join('\n')}`);
