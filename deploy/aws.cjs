@@ -19,12 +19,24 @@ module.exports.vpc = async ({ resolveVariable }) => {
   return { subnetIds, securityGroupIds };
 };
 
+/** The functions' permissions beyond their logs: least privilege, each statement for one resource. */
+module.exports.iamStatements = async ({ resolveVariable }) => [
+  idempotencyTableStatement(),
+  ...(await mskIamStatements(resolveVariable)),
+];
+
+/** Read and write Idempotency-Key records in the one table, nothing else of DynamoDB. */
+const idempotencyTableStatement = () => ({
+  Effect: 'Allow',
+  Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  Resource: [{ 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] }],
+});
+
 /**
- * Least privilege for MSK IAM authentication: connect to the one cluster and write to the one topic
- * (idempotently, as the producer does by default). Without mskClusterArn (SASL/SCRAM, another cluster) the
- * functions get no Kafka permission at all.
+ * MSK IAM authentication: connect to the one cluster and write to the one topic (idempotently, as the
+ * producer does by default). Without mskClusterArn (SASL/SCRAM, another cluster): no Kafka permission at all.
  */
-module.exports.iamStatements = async ({ resolveVariable }) => {
+const mskIamStatements = async (resolveVariable) => {
   const clusterArn = await param(resolveVariable, 'mskClusterArn');
   if (!clusterArn) return [];
   const match = /^arn:(aws[a-z-]*):kafka:([a-z0-9-]+):(\d{12}):cluster\/([^/]+)\/([^/]+)$/.exec(clusterArn);

@@ -71,6 +71,10 @@ const environmentSchema = z.object({
   KAFKA_SASL_USERNAME: z.optional(z.string()),
   KAFKA_SASL_PASSWORD: z.optional(z.string()),
   AWS_REGION: z.optional(z.string()),
+  // Idempotency-Key records: a DynamoDB table in AWS, a Redis server locally (one of the two).
+  IDEMPOTENCY_TABLE: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'expects a DynamoDB table name'))),
+  IDEMPOTENCY_REDIS_URL: z.optional(z.string().check(z.regex(/^rediss?:\/\/\S+$/, 'expects a redis:// or rediss:// URL'))),
+  IDEMPOTENCY_EXPIRES_SECONDS: integer(24 * 3600, 60, 30 * 24 * 3600),
 });
 
 export interface Config {
@@ -88,7 +92,10 @@ export interface Config {
   eventSource: string;
   ssl: boolean;
   sasl: SaslSettings | undefined;
+  idempotency: IdempotencySettings | undefined;
 }
+
+export type IdempotencySettings = { expiresAfterSeconds: number } & ({ store: 'dynamodb'; table: string } | { store: 'redis'; url: Secret });
 
 export type SaslSettings =
   | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: Secret }
@@ -121,6 +128,7 @@ export const loadConfig = (environment: Record<string, string | undefined>): Con
   return {
     ssl: env.KAFKA_SSL,
     sasl: saslSettings(env),
+    idempotency: idempotencySettings(env),
     brokers: env.KAFKA_BROKERS,
     clientId: env.KAFKA_CLIENT_ID,
     topic: env.ORDER_EVENTS_TOPIC,
@@ -149,4 +157,13 @@ const saslSettings = (env: z.infer<typeof environmentSchema>): SaslSettings | un
   // PLAIN sends the password as it is: never without TLS.
   if (mechanism === 'plain' && !env.KAFKA_SSL) throw new ConfigError('Invalid configuration: KAFKA_SASL_MECHANISM=plain requires KAFKA_SSL=true (PLAIN sends the password in the clear)');
   return { mechanism, username: env.KAFKA_SASL_USERNAME!, password: new Secret(env.KAFKA_SASL_PASSWORD!) };
+};
+
+const idempotencySettings = (env: z.infer<typeof environmentSchema>): IdempotencySettings | undefined => {
+  const expiresAfterSeconds = env.IDEMPOTENCY_EXPIRES_SECONDS;
+  // Redis wins when both are set: serverless.yml always names the AWS table, and `npm start` adds the URL
+  // of its local redis-server. A Redis URL may carry a password, so it is kept as a Secret.
+  if (env.IDEMPOTENCY_REDIS_URL) return { store: 'redis', url: new Secret(env.IDEMPOTENCY_REDIS_URL), expiresAfterSeconds };
+  if (env.IDEMPOTENCY_TABLE) return { store: 'dynamodb', table: env.IDEMPOTENCY_TABLE, expiresAfterSeconds };
+  return undefined;
 };

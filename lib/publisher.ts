@@ -1,8 +1,9 @@
 /**
- * The one publishing path every handler shares: validate, build the event, send it, answer.
+ * The one publishing path every handler shares: validate, build the events, send them, answer.
  *
  * A handler file only declares what differs (schema, eventType, where orderId comes from) and calls
- * definePublisher. The same path serves two kinds of caller:
+ * definePublisher; the batch route declares a route of its own (see batch.ts). The same path serves two
+ * kinds of caller:
  * - API Gateway HTTP API (payload v2): middy's middlewares parse the body; the answer is 202 with a receipt,
  *   or a problem+json error;
  * - direct invocation (`serverless invoke local`, the Lambda invoke API): the event is the body itself,
@@ -13,12 +14,13 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type * as z from 'zod/mini';
+import * as z from 'zod/mini';
 import type { Config } from './config.js';
 import { buildOrderEvent, systemEnvelopeSource, toKafkaRecord, type EventEnvelopeSource, type EventType } from './events.js';
 import { toHttpProblem } from './http/errors.js';
 import { problemJsonResponses, requestBodyGuard, type ErrorReporter } from './http/middlewares.js';
-import { invalidRequest, type FieldError, type ProblemDocument } from './http/problem.js';
+import { idempotencyUnsupported, invalidRequest, type FieldError, type ProblemDocument } from './http/problem.js';
+import type { Idempotency, IdempotentWork } from './idempotency.js';
 import type { EventProducer } from './producer/event-producer.js';
 import { orderIdSchema } from './schemas.js';
 
@@ -33,6 +35,8 @@ export interface PublisherDependencies {
   producer: EventProducer;
   envelope?: EventEnvelopeSource;
   report?: ErrorReporter;
+  /** Idempotency-Key support; without it, a request carrying the header is refused (501). */
+  idempotency?: Idempotency;
 }
 
 export interface Receipt {
@@ -43,16 +47,34 @@ export interface Receipt {
   offset: string;
 }
 
-export type PublishHandler = (
-  event: APIGatewayProxyEventV2 | Record<string, unknown>,
-  context: Context,
-) => Promise<APIGatewayProxyStructuredResultV2 | Receipt | ProblemDocument>;
+/** An event that passed validation, before it has an id and a timestamp. */
+export interface PendingEvent {
+  eventType: EventType;
+  orderId: string;
+  fields: object;
+}
 
 /** Where the request's values sit, for the paths named in validation errors. */
-interface Locations {
+export interface Locations {
   fields: string;
   orderId: string;
 }
+
+/** What one route does with a request: the events to publish, and the answer once they are published. */
+export interface PublishRoute<Answer extends object> {
+  /** Names the route's Idempotency-Key records. */
+  name: string;
+  /** Where a direct invocation's orderId is: among the fields ('body'), or beside them ('path'). */
+  orderIdFrom: 'body' | 'path';
+  /** Validates the request; throws a 400 problem naming every invalid value. */
+  toEvents(fields: unknown, pathOrderId: unknown, where: Locations): PendingEvent[];
+  answer(receipts: Receipt[]): Answer;
+}
+
+export type PublishHandler = (
+  event: APIGatewayProxyEventV2 | Record<string, unknown>,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2 | object>;
 
 const httpLocations: Locations = { fields: 'body', orderId: 'pathParameters.orderId' };
 const directLocations: Locations = { fields: '', orderId: 'orderId' };
@@ -63,18 +85,31 @@ const reportToConsole: ErrorReporter = (error, problem) => {
   else console.warn(`publish failed: ${problem.status} ${problem.slug}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
 };
 
-export const createPublishHandler = (declaration: PublisherDeclaration, dependencies: PublisherDependencies): PublishHandler => {
-  const { config, producer, envelope = systemEnvelopeSource, report = reportToConsole } = dependencies;
+const idempotencyKeySchema = z.string().check(z.minLength(1), z.maxLength(255), z.regex(/^[\x21-\x7e]+$/, 'Idempotency-Key may only contain visible ASCII characters'));
 
-  const publish = async (fields: unknown, pathOrderId: unknown, where: Locations, context: Context): Promise<Receipt> => {
-    const { orderId, values } = validate(declaration, fields, pathOrderId, where);
-    const event = buildOrderEvent(declaration.eventType, orderId, values, envelope);
-    const [ack] = await producer.send([toKafkaRecord(event, config.topic, config.eventSource)], {
-      timeoutMs: publishBudgetMs(config, context),
-    });
-    if (!ack) throw new Error('The producer returned no acknowledgement');
-    return { eventId: event.eventId, eventType: event.eventType, topic: ack.topic, partition: ack.partition, offset: ack.offset };
+export const createPublishHandler = (declaration: PublisherDeclaration, dependencies: PublisherDependencies): PublishHandler =>
+  createRouteHandler(singleEventRoute(declaration), dependencies);
+
+export const createRouteHandler = <Answer extends object>(route: PublishRoute<Answer>, dependencies: PublisherDependencies): PublishHandler => {
+  const { config, producer, envelope = systemEnvelopeSource, report = reportToConsole, idempotency } = dependencies;
+
+  const publish = async (fields: unknown, pathOrderId: unknown, where: Locations, context: Context): Promise<Answer> => {
+    const events = route.toEvents(fields, pathOrderId, where).map(({ eventType, orderId, fields: values }) =>
+      buildOrderEvent(eventType, orderId, values, envelope),
+    );
+    const acks = await producer.send(
+      events.map((event) => toKafkaRecord(event, config.topic, config.eventSource)),
+      { timeoutMs: publishBudgetMs(config, context) },
+    );
+    if (acks.length !== events.length) throw new Error(`The producer acknowledged ${acks.length} of ${events.length} records`);
+    return route.answer(events.map((event, i) => ({ eventId: event.eventId, eventType: event.eventType, ...acks[i]! })));
   };
+
+  type Request = { body: unknown; pathOrderId: unknown };
+  const publishOnce: IdempotentWork<Answer> | undefined = idempotency?.wrap(route.name, ({ request }, context) => {
+    const { body, pathOrderId } = request as Request;
+    return publish(body, pathOrderId, httpLocations, context);
+  });
 
   const http = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(problemJsonResponses({ report }))
@@ -83,14 +118,23 @@ export const createPublishHandler = (declaration: PublisherDeclaration, dependen
     .use(httpJsonBodyParser())
     .handler(async (event, context) => {
       // http-json-body-parser has replaced the body text with the parsed value.
-      const body: unknown = event.body;
-      const receipt = await publish(body, event.pathParameters?.orderId, httpLocations, context);
-      return { statusCode: 202, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(receipt) };
+      const request: Request = { body: event.body as unknown, pathOrderId: event.pathParameters?.orderId };
+      const key = event.headers?.['idempotency-key'];
+      let answer: Answer;
+      if (key === undefined) {
+        answer = await publish(request.body, request.pathOrderId, httpLocations, context);
+      } else {
+        if (!publishOnce) throw idempotencyUnsupported();
+        const parsedKey = idempotencyKeySchema.safeParse(key);
+        if (!parsedKey.success) throw invalidRequest(toFieldErrors(parsedKey.error.issues, 'headers.idempotency-key'));
+        answer = await publishOnce({ key: parsedKey.data, request }, context);
+      }
+      return { statusCode: 202, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(answer) };
     });
 
-  const direct = async (event: Record<string, unknown>, context: Context): Promise<Receipt | ProblemDocument> => {
+  const direct = async (event: Record<string, unknown>, context: Context): Promise<Answer | ProblemDocument> => {
     try {
-      if (declaration.orderIdFrom === 'path' && isObject(event)) {
+      if (route.orderIdFrom === 'path' && isObject(event)) {
         const { orderId, ...fields } = event;
         return await publish(fields, orderId, directLocations, context);
       }
@@ -104,6 +148,17 @@ export const createPublishHandler = (declaration: PublisherDeclaration, dependen
 
   return (event, context) => (isHttpEvent(event) ? http(event, context) : direct(event, context));
 };
+
+/** The route of one event type: one event per request, answered with its receipt. */
+export const singleEventRoute = (declaration: PublisherDeclaration): PublishRoute<Receipt> => ({
+  name: declaration.eventType,
+  orderIdFrom: declaration.orderIdFrom,
+  toEvents: (fields, pathOrderId, where) => {
+    const { orderId, values } = validate(declaration, fields, pathOrderId, where);
+    return [{ eventType: declaration.eventType, orderId, fields: values }];
+  },
+  answer: ([receipt]) => receipt!,
+});
 
 const validate = (declaration: PublisherDeclaration, fields: unknown, pathOrderId: unknown, where: Locations) => {
   const errors: FieldError[] = [];
@@ -121,7 +176,7 @@ const validate = (declaration: PublisherDeclaration, fields: unknown, pathOrderI
   return { orderId: orderId as string, values };
 };
 
-const toFieldErrors = (issues: readonly z.core.$ZodIssue[], root: string): FieldError[] =>
+export const toFieldErrors = (issues: readonly z.core.$ZodIssue[], root: string): FieldError[] =>
   issues.map((issue) => ({
     path: [root, ...issue.path.map(String)].filter((part) => part !== '').join('.') || 'body',
     message: issue.message,

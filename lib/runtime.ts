@@ -4,6 +4,8 @@
  * every warm invocation reuses.
  */
 import { loadConfig } from './config.js';
+import { createIdempotency } from './idempotency.js';
+import { openIdempotencyStore } from './idempotency-stores.js';
 import type { PublisherDependencies } from './publisher.js';
 import { createKafkaClient, KafkaJsEventProducer } from './producer/kafkajs-producer.js';
 
@@ -17,7 +19,10 @@ const longLived = Boolean(process.env.AWS_LAMBDA_RUNTIME_API || process.env.IS_O
 // Constructing it opens nothing: the first invocation connects (see KafkaJsEventProducer).
 const producer = new KafkaJsEventProducer(config, createKafkaClient, longLived ? {} : { idleDisconnectMs: 1_000 });
 
-export const containerDependencies: PublisherDependencies = { config, producer };
+// Idempotency-Key records, in the store the configuration names (opened by the first request with a key).
+const idempotency = config.idempotency && createIdempotency(config.idempotency, openIdempotencyStore(config.idempotency));
+
+export const containerDependencies: PublisherDependencies = { config, producer, ...(idempotency ? { idempotency } : {}) };
 
 // Lambda sends SIGTERM before it shuts a container down (when an extension is registered; it then allows
 // about 500 ms). Closing the connections cleanly spares the brokers a dead client until their idle timeout.

@@ -9,6 +9,8 @@ need_debian=()
 # librdkafka1 carries the mock cluster behind the embedded broker; kcat reads the topic back in tests.
 ldconfig -p 2>/dev/null | grep -q 'librdkafka\.so\.1 ' || [ -e /usr/lib/x86_64-linux-gnu/librdkafka.so.1 ] || need_debian+=(librdkafka1)
 command -v kcat >/dev/null 2>&1 || need_debian+=(kcat)
+# redis-server keeps Idempotency-Key records for `npm start` and the tests (DynamoDB's role in AWS).
+command -v redis-server >/dev/null 2>&1 || need_debian+=(redis-server)
 if [ ${#need_debian[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing ${need_debian[*]} from Debian's packages" >&2

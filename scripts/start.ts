@@ -3,7 +3,10 @@
 // and starts no broker. Then serverless-offline serves the routes. Ctrl-C or SIGTERM stops everything it
 // started, by process id.
 //
-// Ports: HTTP_PORT (3000), LAMBDA_PORT (3002), EMBEDDED_BROKER_PORT (9092).
+// Idempotency-Key records go to a redis-server it starts too (DynamoDB's role in AWS), unless
+// IDEMPOTENCY_REDIS_URL points at one already.
+//
+// Ports: HTTP_PORT (3000), LAMBDA_PORT (3002), EMBEDDED_BROKER_PORT (9092), REDIS_PORT (6379).
 // --ready-line prints one JSON line on stdout once ready ({"event":"ready",...}), for tests and scripts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -15,17 +18,20 @@ import { createDevToken } from './token.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const httpPort = Number(process.env.HTTP_PORT ?? 3000);
 const lambdaPort = Number(process.env.LAMBDA_PORT ?? 3002);
+const redisPort = Number(process.env.REDIS_PORT ?? 6379);
 const printReadyLine = process.argv.includes('--ready-line');
 const say = (line = '') => process.stderr.write(`${line}\n`);
 
 let broker: SpawnedBroker | undefined;
 let offline: ChildProcess | undefined;
+let redis: ChildProcess | undefined;
 let stopping: Promise<void> | undefined;
 
 const stopAll = (exitCode: number) => {
   stopping ??= (async () => {
     if (offline) await stopChild(offline);
     if (broker) await broker.stop();
+    if (redis) await stopChild(redis);
     process.exit(exitCode);
   })();
   return stopping;
@@ -46,18 +52,25 @@ const main = async () => {
     env.KAFKA_IDEMPOTENT = 'false';
   }
 
+  if (!process.env.IDEMPOTENCY_REDIS_URL) {
+    say(`Starting redis-server on 127.0.0.1:${redisPort} for Idempotency-Key records...`);
+    // In memory only: the records matter for as long as this run does.
+    redis = startChild('redis', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    await waitForOutput(redis, 'redis', /Ready to accept connections/, /# (Failed|Could not|Warning: Could not)|Address already in use/, 20_000);
+    env.IDEMPOTENCY_REDIS_URL = `redis://127.0.0.1:${redisPort}`;
+  }
+
   say(`Starting serverless-offline on http://localhost:${httpPort} ...`);
-  offline = spawn(
-    process.execPath,
-    [path.join(root, 'node_modules/serverless/bin/serverless.js'), 'offline', 'start', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
-    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  offline.once('exit', (code, signal) => {
-    if (stopping) return;
-    say(`serverless-offline exited (code ${code}, signal ${signal}); stopping.`);
-    void stopAll(1);
-  });
-  await waitForOutput(offline, /Server ready/, /^Error:/, 120_000);
+  offline = startChild('serverless-offline', process.execPath, [
+    path.join(root, 'node_modules/serverless/bin/serverless.js'),
+    'offline',
+    'start',
+    '--httpPort',
+    String(httpPort),
+    '--lambdaPort',
+    String(lambdaPort),
+  ], env);
+  await waitForOutput(offline, 'offline', /Server ready/, /^Error:/, 120_000);
 
   const topic = env.ORDER_EVENTS_TOPIC ?? 'order-events';
   const token = await createDevToken();
@@ -88,29 +101,44 @@ const main = async () => {
   }
 };
 
+/** Starts a child whose unexpected exit stops everything else. */
+const startChild = (name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess => {
+  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    say(`${name} exited (code ${code}, signal ${signal}); stopping.`);
+    void stopAll(1);
+  });
+  child.once('error', (error) => {
+    say(`${name} could not start: ${error.message}`);
+    void stopAll(1);
+  });
+  return child;
+};
+
 /**
  * Relays a child's output to our stderr and resolves when a line matches `ready`. Rejects on a line matching
  * `failed`: serverless prints its fatal errors and then may stay alive, so its exit is not a reliable signal.
  */
-const waitForOutput = (child: ChildProcess, ready: RegExp, failed: RegExp, timeoutMs: number) =>
+const waitForOutput = (child: ChildProcess, name: string, ready: RegExp, failed: RegExp, timeoutMs: number) =>
   new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serverless-offline not ready after ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`${name} not ready after ${timeoutMs} ms`)), timeoutMs);
     let matched = false;
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue;
       createInterface({ input: stream }).on('line', (line) => {
         // After Ctrl-C, what the dying children print (esbuild's service complains of its closed pipe) is noise.
-        if (!stopping) process.stderr.write(`[offline] ${line}\n`);
+        if (!stopping) process.stderr.write(`[${name}] ${line}\n`);
         if (matched) return;
         if (ready.test(line) || failed.test(line)) {
           matched = true;
           clearTimeout(timer);
           if (ready.test(line)) resolve();
-          else reject(new Error('serverless-offline failed to start (its output is above)'));
+          else reject(new Error(`${name} failed to start (its output is above)`));
         }
       });
     }
-    child.once('exit', () => reject(new Error('serverless-offline exited before it was ready')));
+    child.once('exit', () => reject(new Error(`${name} exited before it was ready`)));
   });
 
 /** SIGTERM to the child's pid; SIGKILL if it has not exited within 5 s. */

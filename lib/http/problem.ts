@@ -70,3 +70,19 @@ export const brokerUnavailable = (detail: string, retryAfterSeconds: number) =>
 
 export const internalError = () =>
   new HttpProblem(500, 'internal-error', 'Internal error', 'The event was not published because of an unexpected error; it is logged.');
+
+export const idempotencyKeyInFlight = () =>
+  new HttpProblem(409, 'idempotency-key-in-flight', 'Request in flight', 'A request with this Idempotency-Key is still being processed; retry it shortly.', undefined, {
+    'Retry-After': '1',
+  });
+
+export const idempotencyKeyReused = () =>
+  new HttpProblem(422, 'idempotency-key-reused', 'Idempotency-Key reused', 'This Idempotency-Key was already used with a different request; use a new key for a new request.');
+
+export const idempotencyStoreUnavailable = () =>
+  new HttpProblem(503, 'idempotency-store-unavailable', 'Idempotency store unavailable', 'The Idempotency-Key could not be checked; nothing was published. Retry the request.', undefined, {
+    'Retry-After': '1',
+  });
+
+export const idempotencyUnsupported = () =>
+  new HttpProblem(501, 'idempotency-unsupported', 'Idempotency-Key not supported here', 'This deployment has no idempotency store (IDEMPOTENCY_TABLE or IDEMPOTENCY_REDIS_URL); send the request without Idempotency-Key.');

@@ -11,6 +11,8 @@ export interface ServicePorts {
   http: number;
   lambda: number;
   broker: number;
+  /** redis-server for Idempotency-Key records; default broker + 1. */
+  redis?: number;
 }
 
 export interface RunningService {
@@ -40,10 +42,12 @@ export const startService = async (ports: ServicePorts, extraEnv: Record<string,
     HTTP_PORT: String(ports.http),
     LAMBDA_PORT: String(ports.lambda),
     EMBEDDED_BROKER_PORT: String(ports.broker),
+    REDIS_PORT: String(ports.redis ?? ports.broker + 1),
     ...extraEnv,
   };
   delete env.NODE_OPTIONS; // jest's flags are for jest
   delete env.KAFKA_BROKERS; // always the embedded broker
+  delete env.IDEMPOTENCY_REDIS_URL; // and a redis-server of its own
   // Its own process group, so that stop() can end whatever it started, even if start.ts itself hangs.
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--ready-line'], {
     cwd: repoRoot,

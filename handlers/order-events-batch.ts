@@ -1,0 +1,5 @@
+import { batchRoute } from '../lib/batch.js';
+import { defineRoutePublisher } from '../lib/define-publisher.js';
+
+/** POST /order-events/batch: 1 to 500 events of any type, validated all-or-nothing, answered in order. */
+export const handler = defineRoutePublisher(batchRoute);

@@ -1,0 +1,19 @@
+/**
+ * POST /order-events/batch: up to 500 events of any type in one request, all-or-nothing. The whole batch is
+ * validated before anything is sent (any invalid event: 400 naming its index and path, nothing published),
+ * then sent in one kafkajs send, which makes one produce request per broker, and answered in request order.
+ */
+import { invalidRequest } from './http/problem.js';
+import { toFieldErrors, type PublishRoute, type Receipt } from './publisher.js';
+import { batchRequestSchema } from './schemas.js';
+
+export const batchRoute: PublishRoute<{ results: Receipt[] }> = {
+  name: 'order-events-batch',
+  orderIdFrom: 'body',
+  toEvents: (fields, _pathOrderId, where) => {
+    const parsed = batchRequestSchema.safeParse(fields);
+    if (!parsed.success) throw invalidRequest(toFieldErrors(parsed.error.issues, where.fields));
+    return parsed.data.events.map(({ eventType, orderId, ...values }) => ({ eventType, orderId, fields: values }));
+  },
+  answer: (results) => ({ results }),
+};

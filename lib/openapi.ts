@@ -1,0 +1,225 @@
+/**
+ * GET /openapi.json: the API as an OpenAPI 3.1 document, generated rather than written. Request bodies are
+ * z.toJSONSchema of the very zod schemas that validate them (lib/schemas.ts), response bodies of zod schemas
+ * that the compiler holds to the code's own types (Receipt, ProblemDocument, HealthReport), so the document
+ * cannot describe a field the service does not check or answer. Only prose and examples are written here.
+ */
+import * as z from 'zod/mini';
+import { eventTypes } from './events.js';
+import { healthyReportSchema, unhealthyReportSchema } from './health.js';
+import { RETRY_AFTER_SECONDS } from './http/errors.js';
+import {
+  brokerUnavailable,
+  idempotencyKeyInFlight,
+  idempotencyKeyReused,
+  idempotencyUnsupported,
+  invalidRequest,
+  payloadTooLarge,
+  unsupportedMediaType,
+  type ProblemDocument,
+} from './http/problem.js';
+import type { Receipt } from './publisher.js';
+import {
+  MAX_BATCH_EVENTS,
+  batchRequestSchema,
+  orderCancelledSchema,
+  orderCreatedSchema,
+  orderIdSchema,
+  orderItemSchema,
+  orderShippedSchema,
+} from './schemas.js';
+
+/** Body limit of the publishing routes; lib/publisher.ts enforces it (MAX_BODY_BYTES, checked by a unit test). */
+export const DOCUMENTED_MAX_BODY_BYTES = 256 * 1024;
+
+export const receiptSchema = z.strictObject({
+  eventId: z.uuid(),
+  eventType: z.enum(eventTypes),
+  topic: z.string().check(z.minLength(1)),
+  partition: z.int().check(z.gte(0)),
+  // Kafka offsets are int64: decimal strings, since JSON numbers lose precision above 2^53.
+  offset: z.string().check(z.regex(/^\d+$/)),
+});
+
+export const batchReceiptSchema = z.strictObject({
+  results: z.array(receiptSchema).check(z.minLength(1), z.maxLength(MAX_BATCH_EVENTS)),
+});
+
+// RFC 9457 lets problem documents carry extension members, so extra fields are allowed here.
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.int().check(z.gte(400), z.lte(599)),
+  detail: z.string(),
+  errors: z.optional(z.array(z.strictObject({ path: z.string(), message: z.string() }))),
+});
+
+// API Gateway's JWT authorizer answers 401 before any function runs, in its own format ({"message":"Unauthorized"};
+// serverless-offline adds statusCode and error), not as a problem document.
+const unauthorizedSchema = z.object({ message: z.string() });
+
+// The same rule as lib/publisher.ts's idempotencyKeySchema (not exported there): keep the two in step.
+const idempotencyKeySchema = z.string().check(z.minLength(1), z.maxLength(255), z.regex(/^[\x21-\x7e]+$/));
+
+const openApiDocumentSchema = z.looseObject({
+  openapi: z.string().check(z.regex(/^3\.1\.\d+$/)),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.unknown()),
+});
+
+// The documented response schemas must describe exactly the types the code answers with: a change to one
+// side only fails to compile. (HealthReport is itself inferred from its schemas.)
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export type ReceiptIsDocumented = Assert<Same<z.infer<typeof receiptSchema>, Receipt>>;
+export type ProblemIsDocumented = Assert<Same<z.infer<typeof problemSchema>, ProblemDocument>>;
+type Assert<T extends true> = T;
+
+const componentSchemas = {
+  OrderId: orderIdSchema,
+  OrderItem: orderItemSchema,
+  OrderCreated: orderCreatedSchema,
+  OrderShipped: orderShippedSchema,
+  OrderCancelled: orderCancelledSchema,
+  BatchRequest: batchRequestSchema,
+  Receipt: receiptSchema,
+  BatchReceipt: batchReceiptSchema,
+  Problem: problemSchema,
+  Unauthorized: unauthorizedSchema,
+  IdempotencyKey: idempotencyKeySchema,
+  RetryAfterSeconds: z.int().check(z.gte(0)),
+  HealthOk: healthyReportSchema,
+  HealthUnavailable: unhealthyReportSchema,
+  OpenApiDocument: openApiDocumentSchema,
+};
+type ComponentId = keyof typeof componentSchemas;
+type JsonSchema = Record<string, unknown>;
+
+const ref = (id: ComponentId) => ({ $ref: `#/components/schemas/${id}` });
+
+/** JSON Schema draft 2020-12 (OpenAPI 3.1's dialect); `input`, so that a defaulted field (currency) is optional. */
+const componentJsonSchemas = (): Record<string, JsonSchema> => {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(componentSchemas)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', io: 'input', uri: (id) => `#/components/schemas/${id}` });
+  // Each comes out as a standalone document; inside components, $schema and $id (a bare fragment) do not belong.
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]));
+};
+
+const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: ref('RetryAfterSeconds') } };
+
+const json = (id: ComponentId, example?: unknown) => ({ 'application/json': { schema: ref(id), ...(example === undefined ? {} : { example }) } });
+
+const problem = (status: number, description: string, example?: ProblemDocument, headers?: object) => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: {
+    'application/problem+json': {
+      schema: { allOf: [ref('Problem'), { type: 'object', properties: { status: { const: status } } }] },
+      ...(example ? { example } : {}),
+    },
+  },
+});
+
+interface PublishingRoute {
+  operationId: string;
+  summary: string;
+  body: ComponentId;
+  receipt: ComponentId;
+  orderIdInPath: boolean;
+  example: unknown;
+}
+
+const publishingOperation = (route: PublishingRoute) => ({
+  post: {
+    operationId: route.operationId,
+    summary: route.summary,
+    tags: ['publishing'],
+    security: [{ bearerJwt: [] }],
+    parameters: [
+      ...(route.orderIdInPath ? [{ name: 'orderId', in: 'path', required: true, schema: ref('OrderId') }] : []),
+      {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        description: 'Repeating a request with the same key answers the first one’s receipt instead of publishing again.',
+        schema: ref('IdempotencyKey'),
+      },
+    ],
+    requestBody: { required: true, content: json(route.body, route.example) },
+    responses: {
+      202: { description: 'The broker acknowledged the record(s) (acks as configured, all in-sync replicas by default).', content: json(route.receipt) },
+      400: problem(400, 'A body or path value breaks the schema, the body is not JSON, or it is empty. `errors` lists each `{path, message}`.',
+        invalidRequest([{ path: 'body.items.0.quantity', message: 'Too small: expected number to be >=1' }]).toDocument()),
+      401: { description: 'No valid bearer token (checked by the API Gateway JWT authorizer).', content: json('Unauthorized', { message: 'Unauthorized' }) },
+      409: problem(409, 'A request with this Idempotency-Key is still in flight; retry after Retry-After seconds.', idempotencyKeyInFlight().toDocument(), retryAfter),
+      413: problem(413, `The body is over ${DOCUMENTED_MAX_BODY_BYTES / 1024} KiB.`, payloadTooLarge(DOCUMENTED_MAX_BODY_BYTES, 300_000).toDocument()),
+      415: problem(415, 'Content-Type is missing or not JSON (application/json, application/*+json).', unsupportedMediaType('text/plain').toDocument()),
+      422: problem(422, 'This Idempotency-Key was used before with a different body; use a new key for a new request.', idempotencyKeyReused().toDocument()),
+      500: problem(500, 'An unexpected error (logged, never shown).'),
+      501: problem(501, 'An Idempotency-Key was sent to a deployment without an idempotency store.', idempotencyUnsupported().toDocument()),
+      503: problem(503, 'Kafka, or the idempotency store, could not be reached or did not answer in time; retry after Retry-After seconds.',
+        brokerUnavailable('Kafka could not be reached or did not accept the event. Nothing was acknowledged; retry the request.', RETRY_AFTER_SECONDS).toDocument(),
+        retryAfter),
+    },
+  },
+});
+
+const order = { orderId: 'o-1001', customerId: 'c-7', items: [{ sku: 'SKU-1', quantity: 2, unitPrice: 9.5 }], total: 19 };
+
+export const publishingRoutes: Record<string, PublishingRoute> = {
+  '/orders': { operationId: 'publishOrderCreated', summary: 'Publish order-created', body: 'OrderCreated', receipt: 'Receipt', orderIdInPath: false, example: order },
+  '/orders/{orderId}/shipment': {
+    operationId: 'publishOrderShipped', summary: 'Publish order-shipped', body: 'OrderShipped', receipt: 'Receipt', orderIdInPath: true,
+    example: { trackingNumber: '1Z999', carrier: 'UPS' },
+  },
+  '/orders/{orderId}/cancellation': {
+    operationId: 'publishOrderCancelled', summary: 'Publish order-cancelled', body: 'OrderCancelled', receipt: 'Receipt', orderIdInPath: true,
+    example: { reason: 'customer request' },
+  },
+  '/order-events/batch': {
+    operationId: 'publishOrderEventBatch', summary: `Publish 1–${MAX_BATCH_EVENTS} order events in one request`, body: 'BatchRequest', receipt: 'BatchReceipt',
+    orderIdInPath: false,
+    example: { events: [{ eventType: 'order-created', ...order }, { eventType: 'order-shipped', orderId: 'o-1001', trackingNumber: '1Z999' }] },
+  },
+};
+
+export const buildOpenApiDocument = () => ({
+  openapi: '3.1.0',
+  jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+  info: {
+    title: 'order-events-publisher',
+    version: '0.1.0',
+    description: 'Validates order lifecycle events and publishes them to Kafka. Objects are strict: an unknown field is an error.',
+  },
+  tags: [{ name: 'publishing' }, { name: 'operations' }],
+  paths: {
+    ...Object.fromEntries(Object.entries(publishingRoutes).map(([path, route]) => [path, publishingOperation(route)])),
+    '/health': {
+      get: {
+        operationId: 'health',
+        summary: 'Kafka reachability and metadata latency; publishes nothing',
+        tags: ['operations'],
+        security: [],
+        responses: {
+          200: { description: 'Kafka answered a metadata request in time and has the topic.', content: json('HealthOk') },
+          503: { description: 'Kafka did not answer in time, or has no such topic.', headers: retryAfter, content: json('HealthUnavailable') },
+        },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        operationId: 'openApiDocument',
+        summary: 'This document',
+        tags: ['operations'],
+        security: [],
+        responses: { 200: { description: 'The OpenAPI 3.1 document of this API.', content: json('OpenApiDocument') } },
+      },
+    },
+  },
+  components: {
+    schemas: componentJsonSchemas(),
+    securitySchemes: { bearerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+  },
+});
+
+export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;

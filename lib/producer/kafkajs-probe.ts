@@ -1,0 +1,85 @@
+/**
+ * BrokerProbe on kafkajs's admin client: Metadata requests only (the admin client never creates topics).
+ * One instance lives for the whole container, like the producer: warm health checks reuse its connection
+ * instead of paying a TCP (and TLS, and SASL) handshake each, and concurrent first checks share one connect.
+ */
+import kafkajs from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import type { Config } from '../config.js';
+import type { BrokerMetadata, BrokerProbe } from '../health.js';
+import { brokerSecurity } from './broker-security.js';
+
+const { Kafka, logLevel } = kafkajs;
+
+export type ProbeAdmin = Pick<Admin, 'connect' | 'disconnect' | 'describeCluster' | 'fetchTopicMetadata'>;
+export type AdminFactory = (config: Config) => ProbeAdmin;
+
+export const createAdminClient: AdminFactory = (config) =>
+  new Kafka({
+    clientId: `${config.clientId}-health`,
+    brokers: config.brokers,
+    ...brokerSecurity(config),
+    connectionTimeout: config.connectTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    // A couple of quick retries ride over one dead seed broker; more would only keep working after the
+    // health check's deadline has already answered 503.
+    retry: { retries: 2, initialRetryTime: config.retryInitialMs, maxRetryTime: 1_000 },
+    logLevel: logLevel.NOTHING,
+  }).admin();
+
+export class KafkaJsBrokerProbe implements BrokerProbe {
+  private admin: ProbeAdmin | undefined;
+  private connected = false;
+  private connecting: Promise<ProbeAdmin> | undefined;
+
+  constructor(
+    private readonly config: Config,
+    private readonly createAdmin: AdminFactory = createAdminClient,
+  ) {}
+
+  async fetchMetadata(): Promise<BrokerMetadata> {
+    const admin = await this.connect();
+    try {
+      const { brokers } = await admin.describeCluster();
+      return { brokers: brokers.length, topicPartitions: await this.partitions(admin) };
+    } catch (error) {
+      // Start the next check from a fresh connection rather than from whatever state this failure left.
+      void this.disconnect().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    this.connected = false;
+    if (this.admin) await this.admin.disconnect();
+  }
+
+  private async partitions(admin: ProbeAdmin): Promise<number | undefined> {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [this.config.topic] });
+      return topics.find((topic) => topic.name === this.config.topic)?.partitions.length;
+    } catch (error) {
+      // The cluster answered: it just has no such topic.
+      if (isKafkaError(error, 'UNKNOWN_TOPIC_OR_PARTITION')) return undefined;
+      throw error;
+    }
+  }
+
+  private connect(): Promise<ProbeAdmin> {
+    if (this.connected && this.admin) return Promise.resolve(this.admin);
+    this.connecting ??= this.open().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async open(): Promise<ProbeAdmin> {
+    const admin = (this.admin ??= this.createAdmin(this.config));
+    await admin.connect();
+    this.connected = true;
+    return admin;
+  }
+}
+
+const isKafkaError = (error: unknown, type: string) =>
+  typeof error === 'object' && error !== null && 'type' in error && error.type === type;

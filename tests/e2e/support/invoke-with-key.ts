@@ -1,0 +1,10 @@
+// A second "container": a fresh Node process that loads the order-cancelled handler and makes one HTTP-shaped
+// invocation with an Idempotency-Key, then prints the answer. Run with KAFKA_BROKERS and IDEMPOTENCY_REDIS_URL.
+import { handler } from '../../../handlers/order-cancelled.js';
+import { httpEvent, lambdaContext } from '../../support/events.js';
+
+const [orderId = '', key = '', reason = ''] = process.argv.slice(2);
+const event = httpEvent({ body: JSON.stringify({ reason }), orderId, headers: { 'content-type': 'application/json', 'idempotency-key': key } });
+const answer = await handler(event, lambdaContext());
+process.stdout.write(`${JSON.stringify(answer)}\n`);
+process.exit(0);
