@@ -50,15 +50,22 @@ afterAll(() => {
 });
 
 describe('the generated CloudFormation template', () => {
-  it('has three functions with a timeout inside API Gateway’s 30 s', () => {
+  it('has a timeout inside API Gateway’s 30 s on every function', () => {
     const functions = ofType(defaults, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(3);
+    expect(functions.length).toBeGreaterThanOrEqual(4);
     for (const fn of functions) expect(fn.Properties.Timeout).toBeLessThan(30);
   });
 
-  it('puts a JWT authorizer on every route, with the configured issuer and audience', () => {
-    const routes = ofType(customised, 'AWS::ApiGatewayV2::Route');
+  it('puts a JWT authorizer on every publishing route, with the configured issuer and audience', () => {
+    const all = ofType(customised, 'AWS::ApiGatewayV2::Route');
+    const routes = all.filter((route) => String(route.Properties.RouteKey).startsWith('POST '));
+    // Only the health check and the API description are open.
+    expect(all.filter((route) => !routes.includes(route)).map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType ?? 'NONE']).sort()).toEqual([
+      ['GET /health', 'NONE'],
+      ['GET /openapi.json', 'NONE'],
+    ]);
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
+      'POST /order-events/batch',
       'POST /orders',
       'POST /orders/{orderId}/cancellation',
       'POST /orders/{orderId}/shipment',
@@ -73,14 +80,33 @@ describe('the generated CloudFormation template', () => {
   });
 
   it('caps each function’s concurrency, 10 by default', () => {
-    expect(ofType(defaults, 'AWS::Lambda::Function').map((fn) => fn.Properties.ReservedConcurrentExecutions)).toEqual([10, 10, 10]);
-    expect(ofType(customised, 'AWS::Lambda::Function').map((fn) => fn.Properties.ReservedConcurrentExecutions)).toEqual([4, 4, 4]);
+    const publishers = (template: Template) => ofType(template, 'AWS::Lambda::Function').filter((fn) => /^order-events-publisher-dev-order/.test(String(fn.Properties.FunctionName)));
+    expect(publishers(defaults).map((fn) => fn.Properties.ReservedConcurrentExecutions)).toEqual([10, 10, 10, 10]);
+    expect(publishers(customised).map((fn) => fn.Properties.ReservedConcurrentExecutions)).toEqual([4, 4, 4, 4]);
   });
 
   it('joins the given VPC, and none by default', () => {
     for (const fn of ofType(defaults, 'AWS::Lambda::Function')) expect(fn.Properties.VpcConfig).toBeUndefined();
     for (const fn of ofType(customised, 'AWS::Lambda::Function')) {
       expect(fn.Properties.VpcConfig).toEqual({ SubnetIds: ['subnet-0a', 'subnet-0b'], SecurityGroupIds: ['sg-0c'] });
+    }
+  });
+
+  it('keeps Idempotency-Key records in a DynamoDB table with TTL, which only the functions may read and write', () => {
+    const [table] = ofType(defaults, 'AWS::DynamoDB::Table');
+    expect(table!.Properties).toMatchObject({
+      TableName: 'order-events-publisher-dev-idempotency',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+    });
+    const dynamodb = statements(defaults).filter((statement) => statement.Action.some((action) => action.startsWith('dynamodb')));
+    expect(dynamodb).toEqual([
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: [{ 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] }] },
+    ]);
+    for (const fn of ofType(defaults, 'AWS::Lambda::Function')) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables.IDEMPOTENCY_TABLE).toBe('order-events-publisher-dev-idempotency');
     }
   });
 

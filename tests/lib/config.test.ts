@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       eventSource: '/order-events-publisher',
       ssl: false,
       sasl: undefined,
+      idempotency: undefined,
     });
   });
 
@@ -105,5 +106,18 @@ describe('loadConfig', () => {
 
   it('never puts a password into an error message', () => {
     expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'pw-123456' })).not.toContain('pw-123456');
+  });
+
+  it('reads the idempotency store: DynamoDB, or Redis, which wins when both are set', () => {
+    expect(loadConfig({ KAFKA_BROKERS: 'b:1', IDEMPOTENCY_TABLE: 'orders-idempotency' }).idempotency).toEqual({
+      store: 'dynamodb',
+      table: 'orders-idempotency',
+      expiresAfterSeconds: 86400,
+    });
+    const redis = loadConfig({ KAFKA_BROKERS: 'b:1', IDEMPOTENCY_TABLE: 't-1', IDEMPOTENCY_REDIS_URL: 'redis://:pw-secret@127.0.0.1:6379', IDEMPOTENCY_EXPIRES_SECONDS: '600' });
+    expect(redis.idempotency).toMatchObject({ store: 'redis', expiresAfterSeconds: 600 });
+    expect(JSON.stringify(redis)).not.toContain('pw-secret');
+    expect(parseError({ KAFKA_BROKERS: 'b:1', IDEMPOTENCY_REDIS_URL: 'http://x' })).toContain('IDEMPOTENCY_REDIS_URL expects a redis://');
+    expect(parseError({ KAFKA_BROKERS: 'b:1', IDEMPOTENCY_EXPIRES_SECONDS: '5' })).toContain('IDEMPOTENCY_EXPIRES_SECONDS expects at least 60');
   });
 });

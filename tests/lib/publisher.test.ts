@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { Idempotency } from '../../lib/idempotency.js';
 import { createPublishHandler, MAX_BODY_BYTES, type PublisherDeclaration } from '../../lib/publisher.js';
 import { BrokerUnavailableError, PublishTimeoutError } from '../../lib/producer/errors.js';
 import { orderCancelledSchema, orderCreatedSchema, orderShippedSchema } from '../../lib/schemas.js';
@@ -314,5 +315,65 @@ describe('direct invocation (serverless invoke local, Lambda invoke API)', () =>
     const { producer, handler } = setUp(cancelled);
     producer.failure = new BrokerUnavailableError('down');
     expect(await handler({ orderId: 'o-1', reason: 'r' }, lambdaContext())).toMatchObject({ status: 503 });
+  });
+});
+
+describe('Idempotency-Key', () => {
+  /** Stands in for the store: the first answer per key is kept and returned to every retry. */
+  const memoryIdempotency = () => {
+    const answers = new Map<string, unknown>();
+    const idempotency: Idempotency = {
+      wrap: (prefix, work) => async (request, context) => {
+        const id = `${prefix}#${request.key}`;
+        if (!answers.has(id)) answers.set(id, await work(request, context));
+        return answers.get(id) as never;
+      },
+    };
+    return { idempotency, answers };
+  };
+
+  const setUpWith = (idempotency?: Idempotency) => {
+    const producer = new MockProducer();
+    const handler = createPublishHandler(cancelled, { config: testConfig(), producer, envelope, ...(idempotency ? { idempotency } : {}) });
+    const invoke = async (key?: string) =>
+      (await handler(
+        jsonEvent({ reason: 'r' }, { orderId: 'o-1', headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'Idempotency-Key': key }) } }),
+        lambdaContext(),
+      )) as APIGatewayProxyStructuredResultV2;
+    return { producer, invoke };
+  };
+
+  it('runs a keyed request through the store, under the route name', async () => {
+    const { idempotency, answers } = memoryIdempotency();
+    const { producer, invoke } = setUpWith(idempotency);
+    const first = await invoke('key-1');
+    const retry = await invoke('key-1');
+    expect(first.statusCode).toBe(202);
+    expect(retry.body).toBe(first.body);
+    expect(producer.sent).toHaveLength(1);
+    expect([...answers.keys()]).toEqual(['order-cancelled#key-1']);
+  });
+
+  it('publishes a request without a key directly', async () => {
+    const { idempotency, answers } = memoryIdempotency();
+    const { producer, invoke } = setUpWith(idempotency);
+    await invoke();
+    await invoke();
+    expect(producer.sent).toHaveLength(2);
+    expect(answers.size).toBe(0);
+  });
+
+  it.each(['', 'k'.repeat(256), 'has space', 'ключ'])('refuses the key %j with 400', async (key) => {
+    const { idempotency } = memoryIdempotency();
+    const { producer, invoke } = setUpWith(idempotency);
+    const problem = expectProblem(await invoke(key), 400, 'invalid-request');
+    expect(problem.errors[0].path).toBe('headers.idempotency-key');
+    expect(producer.sent).toHaveLength(0);
+  });
+
+  it('answers 501 to a key when the deployment has no store, publishing nothing', async () => {
+    const { producer, invoke } = setUpWith();
+    expectProblem(await invoke('key-1'), 501, 'idempotency-unsupported');
+    expect(producer.sent).toHaveLength(0);
   });
 });

@@ -1,0 +1,81 @@
+import { describe, expect, it } from '@jest/globals';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { batchRoute } from '../../lib/batch.js';
+import { createRouteHandler } from '../../lib/publisher.js';
+import { jsonEvent, lambdaContext, testConfig } from '../support/events.js';
+import { MockProducer } from '../support/mock-producer.js';
+
+const setUp = () => {
+  const producer = new MockProducer();
+  let ids = 0;
+  const handler = createRouteHandler(batchRoute, {
+    config: testConfig(),
+    producer,
+    envelope: { newId: () => `id-${++ids}`, now: () => new Date('2026-11-27T10:00:00.000Z') },
+  });
+  const invoke = async (body: unknown) => (await handler(jsonEvent(body, { routeKey: 'POST /order-events/batch' }), lambdaContext())) as APIGatewayProxyStructuredResultV2;
+  return { producer, handler, invoke };
+};
+
+const created = { eventType: 'order-created', orderId: 'o-1', customerId: 'c', items: [{ sku: 'A', quantity: 1, unitPrice: 1 }], total: 1 };
+const shipped = { eventType: 'order-shipped', orderId: 'o-1', trackingNumber: 'T' };
+const cancelled = { eventType: 'order-cancelled', orderId: 'o-2', reason: 'r' };
+
+describe('the batch route', () => {
+  it('sends every event in one producer call and answers the receipts in request order', async () => {
+    const { producer, invoke } = setUp();
+    const response = await invoke({ events: [created, shipped, cancelled] });
+    expect(response.statusCode).toBe(202);
+    expect(producer.sendOptions).toHaveLength(1);
+    expect(producer.sent.map((record) => [record.key, record.headers.ce_type])).toEqual([
+      ['o-1', 'order-created'],
+      ['o-1', 'order-shipped'],
+      ['o-2', 'order-cancelled'],
+    ]);
+    expect(JSON.parse(String(response.body))).toEqual({
+      results: [
+        { eventId: 'id-1', eventType: 'order-created', topic: 'order-events', partition: 0, offset: '0' },
+        { eventId: 'id-2', eventType: 'order-shipped', topic: 'order-events', partition: 0, offset: '1' },
+        { eventId: 'id-3', eventType: 'order-cancelled', topic: 'order-events', partition: 0, offset: '2' },
+      ],
+    });
+    expect(JSON.parse(producer.sent[0]!.value)).toEqual({
+      eventId: 'id-1', eventType: 'order-created', orderId: 'o-1', timestamp: '2026-11-27T10:00:00.000Z',
+      customerId: 'c', items: [{ sku: 'A', quantity: 1, unitPrice: 1 }], total: 1, currency: 'USD',
+    });
+  });
+
+  it('rejects the whole batch if any event is invalid, naming index and path, and sends nothing', async () => {
+    const { producer, invoke } = setUp();
+    const response = await invoke({ events: [created, { ...shipped, trackingNumber: '' }, { ...cancelled, orderId: 'bad id' }, { eventType: 'order-lost', orderId: 'o-3' }] });
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(String(response.body)).errors.map((error: { path: string }) => error.path)).toEqual([
+      'body.events.1.trackingNumber',
+      'body.events.2.orderId',
+      'body.events.3.eventType',
+    ]);
+    expect(producer.sendOptions).toHaveLength(0);
+  });
+
+  it.each([
+    ['no events', { events: [] }],
+    ['501 events', { events: Array.from({ length: 501 }, () => cancelled) }],
+    ['an unknown top-level field', { events: [cancelled], note: 'x' }],
+    ['events that are not a list', { events: cancelled }],
+  ])('rejects %s', async (_, body) => {
+    const { producer, invoke } = setUp();
+    expect((await invoke(body)).statusCode).toBe(400);
+    expect(producer.sendOptions).toHaveLength(0);
+  });
+
+  it('accepts exactly 500 events', async () => {
+    const { producer, invoke } = setUp();
+    expect((await invoke({ events: Array.from({ length: 500 }, () => cancelled) })).statusCode).toBe(202);
+    expect(producer.sent).toHaveLength(500);
+  });
+
+  it('publishes a batch through direct invocation too', async () => {
+    const { handler } = setUp();
+    expect(await handler({ events: [cancelled] }, lambdaContext())).toMatchObject({ results: [{ eventType: 'order-cancelled' }] });
+  });
+});
