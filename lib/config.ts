@@ -41,6 +41,8 @@ const integer = (fallback: number, min: number, max: number) =>
 
 const nonEmpty = (fallback: string) => z._default(z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(249)), fallback);
 
+const logLevels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+
 const saslMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512', 'aws-msk-iam'] as const;
 export type SaslMechanism = (typeof saslMechanisms)[number];
 
@@ -63,6 +65,7 @@ const environmentSchema = z.object({
   PUBLISH_TIMEOUT_MS: integer(8_000, 100, 60_000),
   PUBLISH_TIME_MARGIN_MS: integer(500, 0, 10_000),
   CLOUDEVENTS_SOURCE: nonEmpty('/order-events-publisher'),
+  LOG_LEVEL: z._default(z.enum(logLevels, `expects one of ${logLevels.join(', ')}`), 'INFO'),
   // Broker security: TLS, and SASL PLAIN, SCRAM or AWS MSK IAM (OAUTHBEARER with a SigV4-signed token).
   KAFKA_SSL: boolean(false),
   KAFKA_SASL_MECHANISM: z.optional(
@@ -90,6 +93,7 @@ export interface Config {
   publishTimeoutMs: number;
   publishMarginMs: number;
   eventSource: string;
+  logLevel: (typeof logLevels)[number];
   ssl: boolean;
   sasl: SaslSettings | undefined;
   idempotency: IdempotencySettings | undefined;
@@ -141,6 +145,7 @@ export const loadConfig = (environment: Record<string, string | undefined>): Con
     publishTimeoutMs: env.PUBLISH_TIMEOUT_MS,
     publishMarginMs: env.PUBLISH_TIME_MARGIN_MS,
     eventSource: env.CLOUDEVENTS_SOURCE,
+    logLevel: env.LOG_LEVEL,
   };
 };
 

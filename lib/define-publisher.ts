@@ -1,10 +1,16 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { createPublishHandler, createRouteHandler, type PublishHandler, type PublisherDeclaration, type PublishRoute } from './publisher.js';
-import { containerDependencies } from './runtime.js';
+import { containerDependencies, logger } from './runtime.js';
 
-/** The Lambda handler for one order event, wired to the container's configuration and producer. */
+/** Every log line of the invocation carries its request id, function name and cold-start flag. */
+const withLambdaContext = (handler: PublishHandler): PublishHandler =>
+  middy(handler).use(injectLambdaContext(logger, { resetKeys: true })) as unknown as PublishHandler;
+
+/** The Lambda handler for one order event, wired to the container's configuration, producer and logs. */
 export const definePublisher = (declaration: PublisherDeclaration): PublishHandler =>
-  createPublishHandler(declaration, containerDependencies);
+  withLambdaContext(createPublishHandler(declaration, containerDependencies));
 
 /** The Lambda handler for a route of its own (the batch route), wired the same way. */
 export const defineRoutePublisher = <Answer extends object>(route: PublishRoute<Answer>): PublishHandler =>
-  createRouteHandler(route, containerDependencies);
+  withLambdaContext(createRouteHandler(route, containerDependencies));

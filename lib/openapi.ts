@@ -21,7 +21,9 @@ import {
 import type { Receipt } from './publisher.js';
 import {
   MAX_BATCH_EVENTS,
+  MAX_BODY_BYTES,
   batchRequestSchema,
+  idempotencyKeySchema,
   orderCancelledSchema,
   orderCreatedSchema,
   orderIdSchema,
@@ -29,8 +31,6 @@ import {
   orderShippedSchema,
 } from './schemas.js';
 
-/** Body limit of the publishing routes; lib/publisher.ts enforces it (MAX_BODY_BYTES, checked by a unit test). */
-export const DOCUMENTED_MAX_BODY_BYTES = 256 * 1024;
 
 export const receiptSchema = z.strictObject({
   eventId: z.uuid(),
@@ -58,8 +58,6 @@ export const problemSchema = z.object({
 // serverless-offline adds statusCode and error), not as a problem document.
 const unauthorizedSchema = z.object({ message: z.string() });
 
-// The same rule as lib/publisher.ts's idempotencyKeySchema (not exported there): keep the two in step.
-const idempotencyKeySchema = z.string().check(z.minLength(1), z.maxLength(255), z.regex(/^[\x21-\x7e]+$/));
 
 const openApiDocumentSchema = z.looseObject({
   openapi: z.string().check(z.regex(/^3\.1\.\d+$/)),
@@ -146,22 +144,30 @@ const publishingOperation = (route: PublishingRoute) => ({
       },
     ],
     requestBody: { required: true, content: json(route.body, route.example) },
-    responses: {
-      202: { description: 'The broker acknowledged the record(s) (acks as configured, all in-sync replicas by default).', content: json(route.receipt) },
-      400: problem(400, 'A body or path value breaks the schema, the body is not JSON, or it is empty. `errors` lists each `{path, message}`.',
-        invalidRequest([{ path: 'body.items.0.quantity', message: 'Too small: expected number to be >=1' }]).toDocument()),
-      401: { description: 'No valid bearer token (checked by the API Gateway JWT authorizer).', content: json('Unauthorized', { message: 'Unauthorized' }) },
-      409: problem(409, 'A request with this Idempotency-Key is still in flight; retry after Retry-After seconds.', idempotencyKeyInFlight().toDocument(), retryAfter),
-      413: problem(413, `The body is over ${DOCUMENTED_MAX_BODY_BYTES / 1024} KiB.`, payloadTooLarge(DOCUMENTED_MAX_BODY_BYTES, 300_000).toDocument()),
-      415: problem(415, 'Content-Type is missing or not JSON (application/json, application/*+json).', unsupportedMediaType('text/plain').toDocument()),
-      422: problem(422, 'This Idempotency-Key was used before with a different body; use a new key for a new request.', idempotencyKeyReused().toDocument()),
-      500: problem(500, 'An unexpected error (logged, never shown).'),
-      501: problem(501, 'An Idempotency-Key was sent to a deployment without an idempotency store.', idempotencyUnsupported().toDocument()),
-      503: problem(503, 'Kafka, or the idempotency store, could not be reached or did not answer in time; retry after Retry-After seconds.',
-        brokerUnavailable('Kafka could not be reached or did not accept the event. Nothing was acknowledged; retry the request.', RETRY_AFTER_SECONDS).toDocument(),
-        retryAfter),
-    },
+    responses: { 202: { description: 'The broker acknowledged every record (acks=all by default).', content: json(route.receipt) }, ...errorResponses() },
   },
+});
+
+/** Every error a publishing route answers; the examples come from the same factories the service answers with. */
+const errorResponses = () => ({
+  400: problem(
+    400,
+    'A body or path value breaks the schema, or the body is not JSON, is empty, or is not UTF-8. `errors` lists each `{path, message}`.',
+    invalidRequest([{ path: 'body.items.0.quantity', message: 'Too small: expected number to be >=1' }]).toDocument(),
+  ),
+  401: { description: 'No valid bearer token (checked by the API Gateway JWT authorizer).', content: json('Unauthorized', { message: 'Unauthorized' }) },
+  409: problem(409, 'A request with this Idempotency-Key is still in flight; retry after Retry-After seconds.', idempotencyKeyInFlight().toDocument(), retryAfter),
+  413: problem(413, `The body is over ${MAX_BODY_BYTES / 1024} KiB.`, payloadTooLarge(MAX_BODY_BYTES, 300_000).toDocument()),
+  415: problem(415, 'Content-Type is missing or not JSON (application/json, application/*+json).', unsupportedMediaType('text/plain').toDocument()),
+  422: problem(422, 'This Idempotency-Key was used before with a different body; use a new key for a new request.', idempotencyKeyReused().toDocument()),
+  500: problem(500, 'An unexpected error (logged, never shown).'),
+  501: problem(501, 'An Idempotency-Key was sent to a deployment without an idempotency store.', idempotencyUnsupported().toDocument()),
+  503: problem(
+    503,
+    'Kafka, or the idempotency store, could not be reached or did not answer in time; retry after Retry-After seconds.',
+    brokerUnavailable('Kafka could not be reached or did not accept the event. Nothing was acknowledged; retry the request.', RETRY_AFTER_SECONDS).toDocument(),
+    retryAfter,
+  ),
 });
 
 const order = { orderId: 'o-1001', customerId: 'c-7', items: [{ sku: 'SKU-1', quantity: 2, unitPrice: 9.5 }], total: 19 };

@@ -14,17 +14,18 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import type { Config } from './config.js';
 import { buildOrderEvent, systemEnvelopeSource, toKafkaRecord, type EventEnvelopeSource, type EventType } from './events.js';
 import { toHttpProblem } from './http/errors.js';
 import { problemJsonResponses, requestBodyGuard, type ErrorReporter } from './http/middlewares.js';
 import { idempotencyUnsupported, invalidRequest, type FieldError, type ProblemDocument } from './http/problem.js';
 import type { Idempotency, IdempotentWork } from './idempotency.js';
+import type { PublishObserver } from './observability.js';
 import type { EventProducer } from './producer/event-producer.js';
-import { orderIdSchema } from './schemas.js';
+import { idempotencyKeySchema, MAX_BODY_BYTES, orderIdSchema } from './schemas.js';
 
-export const MAX_BODY_BYTES = 256 * 1024;
+export { MAX_BODY_BYTES };
 
 export type PublisherDeclaration =
   | { eventType: EventType; orderIdFrom: 'body'; schema: z.ZodMiniType<{ orderId: string }> }
@@ -34,7 +35,8 @@ export interface PublisherDependencies {
   config: Config;
   producer: EventProducer;
   envelope?: EventEnvelopeSource;
-  report?: ErrorReporter;
+  /** Told of every outcome: logs and metrics in production (see observability.ts). */
+  observer?: PublishObserver;
   /** Idempotency-Key support; without it, a request carrying the header is refused (501). */
   idempotency?: Idempotency;
 }
@@ -79,30 +81,36 @@ export type PublishHandler = (
 const httpLocations: Locations = { fields: 'body', orderId: 'pathParameters.orderId' };
 const directLocations: Locations = { fields: '', orderId: 'orderId' };
 
-/** A broker failure is expected weather: one line. Anything else is a bug: the whole error, stack included. */
-const reportToConsole: ErrorReporter = (error, problem) => {
-  if (problem.status === 500) console.error('publish failed unexpectedly', error);
-  else console.warn(`publish failed: ${problem.status} ${problem.slug}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+/** Without an observer (unit tests of other parts), only bugs are worth a line. */
+const bugsToConsole: PublishObserver = {
+  published: () => undefined,
+  refused: (_route, problem, error) => {
+    if (problem.status === 500) console.error('publish failed unexpectedly', error);
+  },
 };
 
-const idempotencyKeySchema = z.string().check(z.minLength(1), z.maxLength(255), z.regex(/^[\x21-\x7e]+$/, 'Idempotency-Key may only contain visible ASCII characters'));
 
 export const createPublishHandler = (declaration: PublisherDeclaration, dependencies: PublisherDependencies): PublishHandler =>
   createRouteHandler(singleEventRoute(declaration), dependencies);
 
 export const createRouteHandler = <Answer extends object>(route: PublishRoute<Answer>, dependencies: PublisherDependencies): PublishHandler => {
-  const { config, producer, envelope = systemEnvelopeSource, report = reportToConsole, idempotency } = dependencies;
+  const { config, producer, envelope = systemEnvelopeSource, observer = bugsToConsole, idempotency } = dependencies;
+  const report: ErrorReporter = (error, problem) => observer.refused(route.name, problem, error);
 
   const publish = async (fields: unknown, pathOrderId: unknown, where: Locations, context: Context): Promise<Answer> => {
     const events = route.toEvents(fields, pathOrderId, where).map(({ eventType, orderId, fields: values }) =>
       buildOrderEvent(eventType, orderId, values, envelope),
     );
+    const started = performance.now();
     const acks = await producer.send(
       events.map((event) => toKafkaRecord(event, config.topic, config.eventSource)),
       { timeoutMs: publishBudgetMs(config, context) },
     );
+    const latencyMs = performance.now() - started;
     if (acks.length !== events.length) throw new Error(`The producer acknowledged ${acks.length} of ${events.length} records`);
-    return route.answer(events.map((event, i) => ({ eventId: event.eventId, eventType: event.eventType, ...acks[i]! })));
+    const receipts = events.map((event, i) => ({ eventId: event.eventId, eventType: event.eventType, ...acks[i]! }));
+    observer.published(receipts.map((receipt, i) => ({ ...receipt, orderId: events[i]!.orderId })), latencyMs);
+    return route.answer(receipts);
   };
 
   type Request = { body: unknown; pathOrderId: unknown };
@@ -141,7 +149,7 @@ export const createRouteHandler = <Answer extends object>(route: PublishRoute<An
       return await publish(event, undefined, directLocations, context);
     } catch (error) {
       const problem = toHttpProblem(error);
-      if (problem.status >= 500) report(error, problem);
+      report(error, problem);
       return problem.toDocument();
     }
   };

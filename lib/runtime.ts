@@ -5,6 +5,7 @@
  */
 import { loadConfig } from './config.js';
 import { createIdempotency } from './idempotency.js';
+import { createLogger, createMetrics, powertoolsObserver } from './observability.js';
 import { openIdempotencyStore } from './idempotency-stores.js';
 import type { PublisherDependencies } from './publisher.js';
 import { createKafkaClient, KafkaJsEventProducer } from './producer/kafkajs-producer.js';
@@ -22,7 +23,15 @@ const producer = new KafkaJsEventProducer(config, createKafkaClient, longLived ?
 // Idempotency-Key records, in the store the configuration names (opened by the first request with a key).
 const idempotency = config.idempotency && createIdempotency(config.idempotency, openIdempotencyStore(config.idempotency));
 
-export const containerDependencies: PublisherDependencies = { config, producer, ...(idempotency ? { idempotency } : {}) };
+export const logger = createLogger(config.logLevel);
+const metrics = createMetrics();
+
+export const containerDependencies: PublisherDependencies = {
+  config,
+  producer,
+  observer: powertoolsObserver(logger, metrics),
+  ...(idempotency ? { idempotency } : {}),
+};
 
 // Lambda sends SIGTERM before it shuts a container down (when an extension is registered; it then allows
 // about 500 ms). Closing the connections cleanly spares the brokers a dead client until their idle timeout.
@@ -31,7 +40,7 @@ const disconnectOnSigterm = () => {
   const exit = () => process.exit(0);
   setTimeout(exit, 400).unref();
   producer.disconnect().then(() => {
-    console.info(JSON.stringify({ level: 'INFO', message: 'SIGTERM: Kafka producer disconnected' }));
+    logger.info('SIGTERM: Kafka producer disconnected');
     exit();
   }, exit);
 };

@@ -48,6 +48,16 @@ export const orderCancelledSchema = z.strictObject({
   reason: text(1024),
 });
 
+/** Request bodies are refused (413) over this size, before they are parsed. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** The Idempotency-Key request header: a caller's token for one request, retried as it is. */
+export const idempotencyKeySchema = z.string().check(
+  z.minLength(1),
+  z.maxLength(255),
+  z.regex(/^[\x21-\x7e]+$/, 'Idempotency-Key may only contain visible ASCII characters'),
+);
+
 export type OrderCreated = z.infer<typeof orderCreatedSchema>;
 export type OrderShipped = z.infer<typeof orderShippedSchema>;
 export type OrderCancelled = z.infer<typeof orderCancelledSchema>;

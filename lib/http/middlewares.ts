@@ -50,14 +50,14 @@ const normalizeContentType = (headers: Record<string, string | undefined> | unde
   headers!['content-type'] = [mediaType.toLowerCase(), ...parameters].join('; ');
 };
 
-/** Told of every failure that is not the caller's fault (5xx), with the problem the caller was given. */
+/** Told of every failure, with the problem the caller was given. */
 export type ErrorReporter = (error: unknown, problem: HttpProblem) => void;
 
-/** Answers every error as application/problem+json; reports the 5xx ones (to the logs, never to the caller). */
+/** Answers every error as application/problem+json, and reports it (to the logs, never to the caller). */
 export const problemJsonResponses = ({ report }: { report: ErrorReporter }): HttpMiddleware => ({
   onError: async (request) => {
     const problem = toHttpProblem(request.error);
-    if (problem.status >= 500) report(request.error, problem);
+    report(request.error, problem);
     request.response = {
       statusCode: problem.status,
       headers: { 'Content-Type': 'application/problem+json', ...problem.headers },

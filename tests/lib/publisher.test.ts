@@ -20,7 +20,7 @@ const setUp = (declaration: PublisherDeclaration = created, reported: unknown[] 
     config: testConfig(),
     producer,
     envelope,
-    report: (error, problem) => reported.push([error, problem.status]),
+    observer: { published: () => undefined, refused: (_route, problem, error) => void reported.push([error, problem.status]) },
   });
   const invoke = async (event: APIGatewayProxyEventV2, remainingMs?: number) =>
     (await handler(event, lambdaContext(remainingMs))) as APIGatewayProxyStructuredResultV2;
@@ -267,11 +267,11 @@ describe('broker failures', () => {
     expect(reported).toEqual([[producer.failure, 500]]);
   });
 
-  it('does not report a mistake of the caller', async () => {
+  it('reports a mistake of the caller as a 400 refusal', async () => {
     const reported: unknown[] = [];
     const { invoke } = setUp(created, reported);
     await invoke(jsonEvent({}));
-    expect(reported).toEqual([]);
+    expect(reported).toEqual([[expect.objectContaining({ status: 400 }), 400]]);
   });
 });
 

@@ -76,7 +76,8 @@ const send = async (request: BadInputRequest): Promise<Sent> => {
   const handler = createPublishHandler(routes[request.route].declaration, {
     config,
     producer,
-    report: (error, problem) => reported.push([error, problem.status]),
+    // Every refusal reaches the observer; only 5xx would be the service's own failure.
+    observer: { published: () => undefined, refused: (_route, problem, error) => void (problem.status >= 500 && reported.push([error, problem.status])) },
   });
   const event: APIGatewayProxyEventV2 = httpEvent({
     body: request.body,
