@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       ssl: false,
       sasl: undefined,
       idempotency: undefined,
+      logLevel: 'INFO',
     });
   });
 
@@ -45,6 +46,7 @@ describe('loadConfig', () => {
       PUBLISH_TIMEOUT_MS: '4000',
       PUBLISH_TIME_MARGIN_MS: '250',
       CLOUDEVENTS_SOURCE: '/shop',
+      LOG_LEVEL: 'DEBUG',
     });
     expect(config).toMatchObject({
       brokers: ['[::1]:9092'],
@@ -58,6 +60,7 @@ describe('loadConfig', () => {
       publishTimeoutMs: 4000,
       publishMarginMs: 250,
       eventSource: '/shop',
+      logLevel: 'DEBUG',
     });
   });
 
