@@ -92,41 +92,47 @@ describe('transient faults', () => {
 
 describe('hundreds of requests under injected faults', () => {
   it('puts every 202 on the topic', async () => {
-    const REQUESTS = 300;
-    const CONCURRENCY = 6;
+    const FAULTS = 18; // rounds of the schedule below, about 15 s in all
+    const MAX_REQUESTS = 800;
+    const CONCURRENCY = 4;
     const replies: Reply[] = [];
-    let faults = 0;
+    const injected = { brokerDown: 0, rttSpike: 0, requestErrors: 0 };
     let sending = true;
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-    // Faults while the requests run: one broker down and back, latency spikes, bursts of retriable errors.
+    // Faults while the requests run: a broker down and back (its partitions stall: the mock has no failover),
+    // latency spikes on one broker, bursts of retriable produce errors.
     const injector = (async () => {
-      const brokers = [1, 2, 3];
-      for (let round = 0; sending; round += 1) {
-        const broker = brokers[round % brokers.length]!;
+      for (let round = 0; round < FAULTS; round += 1) {
+        const broker = (round % 3) + 1;
         switch (round % 3) {
           case 0:
             await control.post(`/brokers/${broker}/down`);
-            await new Promise((resolve) => setTimeout(resolve, 700));
+            await pause(round % 2 === 0 ? 900 : 3_500); // the longer outages outlast the 3 s budget: 503s
             await control.post(`/brokers/${broker}/up`);
+            injected.brokerDown += 1;
             break;
           case 1:
             await control.post(`/brokers/${broker}/rtt`, { ms: 300 });
-            await new Promise((resolve) => setTimeout(resolve, 500));
+            await pause(600);
             await control.post(`/brokers/${broker}/rtt`, { ms: 0 });
+            injected.rttSpike += 1;
             break;
           default:
-            await control.post('/request-errors', { apiKey: PRODUCE, codes: [NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT] });
+            await control.post('/request-errors', { apiKey: PRODUCE, codes: [NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, NOT_LEADER_OR_FOLLOWER] });
+            injected.requestErrors += 1;
         }
-        faults += 1;
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await pause(200);
       }
+      sending = false;
     })();
 
-    let next = 0;
+    let sent = 0;
     const worker = async () => {
-      while (next < REQUESTS) {
-        const i = next++;
+      while (sending && sent < MAX_REQUESTS) {
+        const i = sent++;
         replies.push(await cancel(`many-${i % 40}`, `request ${i}`));
+        await pause(20);
       }
     };
     try {
@@ -140,12 +146,14 @@ describe('hundreds of requests under injected faults', () => {
     const statuses = new Map<number, number>();
     for (const reply of replies) statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
     const missing = reconcile(accepted, await readWithKcat(service.kafkaBrokers, TOPIC));
+    const faults = injected.brokerDown + injected.rttSpike + injected.requestErrors;
     process.stdout.write(
-      `\nfault run: ${replies.length} requests sent, ${faults} faults injected, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ` +
+      `\nfault run: ${replies.length} requests sent, ${faults} faults injected ${JSON.stringify(injected)}, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ` +
         `${accepted.length - missing.length} of ${accepted.length} 202s reconciled against the topic, 5xx other than 503: ${replies.filter((r) => r.status >= 500 && r.status !== 503).length}\n`,
     );
 
-    expect(replies).toHaveLength(REQUESTS);
+    expect(replies.length).toBeGreaterThanOrEqual(200);
+    expect(faults).toBe(FAULTS);
     expect(missing).toEqual([]);
     expect([...statuses.keys()].every((status) => status === 202 || status === 503)).toBe(true);
     expect(accepted.length).toBeGreaterThan(0);
