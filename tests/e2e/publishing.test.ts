@@ -161,7 +161,8 @@ describe('local invocation without HTTP', () => {
         env: { ...process.env, NODE_OPTIONS: '', KAFKA_BROKERS: service.kafkaBrokers, KAFKA_IDEMPOTENT: 'false', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
       },
     );
-    const receipt = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { eventId: string; partition: number; offset: string };
+    // serverless prints the result last, indented over several lines, after the function's own log lines.
+    const receipt = JSON.parse(stdout.slice(stdout.lastIndexOf('{\n'))) as { eventId: string; partition: number; offset: string };
     expect(receipt).toMatchObject({ eventType: 'order-cancelled', topic: TOPIC });
     const [record] = await collector.waitFor(1, byEventId(receipt.eventId));
     expect(record).toMatchObject({ key: 'local-1', partition: receipt.partition, offset: receipt.offset });
