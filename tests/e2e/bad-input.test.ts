@@ -21,6 +21,8 @@ import fc from 'fast-check';
 import { MAX_BODY_BYTES } from '../../lib/publisher.js';
 import { startService, type RunningService } from './support/service.js';
 import { endOffsets } from './support/topic.js';
+import { Raw, toJson, withKey } from '../support/json-text.js';
+import { bump, show, total } from '../support/tally.js';
 
 const TOPIC = 'order-events';
 const REQUESTS = 300;
@@ -45,28 +47,9 @@ interface BadHttpRequest {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// JSON text with raw literals (1e999) and own "__proto__" keys
+// Building bodies (JSON text with raw literals and own "__proto__" keys: tests/support/json-text.ts)
 // ---------------------------------------------------------------------------------------------------------------
 
-class Raw {
-  constructor(readonly text: string) {}
-}
-const toJson = (value: unknown): string => {
-  if (value instanceof Raw) return value.text;
-  if (Array.isArray(value)) return `[${value.map(toJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const object = value as Record<string, unknown>;
-    return `{${Object.keys(object)
-      .map((key) => `${JSON.stringify(key)}:${toJson(object[key])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-};
-const withKey = (object: object, key: string, value: unknown): Record<string, unknown> => {
-  const copy: Record<string, unknown> = { ...object };
-  Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
-  return copy;
-};
 const without = (object: Record<string, unknown>, key: string) => {
   const copy = { ...object };
   delete copy[key];
@@ -426,13 +409,6 @@ const figures = {
   seed: 0,
   conversions: [] as string[],
 };
-const bump = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
-const total = (map: Map<unknown, number>) => [...map.values()].reduce((sum, n) => sum + n, 0);
-const show = <K>(map: Map<K, number>) =>
-  [...map]
-    .sort(([a], [b]) => String(a).localeCompare(String(b)))
-    .map(([key, n]) => `${String(key)}: ${n}`)
-    .join(', ');
 const sumOffsets = (offsets: Record<number, string>) => Object.values(offsets).reduce((sum, offset) => sum + BigInt(offset), 0n);
 
 const STACK_TRACE = /\n\s+at |\bat .+\(.+:\d+:\d+\)|node_modules\/|\.[cm]?[jt]s:\d+:\d+|Maximum call stack|RangeError:|TypeError:|ReferenceError:|SyntaxError:/;

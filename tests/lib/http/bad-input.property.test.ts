@@ -17,6 +17,8 @@ import { createPublishHandler, MAX_BODY_BYTES, type PublisherDeclaration } from 
 import { orderCancelledSchema, orderCreatedSchema, orderShippedSchema } from '../../../lib/schemas.js';
 import { httpEvent, lambdaContext, testConfig } from '../../support/events.js';
 import { MockProducer } from '../../support/mock-producer.js';
+import { Raw, raw, toJson, withKey } from '../../support/json-text.js';
+import { bump, show, total } from '../../support/tally.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The three routes
@@ -98,32 +100,8 @@ const send = async (request: BadInputRequest): Promise<Sent> => {
 };
 
 // ---------------------------------------------------------------------------------------------------------------
-// JSON text with what JSON.stringify cannot write: raw literals (1e999) and own "__proto__" keys
+// Editing bodies at a path (JSON text with raw literals and own "__proto__" keys: tests/support/json-text.ts)
 // ---------------------------------------------------------------------------------------------------------------
-
-class Raw {
-  constructor(readonly text: string) {}
-}
-const raw = (text: string) => new Raw(text);
-
-const toJson = (value: unknown): string => {
-  if (value instanceof Raw) return value.text;
-  if (Array.isArray(value)) return `[${value.map(toJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const object = value as Record<string, unknown>;
-    return `{${Object.keys(object)
-      .map((key) => `${JSON.stringify(key)}:${toJson(object[key])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-};
-
-/** A copy with one own property set, even "__proto__" (defined, never assigned: assigning would set the prototype). */
-const withKey = (object: object, key: string, value: unknown): Record<string, unknown> => {
-  const copy: Record<string, unknown> = { ...object };
-  Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
-  return copy;
-};
 
 type Path = readonly (string | number)[];
 
@@ -317,13 +295,6 @@ const figures = {
   largestBadBodyBytes: 0,
   largestProblemBytes: 0,
 };
-const bump = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
-const total = (map: Map<unknown, number>) => [...map.values()].reduce((sum, n) => sum + n, 0);
-const show = <K>(map: Map<K, number>) =>
-  [...map]
-    .sort(([a], [b]) => String(a).localeCompare(String(b)))
-    .map(([key, n]) => `${String(key)}: ${n}`)
-    .join(', ');
 
 // ---------------------------------------------------------------------------------------------------------------
 // The checks
