@@ -25,8 +25,6 @@ import type { PublishObserver } from './observability.js';
 import type { EventProducer } from './producer/event-producer.js';
 import { idempotencyKeySchema, MAX_BODY_BYTES, orderIdSchema } from './schemas.js';
 
-export { MAX_BODY_BYTES };
-
 export type PublisherDeclaration =
   | { eventType: EventType; orderIdFrom: 'body'; schema: z.ZodMiniType<{ orderId: string }> }
   | { eventType: EventType; orderIdFrom: 'path'; schema: z.ZodMiniType<object> };

@@ -18,7 +18,7 @@
 // The run prints its figures (bad requests sent, 4xx by status, 5xx seen, offsets before and after).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { MAX_BODY_BYTES } from '../../lib/publisher.js';
+import { MAX_BODY_BYTES } from '../../lib/schemas.js';
 import { startService, type RunningService } from './support/service.js';
 import { endOffsets } from './support/topic.js';
 import { Raw, toJson, withKey } from '../support/json-text.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Idempotency } from '../../lib/idempotency.js';
-import { createPublishHandler, MAX_BODY_BYTES, type PublisherDeclaration } from '../../lib/publisher.js';
+import { createPublishHandler, type PublisherDeclaration } from '../../lib/publisher.js';
+import { MAX_BODY_BYTES } from '../../lib/schemas.js';
 import { BrokerUnavailableError, PublishTimeoutError } from '../../lib/producer/errors.js';
 import { orderCancelledSchema, orderCreatedSchema, orderShippedSchema } from '../../lib/schemas.js';
 import { httpEvent, jsonEvent, lambdaContext, testConfig, validOrder } from '../support/events.js';

@@ -13,7 +13,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import fc from 'fast-check';
-import { createPublishHandler, MAX_BODY_BYTES, type PublisherDeclaration } from '../../../lib/publisher.js';
+import { createPublishHandler, type PublisherDeclaration } from '../../../lib/publisher.js';
+import { MAX_BODY_BYTES } from '../../../lib/schemas.js';
 import { orderCancelledSchema, orderCreatedSchema, orderShippedSchema } from '../../../lib/schemas.js';
 import { httpEvent, lambdaContext, testConfig } from '../../support/events.js';
 import { MockProducer } from '../../support/mock-producer.js';
