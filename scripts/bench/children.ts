@@ -1,0 +1,144 @@
+// The raw/warm/naive worker and the cold-start children: compiled from the staging copy with esbuild to
+// plain JavaScript (so that no TypeScript loader runs inside anything that is timed) and run with plain node.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { RECEIPT_MARKER } from './cold-invoke-marker.js';
+import type { LoopWorkerOptions, LoopWorkerResult } from './loop-worker.js';
+import { run, stopChild, tail, onCleanup } from './processes.js';
+
+export interface ChildScripts {
+  loopWorker: string;
+  coldInvoke: string;
+}
+
+export const compileChildren = async (staging: string): Promise<ChildScripts> => {
+  const source = path.join(staging, 'scripts/bench');
+  const out = path.join(staging, '.bench-children');
+  const common = { bundle: true, platform: 'node', target: 'node20', absWorkingDir: staging, logLevel: 'warning', sourcemap: 'inline' } as const;
+  const loopWorker = path.join(out, 'loop-worker.mjs');
+  const coldInvoke = path.join(out, 'cold-invoke.cjs');
+  // kafkajs and zod stay external: the raw producer is kafkajs exactly as installed (staging/node_modules).
+  await build({ ...common, entryPoints: [path.join(source, 'loop-worker.ts')], format: 'esm', packages: 'external', outfile: loopWorker });
+  // The cold child holds nothing but itself: whatever it loads, it loads for the handler.
+  await build({ ...common, entryPoints: [path.join(source, 'cold-invoke.ts')], format: 'cjs', sourcemap: false, outfile: coldInvoke });
+  return { loopWorker, coldInvoke };
+};
+
+export const runLoopWorker = async (
+  script: string,
+  env: NodeJS.ProcessEnv,
+  options: Omit<LoopWorkerOptions, 'resultFile'>,
+  timeoutMs: number,
+  progress: (line: string) => void,
+): Promise<LoopWorkerResult> => {
+  const resultFile = path.join(path.dirname(script), `loop-result-${Date.now()}.json`);
+  // The handlers' logs and metrics (stdout, as on Lambda) are drained and dropped; the result comes in a file.
+  const result = await run(process.execPath, [script, JSON.stringify({ ...options, resultFile })], { env, timeoutMs, keepBytes: 64 * 1024 });
+  for (const line of result.stderr.trimEnd().split('\n')) if (line.startsWith('[loop-worker]')) progress(line);
+  if (result.code !== 0) throw new Error(`the loop worker failed (exit ${result.code}, signal ${result.signal}):\n${tail(result.stderr)}\n${tail(result.stdout, 10)}`);
+  return JSON.parse(readFileSync(resultFile, 'utf8')) as LoopWorkerResult;
+};
+
+export interface ColdSample {
+  /** Spawn to the receipt line on our end of the child's stdout. */
+  receiptMs: number;
+  /** Spawn to the child's exit (it exits right after writing the receipt). */
+  exitMs: number;
+  /** Inside the child: require() of the bundle, then the invocation. */
+  loadMs: number;
+  invokeMs: number;
+  /** CPU time of the child (all threads) in those two phases. */
+  loadCpuMs: number;
+  invokeCpuMs: number;
+}
+
+export interface ColdResult {
+  bareMs: number[];
+  /** Per bundle label. */
+  cold: Record<string, ColdSample[]>;
+}
+
+interface Timed {
+  exitMs: number;
+  firstLineMs: number;
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+/** Whether text holds a whole line (newline-terminated) that starts with prefix. */
+const hasCompleteLine = (text: string, prefix: string): boolean =>
+  // Every piece but the last ended with a newline.
+  text.split('\n').slice(0, -1).some((line) => line.startsWith(prefix));
+
+const timedSpawn = (args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Timed> =>
+  new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const since = () => Number(process.hrtime.bigint() - start) / 1e6;
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const unregister = onCleanup(() => stopChild(child, { graceMs: 1_000 }));
+    let firstLineMs = Number.NaN;
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      if (Number.isNaN(firstLineMs) && hasCompleteLine(stdout, RECEIPT_MARKER)) firstLineMs = since();
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      void stopChild(child, { graceMs: 1_000 });
+      reject(new Error(`node ${args.join(' ')} did not exit within ${timeoutMs} ms\n${tail(stderr)}`));
+    }, timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      unregister();
+      reject(error);
+    });
+    child.once('exit', (code) => {
+      const exitMs = since();
+      clearTimeout(timer);
+      unregister();
+      // stdout may still be draining into the pipe when 'exit' fires; 'close' has all of it.
+      child.once('close', () => resolve({ exitMs, firstLineMs: Number.isNaN(firstLineMs) ? exitMs : firstLineMs, stdout, stderr, code }));
+    });
+  });
+
+/**
+ * Alternates a bare `node -e 0` and a cold invocation of each bundle, in the same environment, `count` times
+ * after one discarded round (which fills the page cache). Each child is started by us and timed from spawn.
+ */
+export const measureCold = async (
+  script: string,
+  bundles: readonly { label: string; path: string }[],
+  functionName: string,
+  env: NodeJS.ProcessEnv,
+  count: number,
+): Promise<ColdResult> => {
+  const result: ColdResult = { bareMs: [], cold: Object.fromEntries(bundles.map(({ label }) => [label, []])) };
+  for (let i = -1; i < count; i++) {
+    const bare = await timedSpawn(['-e', '0'], env, 10_000);
+    if (bare.code !== 0) throw new Error(`node -e 0 exited with ${bare.code}: ${tail(bare.stderr)}`);
+    if (i >= 0) result.bareMs.push(bare.exitMs);
+    for (const { label, path: bundle } of bundles) {
+      const cold = await timedSpawn([script, bundle, functionName, String(i + 1)], env, 30_000);
+      if (cold.code !== 0) throw new Error(`the cold invocation of ${label} exited with ${cold.code}:\n${tail(cold.stderr)}`);
+      const line = cold.stdout.split('\n').find((candidate) => candidate.startsWith(RECEIPT_MARKER));
+      if (!line) throw new Error(`the cold invocation of ${label} printed no receipt:\n${tail(cold.stdout + cold.stderr)}`);
+      const receipt = JSON.parse(line.slice(RECEIPT_MARKER.length)) as Partial<ColdSample> & { status?: number; receipt?: string };
+      if (receipt.status !== 202) throw new Error(`the cold invocation of ${label} answered ${receipt.status}: ${receipt.receipt}`);
+      if (i >= 0) {
+        result.cold[label]!.push({
+          receiptMs: cold.firstLineMs,
+          exitMs: cold.exitMs,
+          loadMs: receipt.loadMs ?? Number.NaN,
+          invokeMs: receipt.invokeMs ?? Number.NaN,
+          loadCpuMs: receipt.loadCpuMs ?? Number.NaN,
+          invokeCpuMs: receipt.invokeCpuMs ?? Number.NaN,
+        });
+      }
+    }
+  }
+  return result;
+};

@@ -1,0 +1,38 @@
+// The cold section's child: a fresh `node` process that loads the packaged bundle, completes one invocation
+// against the broker and exits at once (main.ts compiles this file with esbuild to plain CommonJS). Its stdout
+// line that starts with RECEIPT_MARKER is the receipt, with how long loading and the invocation took in here.
+import { createRequire } from 'node:module';
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { RECEIPT_MARKER } from './cold-invoke-marker.js';
+import { apiGatewayV2Event, lambdaContext, orderBody } from './workload.js';
+
+type Handler = (event: unknown, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+
+const [bundle = '', functionName = 'orderCreated', index = '0'] = process.argv.slice(2);
+const cpuMs = ({ user, system }: NodeJS.CpuUsage) => (user + system) / 1000;
+const cpuAtLoad = process.cpuUsage();
+const loadStart = performance.now();
+const { handler } = createRequire(bundle)(bundle) as { handler: Handler };
+const invokeStart = performance.now();
+const loadCpu = process.cpuUsage(cpuAtLoad);
+const cpuAtInvoke = process.cpuUsage();
+handler(apiGatewayV2Event(JSON.stringify(orderBody(Number(index)))), lambdaContext(functionName)).then(
+  (response) => {
+    const line = JSON.stringify({
+      status: response.statusCode,
+      receipt: response.body,
+      loadMs: invokeStart - loadStart,
+      invokeMs: performance.now() - invokeStart,
+      // CPU time of this process (all its threads) in each phase: what the invocation did not wait for.
+      loadCpuMs: cpuMs(loadCpu),
+      invokeCpuMs: cpuMs(process.cpuUsage(cpuAtInvoke)),
+    });
+    // The handler logs to stdout too (as on Lambda): the receipt is the line that starts with the marker.
+    process.stdout.write(`${RECEIPT_MARKER}${line}\n`, () => process.exit(0));
+  },
+  (error: unknown) => {
+    process.stderr.write(`cold invocation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

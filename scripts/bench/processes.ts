@@ -1,0 +1,125 @@
+// The processes the bench starts, and their clean-up: every child is registered when it is spawned and stopped
+// by its own process id (or its own process group, for serverless-offline and what it spawns) on success,
+// failure, Ctrl-C, SIGTERM or the bench's time limit. Nothing is ever looked up or killed by name.
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+type Cleanup = () => Promise<void> | void;
+
+const cleanups = new Set<Cleanup>();
+
+/** Runs fn at clean-up time (last registered, first run) unless the returned function unregisters it first. */
+export const onCleanup = (fn: Cleanup): (() => void) => {
+  cleanups.add(fn);
+  return () => void cleanups.delete(fn);
+};
+
+export const cleanupAll = async (): Promise<void> => {
+  for (const fn of [...cleanups].reverse()) {
+    cleanups.delete(fn);
+    try {
+      await fn();
+    } catch (error) {
+      process.stderr.write(`bench: clean-up step failed: ${(error as Error).message}\n`);
+    }
+  }
+};
+
+export const isRunning = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+
+const exitOf = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (!isRunning(child)) return resolve();
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+
+const delay = (milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds).unref());
+
+/**
+ * SIGTERM to the child's pid (or to its process group when it was started detached, as its own group leader),
+ * SIGKILL after graceMs if it has not exited.
+ */
+export const stopChild = async (child: ChildProcess, { group = false, graceMs = 5_000 } = {}): Promise<void> => {
+  const pid = child.pid;
+  const signal = (name: NodeJS.Signals) => {
+    if (pid === undefined) return;
+    try {
+      if (group) process.kill(-pid, name);
+      else child.kill(name);
+    } catch {
+      // already gone
+    }
+  };
+  const exited = exitOf(child);
+  if (isRunning(child)) {
+    signal('SIGTERM');
+    if (await Promise.race([exited.then(() => false), delay(graceMs).then(() => true)])) signal('SIGKILL');
+    await exited;
+  }
+  // Whatever the group leader left behind (serverless-offline's esbuild service) goes with it.
+  if (group) signal('SIGKILL');
+};
+
+/** Spawns a child that is stopped at clean-up time if it is still running then. */
+export const spawnTracked = (command: string, args: readonly string[], options: SpawnOptions & { group?: boolean }): ChildProcess => {
+  const { group = false, ...spawnOptions } = options;
+  const child = spawn(command, args, { ...spawnOptions, detached: group });
+  const unregister = onCleanup(() => stopChild(child, { group }));
+  child.once('exit', () => {
+    if (!group) unregister();
+  });
+  return child;
+};
+
+/** Collects a child's output lines (the last `keep` of them) for error messages. */
+export const captureLines = (child: ChildProcess, keep = 60, onLine?: (line: string) => void): string[] => {
+  const lines: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream }).on('line', (line) => {
+      lines.push(line);
+      if (lines.length > keep) lines.shift();
+      onLine?.(line);
+    });
+  }
+  return lines;
+};
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion (killed after timeoutMs), collecting its output. */
+export const run = (
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions & { timeoutMs: number; keepBytes?: number },
+): Promise<RunResult> =>
+  new Promise((resolve, reject) => {
+    const { timeoutMs, keepBytes = 16 * 2 ** 20, ...spawnOptions } = options;
+    const child = spawnTracked(command, args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    // Output is drained as it comes (a child must never block on a full pipe); only its tail is kept.
+    const keep = (text: string) => (text.length > keepBytes ? text.slice(-keepBytes) : text);
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout = keep(stdout + chunk)));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = keep(stderr + chunk)));
+    const timer = setTimeout(() => {
+      void stopChild(child, { graceMs: 2_000 });
+      reject(new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${tail(stdout + stderr)}`));
+    }, timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+
+export const tail = (text: string, lines = 30) => text.trimEnd().split('\n').slice(-lines).join('\n');
