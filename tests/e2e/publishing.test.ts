@@ -65,6 +65,41 @@ describe('each route publishes what its receipt says', () => {
   });
 });
 
+describe('logs', () => {
+  it('writes one structured line per publish with the request id, the cold-start flag and where the event went, and no body', async () => {
+    const reply = await publish('/orders', { ...order('log-1'), customerId: 'customer-secret-7' });
+    expect(reply.status).toBe(202);
+    const logLines = () =>
+      service.output().flatMap((line) => {
+        try {
+          return [JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>];
+        } catch {
+          return []; // serverless-offline's own lines
+        }
+      });
+    // The line reaches us through serverless-offline's and npm start's output: wait for it a little.
+    let published: Record<string, unknown>[] = [];
+    for (let attempt = 0; attempt < 50 && published.length === 0; attempt += 1) {
+      published = logLines().filter((line) => line.message === 'published' && line.eventId === reply.body.eventId);
+      if (published.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({
+      level: 'INFO',
+      service: 'order-events-publisher',
+      cold_start: expect.any(Boolean),
+      function_request_id: expect.any(String),
+      eventType: 'order-created',
+      orderId: 'log-1',
+      topic: TOPIC,
+      partition: reply.body.partition,
+      offset: reply.body.offset,
+      latencyMs: expect.any(Number),
+    });
+    expect(service.output().join('\n')).not.toContain('customer-secret-7');
+  });
+});
+
 describe('ordering', () => {
   it('keeps the events of one order on one partition, in the order they were accepted', async () => {
     const receipts: { eventId: string; partition: number; offset: string }[] = [];
