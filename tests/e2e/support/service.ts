@@ -20,6 +20,8 @@ export interface RunningService {
   lambda: string;
   kafkaBrokers: string;
   brokerControl: string;
+  /** The process id of scripts/start.ts, also the id of the process group of everything it started. */
+  pid: number;
   /** What scripts/start.ts and serverless-offline printed so far (stderr). */
   output(): string[];
   /** Headers that authenticate a request to the publishing routes. */
@@ -86,7 +88,7 @@ export const startService = async (ports: ServicePorts, extraEnv: Record<string,
         resolve(parsed as ReadyLine);
       });
     });
-    return { ...ready, authHeaders: { authorization: `Bearer ${ready.token}` }, output: () => [...output], stop };
+    return { ...ready, pid: child.pid!, authHeaders: { authorization: `Bearer ${ready.token}` }, output: () => [...output], stop };
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}\n--- output ---\n${output.slice(-40).join('\n')}`);

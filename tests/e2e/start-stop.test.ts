@@ -1,0 +1,42 @@
+// `npm start` stops everything it started on SIGTERM (and Ctrl-C): no process and no listening port left.
+import { connect } from 'node:net';
+import { afterAll, expect, it } from '@jest/globals';
+import { startService, type RunningService } from './support/service.js';
+
+const PORTS = { http: 3380, lambda: 3382, broker: 19380, redis: 19381 };
+let service: RunningService | undefined;
+
+afterAll(async () => {
+  await service?.stop(); // only does anything if the test failed half-way
+}, 60_000);
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+const groupAlive = (pid: number) => {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+it.each(['SIGTERM', 'SIGINT'] as const)('leaves nothing behind after %s', async (signal) => {
+  service = await startService(PORTS);
+  for (const port of Object.values(PORTS)) expect([port, await listening(port)]).toEqual([port, true]);
+
+  process.kill(service.pid, signal);
+  for (let waited = 0; groupAlive(service.pid) && waited < 20_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+
+  expect(groupAlive(service.pid)).toBe(false);
+  for (const port of Object.values(PORTS)) expect([port, await listening(port)]).toEqual([port, false]);
+  service = undefined;
+});
