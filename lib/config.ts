@@ -172,3 +172,11 @@ const idempotencySettings = (env: z.infer<typeof environmentSchema>): Idempotenc
   if (env.IDEMPOTENCY_TABLE) return { store: 'dynamodb', table: env.IDEMPOTENCY_TABLE, expiresAfterSeconds };
   return undefined;
 };
+
+/**
+ * On Lambda (AWS_LAMBDA_RUNTIME_API) and under serverless-offline (IS_OFFLINE) a container serves invocation
+ * after invocation, so connections stay open for the next one. Anywhere else the process is one-shot, such
+ * as `serverless invoke local`, and should end once its invocation is done rather than hang on a connection.
+ */
+export const isLongLivedProcess = (environment: Record<string, string | undefined>): boolean =>
+  Boolean(environment.AWS_LAMBDA_RUNTIME_API || environment.IS_OFFLINE);

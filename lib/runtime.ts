@@ -3,7 +3,7 @@
  * value stops the container from starting, with a message naming the variable), and the one producer that
  * every warm invocation reuses.
  */
-import { loadConfig } from './config.js';
+import { isLongLivedProcess, loadConfig } from './config.js';
 import { createIdempotency } from './idempotency.js';
 import { createLogger, createMetrics, powertoolsObserver } from './observability.js';
 import { openIdempotencyStore } from './idempotency-stores.js';
@@ -12,13 +12,9 @@ import { createKafkaClient, KafkaJsEventProducer } from './producer/kafkajs-prod
 
 const config = loadConfig(process.env);
 
-// On Lambda (AWS_LAMBDA_RUNTIME_API) and under serverless-offline (IS_OFFLINE) the connection stays open
-// for the next invocation. Anywhere else this is a one-shot process such as `serverless invoke local`,
-// which should end once its invocation is done rather than hang on the open connection.
-const longLived = Boolean(process.env.AWS_LAMBDA_RUNTIME_API || process.env.IS_OFFLINE);
-
-// Constructing it opens nothing: the first invocation connects (see KafkaJsEventProducer).
-const producer = new KafkaJsEventProducer(config, createKafkaClient, longLived ? {} : { idleDisconnectMs: 1_000 });
+// Constructing it opens nothing: the first invocation connects (see KafkaJsEventProducer). In a one-shot
+// process it lets go of the broker a second after its last send, so that the process can end.
+const producer = new KafkaJsEventProducer(config, createKafkaClient, isLongLivedProcess(process.env) ? {} : { idleDisconnectMs: 1_000 });
 
 // Idempotency-Key records, in the store the configuration names (opened by the first request with a key).
 const idempotency = config.idempotency && createIdempotency(config.idempotency, openIdempotencyStore(config.idempotency));
