@@ -79,6 +79,7 @@ const main = async () => {
   say('Order events publisher is running.');
   say(`  Kafka:    ${env.KAFKA_BROKERS}${embedded ? ' (embedded broker; idempotent producer off: the mock cluster has no controller kafkajs can reach)' : ''}`);
   say(`  HTTP API: http://localhost:${httpPort}`);
+  if (redis) say(`  Idempotency-Key records: redis://127.0.0.1:${redisPort} (in memory, for this run)`);
   say(`  Lambda invoke API: http://localhost:${lambdaPort}/2015-03-31/functions/order-events-publisher-dev-<orderCreated|orderShipped|orderCancelled>/invocations`);
   say();
   say();
@@ -90,6 +91,7 @@ const main = async () => {
   say(`    -d '{"orderId":"o-1001","customerId":"c-7","items":[{"sku":"SKU-1","quantity":2,"unitPrice":9.5}],"total":19}'`);
   say(`  curl -i -X POST http://localhost:${httpPort}/orders/o-1001/shipment ${auth} -H 'Content-Type: application/json' -d '{"trackingNumber":"1Z999","carrier":"UPS"}'`);
   say(`  curl -i -X POST http://localhost:${httpPort}/orders/o-1001/cancellation ${auth} -H 'Content-Type: application/json' -d '{"reason":"customer request"}'`);
+  say(`  (also POST /order-events/batch; an Idempotency-Key header on any of them; GET /health and GET /openapi.json need no token)`);
   say('Watch the topic:');
   say(`  kcat -b ${env.KAFKA_BROKERS?.split(',')[0]} -t ${topic} -C -J`);
   say();
