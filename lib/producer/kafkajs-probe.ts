@@ -8,6 +8,7 @@ import type { Admin } from 'kafkajs';
 import type { Config } from '../config.js';
 import type { BrokerMetadata, BrokerProbe } from '../health.js';
 import { brokerSecurity } from './broker-security.js';
+import { ReusableConnection } from './reusable-connection.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -28,9 +29,7 @@ export const createAdminClient: AdminFactory = (config) =>
   }).admin();
 
 export class KafkaJsBrokerProbe implements BrokerProbe {
-  private admin: ProbeAdmin | undefined;
-  private connected = false;
-  private connecting: Promise<ProbeAdmin> | undefined;
+  private readonly connection = new ReusableConnection(() => this.createAdmin(this.config));
 
   constructor(
     private readonly config: Config,
@@ -38,7 +37,7 @@ export class KafkaJsBrokerProbe implements BrokerProbe {
   ) {}
 
   async fetchMetadata(): Promise<BrokerMetadata> {
-    const admin = await this.connect();
+    const admin = await this.connection.get();
     try {
       const { brokers } = await admin.describeCluster();
       return { brokers: brokers.length, topicPartitions: await this.partitions(admin) };
@@ -50,8 +49,7 @@ export class KafkaJsBrokerProbe implements BrokerProbe {
   }
 
   async disconnect(): Promise<void> {
-    this.connected = false;
-    if (this.admin) await this.admin.disconnect();
+    await this.connection.close();
   }
 
   private async partitions(admin: ProbeAdmin): Promise<number | undefined> {
@@ -63,21 +61,6 @@ export class KafkaJsBrokerProbe implements BrokerProbe {
       if (isKafkaError(error, 'UNKNOWN_TOPIC_OR_PARTITION')) return undefined;
       throw error;
     }
-  }
-
-  private connect(): Promise<ProbeAdmin> {
-    if (this.connected && this.admin) return Promise.resolve(this.admin);
-    this.connecting ??= this.open().finally(() => {
-      this.connecting = undefined;
-    });
-    return this.connecting;
-  }
-
-  private async open(): Promise<ProbeAdmin> {
-    const admin = (this.admin ??= this.createAdmin(this.config));
-    await admin.connect();
-    this.connected = true;
-    return admin;
   }
 }
 

@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import { brokerSecurity } from './broker-security.js';
 import { BrokerUnavailableError, PublishTimeoutError } from './errors.js';
 import type { EventProducer, OutgoingRecord, RecordAck, SendOptions } from './event-producer.js';
+import { ReusableConnection } from './reusable-connection.js';
 
 const { Kafka: KafkaClient, Partitioners, logLevel } = kafkajs;
 
@@ -37,10 +38,8 @@ export interface KafkaJsEventProducerOptions {
 }
 
 export class KafkaJsEventProducer implements EventProducer {
-  private producer: Producer | undefined;
+  private readonly connection = new ReusableConnection(() => this.createProducer());
   private idleTimer: NodeJS.Timeout | undefined;
-  private connected = false;
-  private connecting: Promise<Producer> | undefined;
   /** Which partition the partitioner chose for each message of the send under way (see send). */
   private readonly chosenPartition = new WeakMap<Message, number>();
 
@@ -61,9 +60,7 @@ export class KafkaJsEventProducer implements EventProducer {
 
   async disconnect(): Promise<void> {
     clearTimeout(this.idleTimer);
-    const producer = this.producer;
-    this.connected = false;
-    if (producer) await producer.disconnect();
+    await this.connection.close();
   }
 
   private scheduleIdleDisconnect(): void {
@@ -75,7 +72,9 @@ export class KafkaJsEventProducer implements EventProducer {
   }
 
   private async connectAndSend(records: readonly OutgoingRecord[], timeoutMs: number): Promise<RecordAck[]> {
-    const producer = await this.connect();
+    const producer = await this.connection.get().catch((error: unknown) => {
+      throw toBrokerError(error);
+    });
     const topic = records[0]?.topic ?? this.config.topic;
     const messages: Message[] = records.map(({ key, value, headers }) => ({ key, value, headers }));
     try {
@@ -89,25 +88,6 @@ export class KafkaJsEventProducer implements EventProducer {
     } catch (error) {
       throw toBrokerError(error);
     }
-  }
-
-  private connect(): Promise<Producer> {
-    if (this.connected && this.producer) return Promise.resolve(this.producer);
-    this.connecting ??= this.openConnection().finally(() => {
-      this.connecting = undefined;
-    });
-    return this.connecting;
-  }
-
-  private async openConnection(): Promise<Producer> {
-    const producer = (this.producer ??= this.createProducer());
-    try {
-      await producer.connect();
-    } catch (error) {
-      throw toBrokerError(error);
-    }
-    this.connected = true;
-    return producer;
   }
 
   private createProducer(): Producer {
@@ -129,9 +109,7 @@ export class KafkaJsEventProducer implements EventProducer {
     // Idempotence needs one in-flight request per connection to keep its ordering guarantee.
     if (this.config.idempotent) producerConfig.maxInFlightRequests = 1;
     const producer = this.createClient(this.config).producer(producerConfig);
-    producer.on(producer.events.DISCONNECT, () => {
-      this.connected = false;
-    });
+    producer.on(producer.events.DISCONNECT, () => this.connection.markLost());
     return producer;
   }
 }

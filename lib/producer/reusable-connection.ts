@@ -1,0 +1,43 @@
+/**
+ * One kafkajs client (a producer, an admin) kept for a container's whole life: created and connected by
+ * the first caller, one connect shared by concurrent first callers, connected again by the next caller after
+ * the connection was lost or closed, and after a failed connect.
+ */
+export interface Connectable {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export class ReusableConnection<Client extends Connectable> {
+  private client: Client | undefined;
+  private connected = false;
+  private connecting: Promise<Client> | undefined;
+
+  /** `create` makes the client once; it may call markLost() from the client's disconnect event. */
+  constructor(private readonly create: () => Client) {}
+
+  get(): Promise<Client> {
+    if (this.connected && this.client) return Promise.resolve(this.client);
+    this.connecting ??= this.open().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  /** The next get() connects again. */
+  markLost(): void {
+    this.connected = false;
+  }
+
+  async close(): Promise<void> {
+    this.connected = false;
+    if (this.client) await this.client.disconnect();
+  }
+
+  private async open(): Promise<Client> {
+    const client = (this.client ??= this.create());
+    await client.connect();
+    this.connected = true;
+    return client;
+  }
+}
