@@ -5,7 +5,7 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { isLongLivedProcess, loadConfig } from './config.js';
 import { checkHealth, healthResponse } from './health.js';
-import { RETRY_AFTER_SECONDS } from './http/errors.js';
+import { RETRY_AFTER_SECONDS } from './http/problem.js';
 import { KafkaJsBrokerProbe } from './producer/kafkajs-probe.js';
 
 /** A health check slower than this is as good as down to whoever polls it. */

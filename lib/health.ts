@@ -8,6 +8,7 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { withDeadline } from './deadline.js';
 
 export interface BrokerMetadata {
   /** Brokers the cluster reports. */
@@ -61,7 +62,7 @@ export const checkHealth = async (probe: BrokerProbe, options: HealthCheckOption
   const started = clock();
   let metadata: BrokerMetadata;
   try {
-    metadata = await withDeadline(probe.fetchMetadata(), timeoutMs);
+    metadata = await withDeadline(probe.fetchMetadata(), timeoutMs, () => new HealthTimeoutError(`Kafka did not answer within ${timeoutMs} ms`));
   } catch (error) {
     report(error);
     return { status: 'unavailable', kafka: { reachable: false, topic, error: describeError(error, redact) } };
@@ -87,16 +88,6 @@ export const healthResponse = (report: HealthReport, retryAfterSeconds: number):
 export class HealthTimeoutError extends Error {
   override name = 'HealthTimeoutError';
 }
-
-const withDeadline = <T>(work: Promise<T>, timeoutMs: number): Promise<T> => {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HealthTimeoutError(`Kafka did not answer within ${timeoutMs} ms`)), Math.max(0, timeoutMs));
-  });
-  // The probe may still settle after the deadline; that must not become an unhandled rejection.
-  work.catch(() => undefined);
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
-};
 
 // host:port and bare IPv4 addresses: the cluster's layout is nobody's business outside it.
 const addresses = /\[[0-9a-f:]+\](:\d+)?|\b[a-z0-9][a-z0-9.-]*:\d{1,5}\b|\b\d{1,3}(\.\d{1,3}){3}\b/gi;

@@ -7,7 +7,6 @@
 import * as z from 'zod/mini';
 import { eventTypes } from './events.js';
 import { healthyReportSchema, unhealthyReportSchema } from './health.js';
-import { RETRY_AFTER_SECONDS } from './http/errors.js';
 import {
   brokerUnavailable,
   idempotencyKeyInFlight,
@@ -165,7 +164,7 @@ const errorResponses = () => ({
   503: problem(
     503,
     'Kafka, or the idempotency store, could not be reached or did not answer in time; retry after Retry-After seconds.',
-    brokerUnavailable('Kafka could not be reached or did not accept the event. Nothing was acknowledged; retry the request.', RETRY_AFTER_SECONDS).toDocument(),
+    brokerUnavailable('Kafka could not be reached or did not accept the event. Nothing was acknowledged; retry the request.').toDocument(),
     retryAfter,
   ),
 });

@@ -87,7 +87,6 @@ const bugsToConsole: PublishObserver = {
   },
 };
 
-
 export const createPublishHandler = (declaration: PublisherDeclaration, dependencies: PublisherDependencies): PublishHandler =>
   createRouteHandler(singleEventRoute(declaration), dependencies);
 

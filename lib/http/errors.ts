@@ -5,9 +5,6 @@
 import { BrokerError, PublishTimeoutError } from '../producer/errors.js';
 import { HttpProblem, brokerUnavailable, internalError, malformedJson, unsupportedMediaType } from './problem.js';
 
-/** Seconds a caller should wait before retrying after a 503. */
-export const RETRY_AFTER_SECONDS = 1;
-
 interface MiddyErrorCause {
   package?: string;
   data?: unknown;
@@ -24,20 +21,14 @@ const middyCause = (error: unknown, packageName: string): MiddyErrorCause | unde
 export const toHttpProblem = (error: unknown): HttpProblem => {
   if (error instanceof HttpProblem) return error;
   if (error instanceof PublishTimeoutError) {
-    return brokerUnavailable(
-      'Kafka did not acknowledge the event in time. It may or may not have been written; retry the request.',
-      RETRY_AFTER_SECONDS,
-    );
+    return brokerUnavailable('Kafka did not acknowledge the event in time. It may or may not have been written; retry the request.');
   }
   if (error instanceof BrokerError) {
-    return brokerUnavailable(
-      'Kafka could not be reached or did not accept the event. Nothing was acknowledged; retry the request.',
-      RETRY_AFTER_SECONDS,
-    );
+    return brokerUnavailable('Kafka could not be reached or did not accept the event. Nothing was acknowledged; retry the request.');
   }
   // @middy/core's own last-moment timeout, should a publish outlive the budget it was given.
   if (middyCause(error, '@middy/core') && (error as Error).name === 'TimeoutError') {
-    return brokerUnavailable('The invocation ran out of time before Kafka acknowledged the event; retry the request.', RETRY_AFTER_SECONDS);
+    return brokerUnavailable('The invocation ran out of time before Kafka acknowledged the event; retry the request.');
   }
   // @middy/http-json-body-parser answers both a wrong Content-Type and unparseable JSON with 415;
   // unparseable JSON is a bad request (400), so the two are told apart here.

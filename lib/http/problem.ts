@@ -17,6 +17,10 @@ export interface ProblemDocument {
   errors?: FieldError[];
 }
 
+/** Seconds a caller should wait before retrying a 409 or a 503. */
+export const RETRY_AFTER_SECONDS = 1;
+const retryAfter = { 'Retry-After': String(RETRY_AFTER_SECONDS) };
+
 const problemType = (slug: string) => `urn:order-events-publisher:problem:${slug}`;
 
 export class HttpProblem extends Error {
@@ -65,24 +69,19 @@ export const unsupportedMediaType = (contentType: string | undefined) =>
     `Send the body as application/json${contentType ? `, not ${contentType}` : ' (the Content-Type header is missing)'}.`,
   );
 
-export const brokerUnavailable = (detail: string, retryAfterSeconds: number) =>
-  new HttpProblem(503, 'broker-unavailable', 'Kafka unavailable', detail, undefined, { 'Retry-After': String(retryAfterSeconds) });
+export const brokerUnavailable = (detail: string) => new HttpProblem(503, 'broker-unavailable', 'Kafka unavailable', detail, undefined, retryAfter);
 
 export const internalError = () =>
   new HttpProblem(500, 'internal-error', 'Internal error', 'The event was not published because of an unexpected error; it is logged.');
 
 export const idempotencyKeyInFlight = () =>
-  new HttpProblem(409, 'idempotency-key-in-flight', 'Request in flight', 'A request with this Idempotency-Key is still being processed; retry it shortly.', undefined, {
-    'Retry-After': '1',
-  });
+  new HttpProblem(409, 'idempotency-key-in-flight', 'Request in flight', 'A request with this Idempotency-Key is still being processed; retry it shortly.', undefined, retryAfter);
 
 export const idempotencyKeyReused = () =>
   new HttpProblem(422, 'idempotency-key-reused', 'Idempotency-Key reused', 'This Idempotency-Key was already used with a different request; use a new key for a new request.');
 
 export const idempotencyStoreUnavailable = () =>
-  new HttpProblem(503, 'idempotency-store-unavailable', 'Idempotency store unavailable', 'The Idempotency-Key could not be checked; nothing was published. Retry the request.', undefined, {
-    'Retry-After': '1',
-  });
+  new HttpProblem(503, 'idempotency-store-unavailable', 'Idempotency store unavailable', 'The Idempotency-Key could not be checked; nothing was published. Retry the request.', undefined, retryAfter);
 
 export const idempotencyUnsupported = () =>
   new HttpProblem(501, 'idempotency-unsupported', 'Idempotency-Key not supported here', 'This deployment has no idempotency store (IDEMPOTENCY_TABLE or IDEMPOTENCY_REDIS_URL); send the request without Idempotency-Key.');

@@ -7,6 +7,7 @@
 import kafkajs from 'kafkajs';
 import type { Kafka, Message, Producer, ProducerConfig } from 'kafkajs';
 import type { Config } from '../config.js';
+import { withDeadline } from '../deadline.js';
 import { brokerSecurity } from './broker-security.js';
 import { BrokerUnavailableError, PublishTimeoutError } from './errors.js';
 import type { EventProducer, OutgoingRecord, RecordAck, SendOptions } from './event-producer.js';
@@ -52,7 +53,7 @@ export class KafkaJsEventProducer implements EventProducer {
   async send(records: readonly OutgoingRecord[], { timeoutMs }: SendOptions): Promise<RecordAck[]> {
     clearTimeout(this.idleTimer);
     try {
-      return await withTimeout(this.connectAndSend(records, timeoutMs), timeoutMs);
+      return await withDeadline(this.connectAndSend(records, timeoutMs), timeoutMs, () => new PublishTimeoutError(`Kafka did not acknowledge within ${timeoutMs} ms`));
     } finally {
       this.scheduleIdleDisconnect();
     }
@@ -146,17 +147,4 @@ const toBrokerError = (error: unknown): BrokerUnavailableError => {
   const kafkaErrorCode = typeof error === 'object' && error !== null && 'type' in error ? String(error.type) : undefined;
   const message = error instanceof Error ? error.message : String(error);
   return new BrokerUnavailableError(`Kafka did not accept the record: ${message}`, { cause: error, kafkaErrorCode });
-};
-
-const withTimeout = <T>(work: Promise<T>, timeoutMs: number): Promise<T> => {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new PublishTimeoutError(`Kafka did not acknowledge within ${timeoutMs} ms`)),
-      Math.max(0, timeoutMs),
-    );
-  });
-  // A send that loses the race still settles later; its outcome must not become an unhandled rejection.
-  work.catch(() => undefined);
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 };

@@ -50,7 +50,7 @@ describe('powertoolsObserver', () => {
   it('logs a broker failure with its error class and Kafka error code, and counts it', () => {
     const { lines, restore } = capture();
     try {
-      powertoolsObserver(createLogger('INFO'), createMetrics()).refused('order-shipped', brokerUnavailable('down', 1), new BrokerUnavailableError('down', { kafkaErrorCode: 'NOT_LEADER_OR_FOLLOWER' }));
+      powertoolsObserver(createLogger('INFO'), createMetrics()).refused('order-shipped', brokerUnavailable('down'), new BrokerUnavailableError('down', { kafkaErrorCode: 'NOT_LEADER_OR_FOLLOWER' }));
     } finally {
       restore();
     }

@@ -4,7 +4,6 @@ import { build } from 'esbuild';
 import * as z from 'zod/mini';
 import { handler } from '../../handlers/openapi.js';
 import { buildOpenApiDocument, publishingRoutes } from '../../lib/openapi.js';
-import { MAX_BODY_BYTES } from '../../lib/schemas.js';
 import { batchRequestSchema, orderCancelledSchema, orderCreatedSchema, orderShippedSchema } from '../../lib/schemas.js';
 import { repoRoot } from '../e2e/support/service.js';
 import { validOrder } from '../support/events.js';

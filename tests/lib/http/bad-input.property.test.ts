@@ -18,7 +18,7 @@ import { MAX_BODY_BYTES } from '../../../lib/schemas.js';
 import { orderCancelledSchema, orderCreatedSchema, orderShippedSchema } from '../../../lib/schemas.js';
 import { httpEvent, lambdaContext, testConfig } from '../../support/events.js';
 import { MockProducer } from '../../support/mock-producer.js';
-import { Raw, raw, toJson, withKey } from '../../support/json-text.js';
+import { raw, toJson, withKey } from '../../support/json-text.js';
 import { bump, show, total } from '../../support/tally.js';
 
 // ---------------------------------------------------------------------------------------------------------------
