@@ -44,7 +44,6 @@ const nonEmpty = (fallback: string) => z._default(z.string().check(z.minLength(1
 const logLevels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
 
 const saslMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512', 'aws-msk-iam'] as const;
-export type SaslMechanism = (typeof saslMechanisms)[number];
 
 const environmentSchema = z.object({
   KAFKA_BROKERS: brokerList,
@@ -74,7 +73,7 @@ const environmentSchema = z.object({
   KAFKA_SASL_USERNAME: z.optional(z.string()),
   KAFKA_SASL_PASSWORD: z.optional(z.string()),
   AWS_REGION: z.optional(z.string()),
-  // Idempotency-Key records: a DynamoDB table in AWS, a Redis server locally (one of the two).
+  // Idempotency-Key records: a DynamoDB table in AWS, a Redis server locally (Redis wins when both are set).
   IDEMPOTENCY_TABLE: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'expects a DynamoDB table name'))),
   IDEMPOTENCY_REDIS_URL: z.optional(z.string().check(z.regex(/^rediss?:\/\/\S+$/, 'expects a redis:// or rediss:// URL'))),
   IDEMPOTENCY_EXPIRES_SECONDS: integer(24 * 3600, 60, 30 * 24 * 3600),

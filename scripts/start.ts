@@ -13,6 +13,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { spawnEmbeddedBroker, type SpawnedBroker } from './embedded-broker/spawn.js';
+import { stopChild } from './stop-child.js';
 import { createDevToken } from './token.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -142,16 +143,6 @@ const waitForOutput = (child: ChildProcess, name: string, ready: RegExp, failed:
     }
     child.once('exit', () => reject(new Error(`${name} exited before it was ready`)));
   });
-
-/** SIGTERM to the child's pid; SIGKILL if it has not exited within 5 s. */
-const stopChild = async (child: ChildProcess) => {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-};
 
 main().catch((error: unknown) => {
   say(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);

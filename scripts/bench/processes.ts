@@ -3,6 +3,7 @@
 // failure, Ctrl-C, SIGTERM or the bench's time limit. Nothing is ever looked up or killed by name.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { isRunning, stopChild } from '../stop-child.js';
 
 type Cleanup = () => Promise<void> | void;
 
@@ -25,41 +26,7 @@ export const cleanupAll = async (): Promise<void> => {
   }
 };
 
-export const isRunning = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
-
-const exitOf = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (!isRunning(child)) return resolve();
-    child.once('exit', () => resolve());
-    child.once('error', () => resolve());
-  });
-
-const delay = (milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds).unref());
-
-/**
- * SIGTERM to the child's pid (or to its process group when it was started detached, as its own group leader),
- * SIGKILL after graceMs if it has not exited.
- */
-export const stopChild = async (child: ChildProcess, { group = false, graceMs = 5_000 } = {}): Promise<void> => {
-  const pid = child.pid;
-  const signal = (name: NodeJS.Signals) => {
-    if (pid === undefined) return;
-    try {
-      if (group) process.kill(-pid, name);
-      else child.kill(name);
-    } catch {
-      // already gone
-    }
-  };
-  const exited = exitOf(child);
-  if (isRunning(child)) {
-    signal('SIGTERM');
-    if (await Promise.race([exited.then(() => false), delay(graceMs).then(() => true)])) signal('SIGKILL');
-    await exited;
-  }
-  // Whatever the group leader left behind (serverless-offline's esbuild service) goes with it.
-  if (group) signal('SIGKILL');
-};
+export { isRunning, stopChild };
 
 /** Spawns a child that is stopped at clean-up time if it is still running then. */
 export const spawnTracked = (command: string, args: readonly string[], options: SpawnOptions & { group?: boolean }): ChildProcess => {

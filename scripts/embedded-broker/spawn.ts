@@ -5,6 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from '../stop-child.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tsxCli = path.join(repoRoot, 'node_modules/.bin/tsx');
@@ -55,7 +56,7 @@ export async function spawnEmbeddedBroker(options: SpawnOptions = {}): Promise<S
   const stderrTail = captureStderr(child);
   // 'error' without 'exit' happens when the process could not be spawned at all.
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()).once('error', () => resolve()));
-  const stop = () => stopChild(child, exited);
+  const stop = () => stopBroker(child, exited);
 
   let ready: ReadyLine;
   try {
@@ -126,20 +127,12 @@ function waitForReady(child: ChildProcessWithoutNullStreams, timeoutMs: number):
   });
 }
 
-/** SIGTERM to exactly our child's pid; if it hangs, SIGKILL it and close its stdin, which makes the
- * node process tsx started underneath exit too (it watches stdin because of --exit-on-stdin-close). */
-async function stopChild(child: ChildProcessWithoutNullStreams, exited: Promise<void>): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    const timedOut = await Promise.race([exited.then(() => false), delay(5_000).then(() => true)]);
-    if (timedOut) child.kill('SIGKILL');
-  }
+/** SIGTERM to exactly our child's pid (SIGKILL if it hangs); closing its stdin then also ends the node process
+ * tsx started underneath, which watches stdin because of --exit-on-stdin-close. */
+async function stopBroker(child: ChildProcessWithoutNullStreams, exited: Promise<void>): Promise<void> {
+  await stopChild(child);
   child.stdin.end();
   await exited;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function request(baseUrl: string, method: string, route: string, body?: unknown): Promise<void> {
