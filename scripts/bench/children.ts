@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { createRequire } from 'node:module';
+import { build, type Plugin } from 'esbuild';
 import { RECEIPT_MARKER } from './cold-invoke-marker.js';
 import type { LoopWorkerOptions, LoopWorkerResult } from './loop-worker.js';
 import { run, stopChild, tail, onCleanup } from './processes.js';
@@ -11,6 +12,8 @@ import { run, stopChild, tail, onCleanup } from './processes.js';
 export interface ChildScripts {
   loopWorker: string;
   coldInvoke: string;
+  /** kafkajs alone, bundled like the functions: the cold section's floor. */
+  coldKafkajsFloor: string;
 }
 
 export const compileChildren = async (staging: string): Promise<ChildScripts> => {
@@ -23,7 +26,11 @@ export const compileChildren = async (staging: string): Promise<ChildScripts> =>
   await build({ ...common, entryPoints: [path.join(source, 'loop-worker.ts')], format: 'esm', packages: 'external', outfile: loopWorker });
   // The cold child holds nothing but itself: whatever it loads, it loads for the handler.
   await build({ ...common, entryPoints: [path.join(source, 'cold-invoke.ts')], format: 'cjs', sourcemap: false, outfile: coldInvoke });
-  return { loopWorker, coldInvoke };
+  // Bundled with serverless.yml's esbuild settings (minified, CommonJS, the producer-only kafkajs plugin).
+  const coldKafkajsFloor = path.join(out, 'cold-kafkajs-floor.cjs');
+  const plugins = createRequire(import.meta.url)(path.join(staging, 'deploy/esbuild-plugins.cjs')) as Plugin[];
+  await build({ ...common, entryPoints: [path.join(source, 'cold-kafkajs-floor.ts')], format: 'cjs', sourcemap: false, minify: true, plugins, outfile: coldKafkajsFloor });
+  return { loopWorker, coldInvoke, coldKafkajsFloor };
 };
 
 export const runLoopWorker = async (
@@ -56,6 +63,8 @@ export interface ColdSample {
 
 export interface ColdResult {
   bareMs: number[];
+  /** Spawn to the marker line of the kafkajs floor (cold-kafkajs-floor.ts). */
+  kafkajsFloorMs: number[];
   /** Per bundle label. */
   cold: Record<string, ColdSample[]>;
 }
@@ -106,23 +115,29 @@ const timedSpawn = (args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: 
   });
 
 /**
- * Alternates a bare `node -e 0` and a cold invocation of each bundle, in the same environment, `count` times
- * after one discarded round (which fills the page cache). Each child is started by us and timed from spawn.
+ * Alternates a bare `node -e 0`, the kafkajs floor and a cold invocation of each bundle, in the same
+ * environment, `count` times after one discarded round (which fills the page cache). Each child is started by
+ * us and timed from spawn.
  */
 export const measureCold = async (
-  script: string,
+  scripts: Pick<ChildScripts, 'coldInvoke' | 'coldKafkajsFloor'>,
   bundles: readonly { label: string; path: string }[],
   functionName: string,
   env: NodeJS.ProcessEnv,
   count: number,
 ): Promise<ColdResult> => {
-  const result: ColdResult = { bareMs: [], cold: Object.fromEntries(bundles.map(({ label }) => [label, []])) };
+  const result: ColdResult = { bareMs: [], kafkajsFloorMs: [], cold: Object.fromEntries(bundles.map(({ label }) => [label, []])) };
   for (let i = -1; i < count; i++) {
     const bare = await timedSpawn(['-e', '0'], env, 10_000);
     if (bare.code !== 0) throw new Error(`node -e 0 exited with ${bare.code}: ${tail(bare.stderr)}`);
     if (i >= 0) result.bareMs.push(bare.exitMs);
+    const floor = await timedSpawn([scripts.coldKafkajsFloor], env, 30_000);
+    const floorLine = floor.stdout.split('\n').find((candidate) => candidate.startsWith(RECEIPT_MARKER));
+    const floorAck = floorLine ? (JSON.parse(floorLine.slice(RECEIPT_MARKER.length)) as { acked?: boolean }) : undefined;
+    if (floor.code !== 0 || !floorAck?.acked) throw new Error(`the kafkajs floor exited with ${floor.code} without an acknowledged record:\n${tail(floor.stdout + floor.stderr)}`);
+    if (i >= 0) result.kafkajsFloorMs.push(floor.firstLineMs);
     for (const { label, path: bundle } of bundles) {
-      const cold = await timedSpawn([script, bundle, functionName, String(i + 1)], env, 30_000);
+      const cold = await timedSpawn([scripts.coldInvoke, bundle, functionName, String(i + 1)], env, 30_000);
       if (cold.code !== 0) throw new Error(`the cold invocation of ${label} exited with ${cold.code}:\n${tail(cold.stderr)}`);
       const line = cold.stdout.split('\n').find((candidate) => candidate.startsWith(RECEIPT_MARKER));
       if (!line) throw new Error(`the cold invocation of ${label} printed no receipt:\n${tail(cold.stdout + cold.stderr)}`);

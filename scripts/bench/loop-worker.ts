@@ -7,7 +7,10 @@
 // - warm:  the packaged order-created bundle's handler, invoked directly with API Gateway v2 events, one at a
 //          time, after its container has connected (IS_OFFLINE keeps its producer connected, as on Lambda);
 //          with --compare, other trees' bundles too, each its own "container" in this process;
-// - naive: the tutorial pattern, a producer connected, used and disconnected within each call.
+// - naive: the tutorial pattern, a producer connected, used and disconnected within each call;
+// - raw+observability: raw, then the one log line and the EMF metrics every publish must write (the
+//          handler's own powertoolsObserver from lib/observability.ts, to the same stdout): the floor of a
+//          handler that logs and measures as issue 7 asks, with no validation, middy or event building.
 // raw and warm run in alternating blocks (the order rotating from round to round, and reversed every other
 // round) so that drift of the machine hits every section alike.
 import { writeFileSync } from 'node:fs';
@@ -16,6 +19,7 @@ import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Producer, ProducerConfig } from 'kafkajs';
 import { loadConfig } from '../../lib/config.js';
 import { buildOrderEvent, toKafkaRecord } from '../../lib/events.js';
+import { createLogger, createMetrics, powertoolsObserver } from '../../lib/observability.js';
 import { createKafkaClient } from '../../lib/producer/kafkajs-producer.js';
 import { apiGatewayV2Event, lambdaContext, orderBody } from './workload.js';
 
@@ -35,6 +39,7 @@ export interface LoopWorkerOptions {
 
 export interface LoopWorkerResult {
   raw: number[];
+  rawWithObservability: number[];
   /** Per bundle label. */
   warm: Record<string, number[]>;
   naive: number[];
@@ -78,6 +83,21 @@ const main = async () => {
     return nowMs() - start;
   };
 
+  const observer = powertoolsObserver(createLogger(config.logLevel), createMetrics());
+  const rawWithObservabilityOnce = async (i: number): Promise<number> => {
+    const body = orderBody(i);
+    const event = buildOrderEvent('order-created', body.orderId, body);
+    const record = toKafkaRecord(event, config.topic, config.eventSource);
+    const message = { key: record.key, value: record.value, headers: record.headers };
+    const start = nowMs();
+    const [result] = await send(raw, message);
+    const sent = nowMs();
+    if (!result) throw new Error('kafkajs returned no partition result');
+    const { eventId, eventType, orderId } = event;
+    observer.published([{ eventId, eventType, orderId, topic: config.topic, partition: result.partition, offset: String(result.baseOffset) }], sent - start);
+    return nowMs() - start;
+  };
+
   const warmOnce = (handler: Handler) => async (i: number): Promise<number> => {
     const event = apiGatewayV2Event(JSON.stringify(orderBody(i)));
     const context = lambdaContext(options.functionName);
@@ -113,6 +133,7 @@ const main = async () => {
 
   const sections = [
     { label: 'raw', once: rawOnce, samples: [] as number[], cpuMs: 0 },
+    { label: 'raw+observability', once: rawWithObservabilityOnce, samples: [] as number[], cpuMs: 0 },
     ...handlers.map(({ label, handler }) => ({ label, once: warmOnce(handler), samples: [] as number[], cpuMs: 0 })),
   ];
 
@@ -147,7 +168,8 @@ const main = async () => {
   const example = recordFor(0);
   const result: LoopWorkerResult = {
     raw: sections[0]!.samples,
-    warm: Object.fromEntries(sections.slice(1).map((section) => [section.label, section.samples])),
+    rawWithObservability: sections[1]!.samples,
+    warm: Object.fromEntries(sections.slice(2).map((section) => [section.label, section.samples])),
     naive,
     naiveReuse,
     cpuPerCall: Object.fromEntries(sections.map((section) => [section.label, section.cpuMs / Math.max(1, section.samples.length)])),

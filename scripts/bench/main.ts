@@ -262,6 +262,7 @@ const main = async (): Promise<number> => {
     );
   }
   const raw = loops && summarize(loops.raw);
+  const rawWithObservability = loops && summarize(loops.rawWithObservability);
   const warmOf = (label: string) => (loops?.warm[label] ? summarize(loops.warm[label]) : undefined);
   const warm = warmOf(tree.label);
   const naive = loops && summarize(loops.naive);
@@ -274,6 +275,7 @@ const main = async (): Promise<number> => {
     out(
       table(LATENCY_HEADER, [
         latencyRow('raw (bare kafkajs, connected)', raw),
+        latencyRow('raw + log line and metrics', rawWithObservability!),
         latencyRow('warm (packaged handler, direct)', warm),
         ...compared.map((other) => latencyRow(`warm, ${other.label}`, warmOf(other.label)!)),
         latencyRow('naive (connect+send+disconnect)', naive),
@@ -282,6 +284,9 @@ const main = async (): Promise<number> => {
     );
     out(`CPU time of the worker process per call: ${Object.entries(loops.cpuPerCall).map(([label, value]) => `${label} ${ms(value)} ms`).join(', ')}`);
     out(`warm over raw (p50): ${(warm.p50 / raw.p50).toFixed(3)}; naive over warm (p50): ${(naive.p50 / warm.p50).toFixed(1)}`);
+    out(
+      `floor: raw + the log line and EMF metrics every publish writes (lib/observability.ts, no handler) over raw (p50): ${(rawWithObservability!.p50 / raw.p50).toFixed(3)}`,
+    );
     for (const other of compared) out(`${other.label}: warm over raw (p50): ${(warmOf(other.label)!.p50 / raw.p50).toFixed(3)}`);
   }
 
@@ -289,9 +294,10 @@ const main = async (): Promise<number> => {
   let cold: ColdResult | undefined;
   if (!skip.has('cold')) {
     heading('cold (fresh node process: load the packaged bundle, one invocation, exit)');
-    cold = await section('cold', () => measureCold(children.coldInvoke, bundles, tree.created.name, childEnv, plan.cold));
+    cold = await section('cold', () => measureCold(children, bundles, tree.created.name, childEnv, plan.cold));
   }
   const bare = cold && summarize(cold.bareMs);
+  const kafkajsFloor = cold && summarize(cold.kafkajsFloorMs);
   const coldOf = (label: string) => (cold?.cold[label] ? summarize(cold.cold[label].map((sample) => sample.receiptMs)) : undefined);
   const coldReceipt = coldOf(tree.label);
   if (cold && bare && coldReceipt) {
@@ -300,6 +306,7 @@ const main = async (): Promise<number> => {
     out(
       table(LATENCY_HEADER, [
         latencyRow('bare `node -e 0`, to exit', bare),
+        latencyRow('kafkajs floor, to the ack', kafkajsFloor!),
         latencyRow('cold, to the receipt', coldReceipt),
         latencyRow('cold, to exit', summarize(samples.map((sample) => sample.exitMs))),
         latencyRow('  in the child: require()', summarize(samples.map((sample) => sample.loadMs))),
@@ -316,6 +323,9 @@ const main = async (): Promise<number> => {
       ]),
     );
     out(`cold over bare (p50): ${(coldReceipt.p50 / bare.p50).toFixed(2)}`);
+    out(
+      `floor: kafkajs alone (bundled like the functions; connect, send one record, nothing else) over bare (p50): ${(kafkajsFloor!.p50 / bare.p50).toFixed(2)}`,
+    );
     for (const other of compared) out(`${other.label}: cold over bare (p50): ${(coldOf(other.label)!.p50 / bare.p50).toFixed(2)}`);
   }
 
@@ -369,6 +379,10 @@ const main = async (): Promise<number> => {
   const warmOverRaw = raw && warm ? warm.p50 / raw.p50 : Number.NaN;
   const naiveOverWarm = naive && warm ? naive.p50 / warm.p50 : Number.NaN;
   const coldOverBare = coldReceipt && bare ? coldReceipt.p50 / bare.p50 : Number.NaN;
+  // What the required parts alone measure against the same denominators: a target below its floor cannot be
+  // met by this design (kafkajs, and a Powertools log line and EMF metrics per publish), only by dropping one.
+  const observabilityFloorOverRaw = raw && rawWithObservability ? rawWithObservability.p50 / raw.p50 : Number.NaN;
+  const kafkajsFloorOverBare = kafkajsFloor && bare ? kafkajsFloor.p50 / bare.p50 : Number.NaN;
   const met = {
     warmOverRaw: warmOverRaw <= TARGETS.warmOverRaw,
     naiveOverWarm: naiveOverWarm >= TARGETS.naiveOverWarm,
@@ -379,12 +393,12 @@ const main = async (): Promise<number> => {
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
   out(
     table(
-      ['target', 'value', 'limit', ''],
+      ['target', 'value', 'limit', '', 'floor of the required parts'],
       [
-        ['warm p50 / raw p50', warmOverRaw.toFixed(3), `<= ${TARGETS.warmOverRaw}`, verdict(met.warmOverRaw)],
-        ['naive p50 / warm p50', naiveOverWarm.toFixed(1), `>= ${TARGETS.naiveOverWarm}`, verdict(met.naiveOverWarm)],
-        ['largest function JavaScript', `${tree.largestBytes} B`, `<= ${TARGETS.bundleBytes} B`, verdict(met.bundleBytes)],
-        ['cold p50 / bare node p50', coldOverBare.toFixed(2), `<= ${TARGETS.coldOverBare}`, verdict(met.coldStart)],
+        ['warm p50 / raw p50', warmOverRaw.toFixed(3), `<= ${TARGETS.warmOverRaw}`, verdict(met.warmOverRaw), `${observabilityFloorOverRaw.toFixed(3)} (raw + log line and metrics)`],
+        ['naive p50 / warm p50', naiveOverWarm.toFixed(1), `>= ${TARGETS.naiveOverWarm}`, verdict(met.naiveOverWarm), ''],
+        ['largest function JavaScript', `${tree.largestBytes} B`, `<= ${TARGETS.bundleBytes} B`, verdict(met.bundleBytes), ''],
+        ['cold p50 / bare node p50', coldOverBare.toFixed(2), `<= ${TARGETS.coldOverBare}`, verdict(met.coldStart), `${kafkajsFloorOverBare.toFixed(2)} (kafkajs alone)`],
       ],
     ),
   );
@@ -403,6 +417,12 @@ const main = async (): Promise<number> => {
     bareNodeMs: round(bare?.p50 ?? Number.NaN, 1),
     bareNodeP99Ms: round(bare?.p99 ?? Number.NaN, 1),
     coldOverBare: round(coldOverBare, 2),
+    floors: {
+      rawWithObservabilityP50Ms: round(rawWithObservability?.p50 ?? Number.NaN),
+      observabilityFloorOverRaw: round(observabilityFloorOverRaw),
+      kafkajsColdFloorMs: round(kafkajsFloor?.p50 ?? Number.NaN, 1),
+      kafkajsFloorOverBare: round(kafkajsFloorOverBare, 2),
+    },
     largestBundleBytes: tree.largestBytes,
     bundleBytes: Object.fromEntries(tree.packaged.functions.map((fn) => [fn.key, fn.javascriptBytes])),
     http: (http ?? []).map((level) => ({ connections: level.connections, p50Ms: round(level.latency.p50, 2), p99Ms: round(level.latency.p99, 2), rps: Math.round(level.perSecond) })),
