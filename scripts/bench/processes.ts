@@ -69,15 +69,16 @@ export const run = (
   new Promise((resolve, reject) => {
     const { timeoutMs, keepBytes = 16 * 2 ** 20, ...spawnOptions } = options;
     const child = spawnTracked(command, args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    // Output is drained as it comes (a child must never block on a full pipe); only its tail is kept.
-    const keep = (text: string) => (text.length > keepBytes ? text.slice(-keepBytes) : text);
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout = keep(stdout + chunk)));
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = keep(stderr + chunk)));
+    // Output is drained as it comes (a child must never block on a full pipe); only its tail is kept. Cheaply:
+    // the loop worker writes a log line per call, and a drain that copied its whole tail per chunk would take
+    // CPU from the very processes it measures (two cores, shared with the broker).
+    const stdout = new OutputTail(keepBytes);
+    const stderr = new OutputTail(keepBytes);
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => stdout.add(chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.add(chunk));
     const timer = setTimeout(() => {
       void stopChild(child, { graceMs: 2_000 });
-      reject(new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${tail(stdout + stderr)}`));
+      reject(new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${tail(stdout.text() + stderr.text())}`));
     }, timeoutMs);
     child.once('error', (error) => {
       clearTimeout(timer);
@@ -85,8 +86,27 @@ export const run = (
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      resolve({ code, signal, stdout: stdout.text(), stderr: stderr.text() });
     });
   });
+
+/** The last keepBytes characters of a stream, kept as chunks and joined only when asked for. */
+class OutputTail {
+  private chunks: string[] = [];
+  private length = 0;
+
+  constructor(private readonly keepBytes: number) {}
+
+  add(chunk: string): void {
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+    while (this.chunks.length > 1 && this.length - this.chunks[0]!.length >= this.keepBytes) this.length -= this.chunks.shift()!.length;
+  }
+
+  text(): string {
+    const joined = this.chunks.join('');
+    return joined.length > this.keepBytes ? joined.slice(-this.keepBytes) : joined;
+  }
+}
 
 export const tail = (text: string, lines = 30) => text.trimEnd().split('\n').slice(-lines).join('\n');
