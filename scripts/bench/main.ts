@@ -52,13 +52,19 @@ const ports = {
   lambda: Number(process.env.BENCH_LAMBDA_PORT ?? 3402),
   broker: Number(process.env.BENCH_BROKER_PORT ?? 19400),
 };
-/** The whole run is bounded: past this, everything started is stopped and the bench fails. */
-const TIME_LIMIT_MS = (compareTrees.length + proposals.length ? 420 : 170) * 1000;
 
 const plan = quick
   ? { warmup: 200, rounds: 10, block: 50, naiveWarmup: 3, naive: 30, naiveReuse: 2, cold: 5, httpLevels: [1, 4], httpWarmup: 1, httpSeconds: 2 }
   : { warmup: 1_000, rounds: 300, block: 100, naiveWarmup: 5, naive: 300, naiveReuse: 6, cold: 31, httpLevels: [1, 4, 16], httpWarmup: 3, httpSeconds: 10 };
 if (option('rounds')) plan.rounds = Number(option('rounds'));
+const brokerRtt = Number(option('broker-rtt') ?? 0);
+/** Calls per section of the loop worker: raw, raw+observability, and one warm section per packaged tree. */
+const loopCalls = plan.warmup + plan.rounds * plan.block;
+const loopSections = 3 + compareTrees.length + proposals.length;
+/** What --broker-rtt adds to a section: every call waits that much longer (twice it, to be safe). */
+const rttAllowanceMs = brokerRtt * loopCalls * 2;
+/** The whole run is bounded: past this, everything started is stopped and the bench fails. */
+const TIME_LIMIT_MS = (compareTrees.length + proposals.length ? 420 : 170) * 1000 + loopSections * rttAllowanceMs;
 
 const TARGETS = {
   warmOverRaw: 1.1,
@@ -223,7 +229,6 @@ const main = async (): Promise<number> => {
   const broker = await spawnEmbeddedBroker({ port: ports.broker });
   onCleanup(() => broker.stop());
   out(`embedded broker (librdkafka mock cluster, brokers ${broker.brokerIds.join(',')}): ${broker.bootstrap}`);
-  const brokerRtt = Number(option('broker-rtt') ?? 0);
   if (brokerRtt > 0) {
     for (const id of broker.brokerIds) await broker.faults.setRtt(id, brokerRtt);
     out(`--broker-rtt: every mock broker answers ${brokerRtt} ms late (not the default setting the targets are about)`);
@@ -256,7 +261,7 @@ const main = async (): Promise<number> => {
           naive: plan.naive,
           naiveReuse: plan.naiveReuse,
         },
-        (compared.length + 1) * 90_000,
+        loopSections * (60_000 + rttAllowanceMs),
         progress,
       ),
     );
