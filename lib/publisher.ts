@@ -10,7 +10,7 @@
  *   with orderId among its fields for the routes that take it from the path; the answer is the receipt, or
  *   the problem document (status, title, errors) as a plain object.
  */
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -37,7 +37,15 @@ export interface PublisherDependencies {
   observer?: PublishObserver;
   /** Idempotency-Key support; without it, a request carrying the header is refused (501). */
   idempotency?: Idempotency;
+  /**
+   * middy middlewares every invocation runs first, over HTTP or direct (the container's: Powertools' Lambda
+   * context for the logs). Each invocation goes through one middy chain, these at its head.
+   */
+  invocationMiddlewares?: readonly InvocationMiddleware[];
 }
+
+/** A middleware that works on any invocation, whatever its event and answer. */
+export type InvocationMiddleware = MiddlewareObj<unknown, unknown>;
 
 export interface Receipt {
   eventId: string;
@@ -91,7 +99,7 @@ export const createPublishHandler = (declaration: PublisherDeclaration, dependen
   createRouteHandler(singleEventRoute(declaration), dependencies);
 
 export const createRouteHandler = <Answer extends object>(route: PublishRoute<Answer>, dependencies: PublisherDependencies): PublishHandler => {
-  const { config, producer, envelope = systemEnvelopeSource, observer = bugsToConsole, idempotency } = dependencies;
+  const { config, producer, envelope = systemEnvelopeSource, observer = bugsToConsole, idempotency, invocationMiddlewares = [] } = dependencies;
   const report: ErrorReporter = (error, problem) => observer.refused(route.name, problem, error);
 
   const publish = async (fields: unknown, pathOrderId: unknown, where: Locations, context: Context): Promise<Answer> => {
@@ -117,6 +125,7 @@ export const createRouteHandler = <Answer extends object>(route: PublishRoute<An
   });
 
   const http = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use([...invocationMiddlewares])
     .use(problemJsonResponses({ report }))
     .use(httpHeaderNormalizer())
     .use(requestBodyGuard({ maxBytes: MAX_BODY_BYTES }))
@@ -137,7 +146,7 @@ export const createRouteHandler = <Answer extends object>(route: PublishRoute<An
       return { statusCode: 202, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(answer) };
     });
 
-  const direct = async (event: Record<string, unknown>, context: Context): Promise<Answer | ProblemDocument> => {
+  const publishDirect = async (event: Record<string, unknown>, context: Context): Promise<Answer | ProblemDocument> => {
     try {
       if (route.orderIdFrom === 'path' && isObject(event)) {
         const { orderId, ...fields } = event;
@@ -150,6 +159,10 @@ export const createRouteHandler = <Answer extends object>(route: PublishRoute<An
       return problem.toDocument();
     }
   };
+
+  // Direct invocations answer every error themselves (above) and are bounded by the publish budget, so their
+  // chain needs no early timeout of middy's; the HTTP chain keeps it (mapped to a 503 by toHttpProblem).
+  const direct = middy(publishDirect, { timeoutEarlyInMillis: 0 }).use([...invocationMiddlewares]);
 
   return (event, context) => (isHttpEvent(event) ? http(event, context) : direct(event, context));
 };

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { KafkaJsEventProducer } from '../../lib/producer/kafkajs-producer.js';
 import { createPublishHandler, type PublishHandler, type PublisherDeclaration } from '../../lib/publisher.js';
 import { orderCancelledSchema, orderCreatedSchema, orderShippedSchema } from '../../lib/schemas.js';
@@ -45,5 +45,36 @@ describe('a warm container', () => {
     expect(client.created).toHaveLength(1);
     expect(client.created[0]!.connects).toBe(1);
     expect(client.created[0]!.sends).toHaveLength(100);
+  });
+});
+
+describe('the logs of an invocation', () => {
+  /** What the container's Powertools Logger writes (stdout for INFO), one JSON document per line. */
+  const captureLogLines = async (work: () => Promise<unknown>): Promise<Record<string, unknown>[]> => {
+    const lines: Record<string, unknown>[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      return true;
+    });
+    try {
+      await work();
+    } finally {
+      spy.mockRestore();
+    }
+    return lines;
+  };
+
+  it.each([
+    ['over HTTP', () => jsonEvent({ unexpected: true })],
+    ['invoked directly', () => ({ unexpected: true })],
+  ])('carry the Lambda context of that invocation %s, and only of that one', async (_how, event) => {
+    const handler = modules['order-created']!.handler;
+    const lines = await captureLogLines(async () => {
+      await handler(event(), { ...lambdaContext(), awsRequestId: 'request-a' });
+      await handler(event(), { ...lambdaContext(), awsRequestId: 'request-b' });
+    });
+    const refusals = lines.filter((line) => line.message === 'request refused');
+    expect(refusals.map((line) => line.function_request_id)).toEqual(['request-a', 'request-b']);
+    expect(refusals[0]).toMatchObject({ function_name: 'orderCreated', cold_start: expect.any(Boolean), status: 400 });
   });
 });
