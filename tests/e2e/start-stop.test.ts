@@ -1,4 +1,6 @@
 // `npm start` stops everything it started on SIGTERM (and Ctrl-C): no process and no listening port left.
+// Ctrl-C signals the whole process group; a supervisor (systemd, an IDE, a CI step's timeout) may signal only
+// the process it started, npm, so that case is tested through npm itself.
 import { connect } from 'node:net';
 import { afterAll, expect, it } from '@jest/globals';
 import { startService, type RunningService } from './support/service.js';
@@ -34,6 +36,18 @@ it.each(['SIGTERM', 'SIGINT'] as const)('leaves nothing behind after %s', async 
   for (const port of Object.values(PORTS)) expect([port, await listening(port)]).toEqual([port, true]);
 
   process.kill(service.pid, signal);
+  for (let waited = 0; groupAlive(service.pid) && waited < 20_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+
+  expect(groupAlive(service.pid)).toBe(false);
+  for (const port of Object.values(PORTS)) expect([port, await listening(port)]).toEqual([port, false]);
+  service = undefined;
+});
+
+it('leaves nothing behind when only npm, the process a supervisor started, gets SIGTERM', async () => {
+  service = await startService(PORTS, {}, { viaNpmStart: true });
+  for (const port of Object.values(PORTS)) expect([port, await listening(port)]).toEqual([port, true]);
+
+  process.kill(service.pid, 'SIGTERM'); // npm's own process id, not its group
   for (let waited = 0; groupAlive(service.pid) && waited < 20_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
 
   expect(groupAlive(service.pid)).toBe(false);

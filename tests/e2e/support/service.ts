@@ -20,7 +20,7 @@ export interface RunningService {
   lambda: string;
   kafkaBrokers: string;
   brokerControl: string;
-  /** The process id of scripts/start.ts, also the id of the process group of everything it started. */
+  /** The process id of scripts/start.ts (of npm, with viaNpmStart), also the id of the process group of everything it started. */
   pid: number;
   /** What scripts/start.ts and serverless-offline printed so far (stderr). */
   output(): string[];
@@ -38,7 +38,12 @@ interface ReadyLine {
   token: string;
 }
 
-export const startService = async (ports: ServicePorts, extraEnv: Record<string, string> = {}): Promise<RunningService> => {
+export interface StartOptions {
+  /** Through `npm start` itself (package.json's script, npm in between), not node on scripts/start.ts. */
+  viaNpmStart?: boolean;
+}
+
+export const startService = async (ports: ServicePorts, extraEnv: Record<string, string> = {}, options: StartOptions = {}): Promise<RunningService> => {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HTTP_PORT: String(ports.http),
@@ -51,7 +56,10 @@ export const startService = async (ports: ServicePorts, extraEnv: Record<string,
   delete env.KAFKA_BROKERS; // always the embedded broker
   delete env.IDEMPOTENCY_REDIS_URL; // and a redis-server of its own
   // Its own process group, so that stop() can end whatever it started, even if start.ts itself hangs.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--ready-line'], {
+  const [command, args] = options.viaNpmStart
+    ? ['npm', ['start', '--silent', '--', '--ready-line']]
+    : [process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--ready-line']];
+  const child = spawn(command, args, {
     cwd: repoRoot,
     env,
     detached: true,
@@ -79,7 +87,7 @@ export const startService = async (ports: ServicePorts, extraEnv: Record<string,
   try {
     const ready = await new Promise<ReadyLine>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the service was not ready after 120 s')), 120_000);
-      child.once('exit', (code) => reject(new Error(`scripts/start.ts exited with ${code} before it was ready`)));
+      child.once('exit', (code) => reject(new Error(`${options.viaNpmStart ? 'npm start' : 'scripts/start.ts'} exited with ${code} before it was ready`)));
       createInterface({ input: child.stdout }).on('line', (line) => {
         if (!line.startsWith('{')) return;
         const parsed = JSON.parse(line) as Partial<ReadyLine>;
