@@ -8,6 +8,8 @@
 //
 // Ports: HTTP_PORT (3000), LAMBDA_PORT (3002), EMBEDDED_BROKER_PORT (9092), REDIS_PORT (6379).
 // --ready-line prints one JSON line on stdout once ready ({"event":"ready",...}), for tests and scripts.
+// --exit-on-stdin-close stops everything when stdin ends: a parent that holds the other end of a pipe (a test
+// run) takes the whole service with it however it ends, even killed outright, when no signal reaches us.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -40,6 +42,11 @@ const stopAll = (exitCode: number) => {
 
 const main = async () => {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
+  if (process.argv.includes('--exit-on-stdin-close')) {
+    process.stdin.on('end', () => void stopAll(0));
+    process.stdin.on('error', () => void stopAll(0));
+    process.stdin.resume();
+  }
 
   const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
   delete env.NODE_OPTIONS;

@@ -54,3 +54,16 @@ it('leaves nothing behind when only npm, the process a supervisor started, gets 
   for (const port of Object.values(PORTS)) expect([port, await listening(port)]).toEqual([port, false]);
   service = undefined;
 });
+
+it('leaves nothing behind when the process that started it goes away without a word (its stdin closes)', async () => {
+  const started = await startService(PORTS);
+  service = started;
+  for (const port of Object.values(PORTS)) expect([port, await listening(port)]).toEqual([port, true]);
+
+  started.closeStdin(); // what the kernel does for a test run that is killed outright
+  for (let waited = 0; groupAlive(started.pid) && waited < 20_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+
+  expect(groupAlive(started.pid)).toBe(false);
+  for (const port of Object.values(PORTS)) expect([port, await listening(port)]).toEqual([port, false]);
+  service = undefined;
+});

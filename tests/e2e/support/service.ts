@@ -26,6 +26,8 @@ export interface RunningService {
   output(): string[];
   /** Headers that authenticate a request to the publishing routes. */
   authHeaders: Record<string, string>;
+  /** Closes our end of its stdin, as the end of this process would (it was started with --exit-on-stdin-close). */
+  closeStdin(): void;
   stop(): Promise<void>;
 }
 
@@ -56,14 +58,17 @@ export const startService = async (ports: ServicePorts, extraEnv: Record<string,
   delete env.KAFKA_BROKERS; // always the embedded broker
   delete env.IDEMPOTENCY_REDIS_URL; // and a redis-server of its own
   // Its own process group, so that stop() can end whatever it started, even if start.ts itself hangs.
+  // --exit-on-stdin-close: this process holds the other end of the child's stdin, so if the test run dies
+  // without running stop() (killed, or jest torn down), the service stops with it instead of outliving it.
+  const flags = ['--ready-line', '--exit-on-stdin-close'];
   const [command, args] = options.viaNpmStart
-    ? ['npm', ['start', '--silent', '--', '--ready-line']]
-    : [process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--ready-line']];
+    ? ['npm', ['start', '--silent', '--', ...flags]]
+    : [process.execPath, ['--import', 'tsx', 'scripts/start.ts', ...flags]];
   const child = spawn(command, args, {
     cwd: repoRoot,
     env,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   const output: string[] = [];
   createInterface({ input: child.stderr }).on('line', (line) => {
@@ -82,6 +87,7 @@ export const startService = async (ports: ServicePorts, extraEnv: Record<string,
     }
     // Anything of the group that outlived start.ts (it should not) goes too.
     killGroup(child.pid);
+    child.stdin?.destroy();
   };
 
   try {
@@ -96,7 +102,14 @@ export const startService = async (ports: ServicePorts, extraEnv: Record<string,
         resolve(parsed as ReadyLine);
       });
     });
-    return { ...ready, pid: child.pid!, authHeaders: { authorization: `Bearer ${ready.token}` }, output: () => [...output], stop };
+    return {
+      ...ready,
+      pid: child.pid!,
+      authHeaders: { authorization: `Bearer ${ready.token}` },
+      output: () => [...output],
+      closeStdin: () => child.stdin?.end(),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}\n--- output ---\n${output.slice(-40).join('\n')}`);
