@@ -15,7 +15,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { spawnEmbeddedBroker, type SpawnedBroker } from './embedded-broker/spawn.js';
-import { stopChild } from './stop-child.js';
+import { stopChild, stopWhenStdinCloses } from './stop-child.js';
 import { createDevToken } from './token.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,11 +42,7 @@ const stopAll = (exitCode: number) => {
 
 const main = async () => {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
-  if (process.argv.includes('--exit-on-stdin-close')) {
-    process.stdin.on('end', () => void stopAll(0));
-    process.stdin.on('error', () => void stopAll(0));
-    process.stdin.resume();
-  }
+  if (process.argv.includes('--exit-on-stdin-close')) stopWhenStdinCloses(() => void stopAll(0));
 
   const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
   delete env.NODE_OPTIONS;

@@ -1,4 +1,5 @@
-// Stopping a child process we started: by its own pid (or its own process group), never by name.
+// Process lifetimes: stopping a child process we started, by its own pid (or its own process group), never by
+// name; and ending with the parent that started us.
 import type { ChildProcess } from 'node:child_process';
 
 export const isRunning = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
@@ -35,4 +36,15 @@ export const stopChild = async (child: ChildProcess, { group = false, graceMs = 
   }
   // Whatever the group leader left behind (serverless-offline's esbuild service) goes with it.
   if (group) signal('SIGKILL');
+};
+
+/**
+ * Calls stop once stdin ends. A parent that starts us with a pipe on stdin holds its other end: when the parent
+ * is gone, however it ended (killed outright, with no signal reaching us), the pipe closes and we must not
+ * outlive it.
+ */
+export const stopWhenStdinCloses = (stop: (reason: string) => void): void => {
+  process.stdin.on('end', () => stop('stdin closed'));
+  process.stdin.on('error', () => stop('stdin error'));
+  process.stdin.resume();
 };

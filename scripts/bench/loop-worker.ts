@@ -68,11 +68,14 @@ const main = async () => {
   const raw = kafka.producer(producerConfig);
   await raw.connect();
 
-  const recordFor = (i: number) => {
+  /** The event the handler would build for call i, and the message it would send. */
+  const eventFor = (i: number) => {
     const body = orderBody(i);
-    const record = toKafkaRecord(buildOrderEvent('order-created', body.orderId, body), config.topic, config.eventSource);
-    return { key: record.key, value: record.value, headers: record.headers };
+    const event = buildOrderEvent('order-created', body.orderId, body);
+    const { key, value, headers } = toKafkaRecord(event, config.topic, config.eventSource);
+    return { event, message: { key, value, headers } };
   };
+  const recordFor = (i: number) => eventFor(i).message;
   const send = (producer: Producer, message: ReturnType<typeof recordFor>) =>
     producer.send({ topic: config.topic, messages: [message], acks: config.acks, timeout: config.requestTimeoutMs });
 
@@ -85,10 +88,7 @@ const main = async () => {
 
   const observer = powertoolsObserver(createLogger(config.logLevel), createMetrics());
   const rawWithObservabilityOnce = async (i: number): Promise<number> => {
-    const body = orderBody(i);
-    const event = buildOrderEvent('order-created', body.orderId, body);
-    const record = toKafkaRecord(event, config.topic, config.eventSource);
-    const message = { key: record.key, value: record.value, headers: record.headers };
+    const { event, message } = eventFor(i);
     const start = nowMs();
     const [result] = await send(raw, message);
     const sent = nowMs();

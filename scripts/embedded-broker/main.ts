@@ -10,6 +10,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startEmbeddedBroker, type EmbeddedBroker } from './index.js';
+import { stopWhenStdinCloses } from '../stop-child.js';
 
 class HttpError extends Error {
   constructor(readonly status: number, message: string) {
@@ -104,12 +105,7 @@ async function main(): Promise<void> {
 
   process.once('SIGINT', () => void shutdown('SIGINT', 0));
   process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
-  if (process.argv.includes('--exit-on-stdin-close')) {
-    // The parent holds the other end of our stdin: EOF means it is gone, so we must not outlive it.
-    process.stdin.on('end', () => void shutdown('stdin closed', 0));
-    process.stdin.on('error', () => void shutdown('stdin error', 0));
-    process.stdin.resume();
-  }
+  if (process.argv.includes('--exit-on-stdin-close')) stopWhenStdinCloses((reason) => void shutdown(reason, 0));
 
   try {
     control = await startControlServer(broker, Number(process.env.EMBEDDED_BROKER_CONTROL_PORT ?? 0));
