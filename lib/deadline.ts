@@ -1,3 +1,5 @@
+import type { Context } from 'aws-lambda';
+
 /**
  * Races work against a deadline: rejects with timedOut() once timeoutMs have passed. The work may still settle
  * afterwards (a send already on the wire, a metadata request); its outcome must not become an unhandled rejection.
@@ -9,4 +11,13 @@ export const withDeadline = <T>(work: Promise<T>, timeoutMs: number, timedOut: (
   });
   work.catch(() => undefined);
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+};
+
+/**
+ * Time for work bounded by its own limit and by what Lambda has left, less a margin in which to answer (a 503)
+ * before Lambda cuts the invocation off. Without a Lambda context (a script, a test), only the limit counts.
+ */
+export const invocationBudgetMs = (limitMs: number, context: Partial<Pick<Context, 'getRemainingTimeInMillis'>> | undefined, marginMs: number): number => {
+  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Infinity;
+  return Math.max(0, Math.min(limitMs, remaining - marginMs));
 };

@@ -4,6 +4,7 @@
  */
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { isLongLivedProcess, loadConfig } from './config.js';
+import { invocationBudgetMs } from './deadline.js';
 import { checkHealth, healthResponse } from './health.js';
 import { RETRY_AFTER_SECONDS } from './http/problem.js';
 import { KafkaJsBrokerProbe } from './producer/kafkajs-probe.js';
@@ -19,10 +20,9 @@ export const createHealthHandler = () => {
   const redact = config.sasl && 'password' in config.sasl ? [config.sasl.password.reveal()] : [];
 
   return async (_event: unknown, context?: Context): Promise<APIGatewayProxyStructuredResultV2> => {
-    const remaining = context?.getRemainingTimeInMillis?.() ?? Infinity;
     const report = await checkHealth(probe, {
       topic: config.topic,
-      timeoutMs: Math.max(0, Math.min(HEALTH_TIMEOUT_MS, remaining - config.publishMarginMs)),
+      timeoutMs: invocationBudgetMs(HEALTH_TIMEOUT_MS, context, config.publishMarginMs),
       redact,
       report: (error) => console.warn(`health check failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
     });

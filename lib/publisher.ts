@@ -16,6 +16,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import type { Config } from './config.js';
+import { invocationBudgetMs } from './deadline.js';
 import { buildOrderEvent, systemEnvelopeSource, toKafkaRecord, type EventEnvelopeSource, type EventType } from './events.js';
 import { toHttpProblem } from './http/errors.js';
 import { problemJsonResponses, requestBodyGuard, type ErrorReporter } from './http/middlewares.js';
@@ -109,7 +110,7 @@ export const createRouteHandler = <Answer extends object>(route: PublishRoute<An
     const started = performance.now();
     const acks = await producer.send(
       events.map((event) => toKafkaRecord(event, config.topic, config.eventSource)),
-      { timeoutMs: publishBudgetMs(config, context) },
+      { timeoutMs: invocationBudgetMs(config.publishTimeoutMs, context, config.publishMarginMs) },
     );
     const latencyMs = performance.now() - started;
     if (acks.length !== events.length) throw new Error(`The producer acknowledged ${acks.length} of ${events.length} records`);
@@ -199,12 +200,6 @@ export const toFieldErrors = (issues: readonly z.core.$ZodIssue[], root: string)
     path: [root, ...issue.path.map(String)].filter((part) => part !== '').join('.') || 'body',
     message: issue.message,
   }));
-
-/** Time for the Kafka work: what Lambda has left, less a margin to answer 503 before Lambda cuts us off. */
-const publishBudgetMs = (config: Config, context: Context): number => {
-  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Infinity;
-  return Math.max(0, Math.min(config.publishTimeoutMs, remaining - config.publishMarginMs));
-};
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
