@@ -9,7 +9,7 @@ export const openIdempotencyStore = (settings: IdempotencySettings): Idempotency
   return () => {
     opening ??= open(settings).catch((error: unknown) => {
       opening = undefined; // the next request tries again
-      throw storeUnavailable(error);
+      throw idempotencyStoreUnavailable(error);
     });
     return opening;
   };
@@ -43,5 +43,3 @@ const open = async (settings: IdempotencySettings): Promise<BasePersistenceLayer
   }
   return new CompletedRecordsKeepTheirPayloadHash({ client });
 };
-
-const storeUnavailable = (cause: unknown) => Object.assign(idempotencyStoreUnavailable(), { cause });

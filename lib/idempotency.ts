@@ -66,7 +66,7 @@ const toIdempotencyProblem = (error: unknown): unknown => {
     case 'IdempotencyPersistenceLayerError':
     case 'IdempotencyInconsistentStateError':
     case 'IdempotencyPersistenceConsistencyError':
-      return Object.assign(idempotencyStoreUnavailable(), { cause: error });
+      return idempotencyStoreUnavailable(error);
     default:
       return error;
   }

@@ -8,7 +8,7 @@ import * as z from 'zod/mini';
 import { eventTypes } from './events.js';
 import { healthyReportSchema, unhealthyReportSchema } from './health.js';
 import {
-  brokerUnavailable,
+  brokerUnreachable,
   idempotencyKeyInFlight,
   idempotencyKeyReused,
   idempotencyUnsupported,
@@ -29,7 +29,6 @@ import {
   orderItemSchema,
   orderShippedSchema,
 } from './schemas.js';
-
 
 export const receiptSchema = z.strictObject({
   eventId: z.uuid(),
@@ -56,7 +55,6 @@ export const problemSchema = z.object({
 // API Gateway's JWT authorizer answers 401 before any function runs, in its own format ({"message":"Unauthorized"};
 // serverless-offline adds statusCode and error), not as a problem document.
 const unauthorizedSchema = z.object({ message: z.string() });
-
 
 const openApiDocumentSchema = z.looseObject({
   openapi: z.string().check(z.regex(/^3\.1\.\d+$/)),
@@ -164,7 +162,7 @@ const errorResponses = () => ({
   503: problem(
     503,
     'Kafka, or the idempotency store, could not be reached or did not answer in time; retry after Retry-After seconds.',
-    brokerUnavailable('Kafka could not be reached or did not accept the event. Nothing was acknowledged; retry the request.').toDocument(),
+    brokerUnreachable().toDocument(),
     retryAfter,
   ),
 });

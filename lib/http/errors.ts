@@ -3,7 +3,7 @@
  * HTTP edge and direct invocation so both answer the same failure the same way.
  */
 import { BrokerError, PublishTimeoutError } from '../producer/errors.js';
-import { HttpProblem, brokerUnavailable, internalError, malformedJson, unsupportedMediaType } from './problem.js';
+import { HttpProblem, brokerUnavailable, brokerUnreachable, internalError, malformedJson, unsupportedMediaType } from './problem.js';
 
 interface MiddyErrorCause {
   package?: string;
@@ -24,7 +24,7 @@ export const toHttpProblem = (error: unknown): HttpProblem => {
     return brokerUnavailable('Kafka did not acknowledge the event in time. It may or may not have been written; retry the request.');
   }
   if (error instanceof BrokerError) {
-    return brokerUnavailable('Kafka could not be reached or did not accept the event. Nothing was acknowledged; retry the request.');
+    return brokerUnreachable();
   }
   // @middy/core's own last-moment timeout, should a publish outlive the budget it was given.
   if (middyCause(error, '@middy/core') && (error as Error).name === 'TimeoutError') {

@@ -71,6 +71,10 @@ export const unsupportedMediaType = (contentType: string | undefined) =>
 
 export const brokerUnavailable = (detail: string) => new HttpProblem(503, 'broker-unavailable', 'Kafka unavailable', detail, undefined, retryAfter);
 
+/** Kafka refused or could not be reached: nothing was acknowledged (the example GET /openapi.json shows, too). */
+export const brokerUnreachable = () =>
+  brokerUnavailable('Kafka could not be reached or did not accept the event. Nothing was acknowledged; retry the request.');
+
 export const internalError = () =>
   new HttpProblem(500, 'internal-error', 'Internal error', 'The event was not published because of an unexpected error; it is logged.');
 
@@ -80,8 +84,12 @@ export const idempotencyKeyInFlight = () =>
 export const idempotencyKeyReused = () =>
   new HttpProblem(422, 'idempotency-key-reused', 'Idempotency-Key reused', 'This Idempotency-Key was already used with a different request; use a new key for a new request.');
 
-export const idempotencyStoreUnavailable = () =>
-  new HttpProblem(503, 'idempotency-store-unavailable', 'Idempotency store unavailable', 'The Idempotency-Key could not be checked; nothing was published. Retry the request.', undefined, retryAfter);
+/** `cause`: the store's own error, for the logs. */
+export const idempotencyStoreUnavailable = (cause?: unknown) =>
+  Object.assign(
+    new HttpProblem(503, 'idempotency-store-unavailable', 'Idempotency store unavailable', 'The Idempotency-Key could not be checked; nothing was published. Retry the request.', undefined, retryAfter),
+    cause === undefined ? {} : { cause },
+  );
 
 export const idempotencyUnsupported = () =>
   new HttpProblem(501, 'idempotency-unsupported', 'Idempotency-Key not supported here', 'This deployment has no idempotency store (IDEMPOTENCY_TABLE or IDEMPOTENCY_REDIS_URL); send the request without Idempotency-Key.');
