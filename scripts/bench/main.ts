@@ -18,10 +18,8 @@
 //                       the targets are defined without it)
 //   --compare=DIR[,DIR] also package these trees and run their bundles in the warm and cold sections, side by
 //                       side with this one (same process, same rounds): before/after for a proposed change
-//   --proposals         compare with the tree plus scripts/bench/proposals/*.patch applied cumulatively
-//                       (01, 01+02, ...), each patch applied with `git apply` to a staging copy
 // Ports: BENCH_HTTP_PORT (3400), BENCH_LAMBDA_PORT (3402), BENCH_BROKER_PORT (19400).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,12 +39,6 @@ const option = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`)
 const skip = new Set((option('skip') ?? '').split(',').filter(Boolean));
 const mainTree = path.resolve(option('tree') ?? repoRoot);
 const compareTrees = (option('compare') ?? '').split(',').filter(Boolean).map((dir) => path.resolve(dir));
-const proposals = args.includes('--proposals')
-  ? readdirSync(path.join(repoRoot, 'scripts/bench/proposals'))
-      .filter((name) => name.endsWith('.patch'))
-      .sort()
-      .map((name) => path.join(repoRoot, 'scripts/bench/proposals', name))
-  : [];
 const ports = {
   http: Number(process.env.BENCH_HTTP_PORT ?? 3400),
   lambda: Number(process.env.BENCH_LAMBDA_PORT ?? 3402),
@@ -60,11 +52,11 @@ if (option('rounds')) plan.rounds = Number(option('rounds'));
 const brokerRtt = Number(option('broker-rtt') ?? 0);
 /** Calls per section of the loop worker: raw, raw+observability, and one warm section per packaged tree. */
 const loopCalls = plan.warmup + plan.rounds * plan.block;
-const loopSections = 3 + compareTrees.length + proposals.length;
+const loopSections = 3 + compareTrees.length;
 /** What --broker-rtt adds to a section: every call waits that much longer (twice it, to be safe). */
 const rttAllowanceMs = brokerRtt * loopCalls * 2;
 /** The whole run is bounded: past this, everything started is stopped and the bench fails. */
-const TIME_LIMIT_MS = (compareTrees.length + proposals.length ? 420 : 170) * 1000 + loopSections * rttAllowanceMs;
+const TIME_LIMIT_MS = (compareTrees.length ? 420 : 170) * 1000 + loopSections * rttAllowanceMs;
 
 const TARGETS = {
   warmOverRaw: 1.1,
@@ -106,15 +98,10 @@ interface PackagedTree {
   largestBytes: number;
 }
 
-const packageTree = async (label: string, dir: string, patches: readonly string[] = []): Promise<PackagedTree> => {
+const packageTree = async (label: string, dir: string): Promise<PackagedTree> => {
   const staging = mkdtempSync(path.join(os.tmpdir(), 'order-events-bench-'));
   onCleanup(() => rmSync(staging, { recursive: true, force: true }));
   stageWorkingTree(dir, staging, repoRoot);
-  for (const patch of patches) {
-    // The staging directory is no git repository: `git apply` only patches its files.
-    const applied = await run('git', ['apply', '-p1', patch], { cwd: staging, timeoutMs: 30_000 });
-    if (applied.code !== 0) throw new Error(`${path.basename(patch)} does not apply to ${dir} (any more):\n${tail(applied.stderr)}`);
-  }
   progress(`serverless package of ${dir} in ${staging}`);
   const packaged = await packageFunctions(staging);
   const created = packaged.functions.find((fn) => /order-created/.test(fn.bundlePath)) ?? packaged.functions[0];
@@ -185,14 +172,6 @@ const main = async (): Promise<number> => {
     while (compared.some((other) => other.label === label)) label += "'";
     compared.push(await packageTree(label, dir));
   }
-  for (let i = 0; i < proposals.length; i++) {
-    const applied = proposals.slice(0, i + 1);
-    const label = `+${applied.map((file) => path.basename(file).slice(0, 2)).join('+')}`;
-    const packaged = await section(`proposal ${path.basename(proposals[i]!)}`, () => packageTree(label, mainTree, applied));
-    if (!packaged) break;
-    compared.push(packaged);
-  }
-  if (proposals.length) out(`proposals (cumulative): ${proposals.map((file) => path.basename(file)).join(', ')}`);
   out(`serverless package (offline, in a staging copy of the tree): ${tree.packaged.seconds.toFixed(1)} s`);
   out(
     table(
