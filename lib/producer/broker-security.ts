@@ -6,6 +6,16 @@
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type { Config, SaslSettings } from '../config.js';
 
+/** How to reach the brokers (addresses, TLS and SASL, timeouts): the same for the producer and the health probe. */
+export const brokerConnection = (
+  config: Pick<Config, 'brokers' | 'ssl' | 'sasl' | 'connectTimeoutMs' | 'requestTimeoutMs'>,
+): Pick<KafkaConfig, 'brokers' | 'ssl' | 'sasl' | 'connectionTimeout' | 'requestTimeout'> => ({
+  brokers: config.brokers,
+  ...brokerSecurity(config),
+  connectionTimeout: config.connectTimeoutMs,
+  requestTimeout: config.requestTimeoutMs,
+});
+
 export const brokerSecurity = (config: Pick<Config, 'ssl' | 'sasl'>): Pick<KafkaConfig, 'ssl' | 'sasl'> => {
   const security: Pick<KafkaConfig, 'ssl' | 'sasl'> = { ssl: config.ssl };
   if (config.sasl) security.sasl = saslOptions(config.sasl);

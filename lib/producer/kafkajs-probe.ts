@@ -7,7 +7,7 @@ import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import type { Config } from '../config.js';
 import type { BrokerMetadata, BrokerProbe } from '../health.js';
-import { brokerSecurity } from './broker-security.js';
+import { brokerConnection } from './broker-security.js';
 import { ReusableConnection } from './reusable-connection.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -18,10 +18,7 @@ export type AdminFactory = (config: Config) => ProbeAdmin;
 export const createAdminClient: AdminFactory = (config) =>
   new Kafka({
     clientId: `${config.clientId}-health`,
-    brokers: config.brokers,
-    ...brokerSecurity(config),
-    connectionTimeout: config.connectTimeoutMs,
-    requestTimeout: config.requestTimeoutMs,
+    ...brokerConnection(config),
     // A couple of quick retries ride over one dead seed broker; more would only keep working after the
     // health check's deadline has already answered 503.
     retry: { retries: 2, initialRetryTime: config.retryInitialMs, maxRetryTime: 1_000 },

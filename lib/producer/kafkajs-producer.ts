@@ -8,7 +8,7 @@ import kafkajs from 'kafkajs';
 import type { Kafka, Message, Producer, ProducerConfig } from 'kafkajs';
 import type { Config } from '../config.js';
 import { withDeadline } from '../deadline.js';
-import { brokerSecurity } from './broker-security.js';
+import { brokerConnection } from './broker-security.js';
 import { BrokerUnavailableError, PublishTimeoutError } from './errors.js';
 import type { EventProducer, OutgoingRecord, RecordAck, SendOptions } from './event-producer.js';
 import { ReusableConnection } from './reusable-connection.js';
@@ -21,10 +21,7 @@ export type KafkaFactory = (config: Config) => Pick<Kafka, 'producer'>;
 export const createKafkaClient: KafkaFactory = (config) =>
   new KafkaClient({
     clientId: config.clientId,
-    brokers: config.brokers,
-    ...brokerSecurity(config),
-    connectionTimeout: config.connectTimeoutMs,
-    requestTimeout: config.requestTimeoutMs,
+    ...brokerConnection(config),
     retry: { retries: config.retries, initialRetryTime: config.retryInitialMs, multiplier: 2, maxRetryTime: 2_000 },
     logLevel: logLevel.NOTHING,
   });
