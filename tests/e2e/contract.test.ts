@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../lib/openapi.js';
 import { openApiValidator } from '../support/openapi-validator.js';
-import { post, type Reply } from './support/http.js';
+import { post, publishTo, type Reply } from './support/http.js';
 import { startService, type RunningService } from './support/service.js';
 import { endOffsets } from './support/topic.js';
 
@@ -33,7 +33,7 @@ afterAll(async () => {
 }, 60_000);
 
 const json = { 'content-type': 'application/json' };
-const publish = (path: string, body: unknown, headers: Record<string, string> = json) => post(`${service.http}${path}`, body, { ...service.authHeaders, ...headers });
+const publish = (path: string, body: unknown, headers?: Record<string, string>) => publishTo(service, path, body, headers);
 
 /** The reply's status and media type are documented for the route, and its body matches that schema. */
 const expectConforms = (route: string, method: string, reply: Reply) => {

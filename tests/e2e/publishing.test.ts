@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
-import { post } from './support/http.js';
+import { post, publishTo } from './support/http.js';
 import { repoRoot, startService, type RunningService } from './support/service.js';
 import { endOffsets, readWithKcat, TopicCollector, type TopicRecord } from './support/topic.js';
 
@@ -24,8 +24,7 @@ afterAll(async () => {
 }, 60_000);
 
 const json = { 'content-type': 'application/json' };
-/** A POST to a publishing route with the development token. */
-const publish = (path: string, body: unknown, headers: Record<string, string> = json) => post(`${service.http}${path}`, body, { ...service.authHeaders, ...headers });
+const publish = (path: string, body: unknown, headers?: Record<string, string>) => publishTo(service, path, body, headers);
 
 const order = (orderId: string) => ({ orderId, customerId: 'c-1', items: [{ sku: 'SKU-1', quantity: 3, unitPrice: 2.5 }], total: 7.5 });
 const byEventId = (eventId: unknown) => (record: TopicRecord) => record.headers.ce_id === eventId;

@@ -3,7 +3,7 @@
 // the process it started, npm, so that case is tested through npm itself.
 import { connect } from 'node:net';
 import { afterAll, expect, it } from '@jest/globals';
-import { startService, type RunningService } from './support/service.js';
+import { startService, type RunningService, type StartOptions } from './support/service.js';
 
 const PORTS = { http: 3380, lambda: 3382, broker: 19380, redis: 19381 };
 let service: RunningService | undefined;
@@ -31,39 +31,27 @@ const groupAlive = (pid: number) => {
   }
 };
 
-it.each(['SIGTERM', 'SIGINT'] as const)('leaves nothing behind after %s', async (signal) => {
-  service = await startService(PORTS);
-  for (const port of Object.values(PORTS)) expect([port, await listening(port)]).toEqual([port, true]);
-
-  process.kill(service.pid, signal);
-  for (let waited = 0; groupAlive(service.pid) && waited < 20_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
-
-  expect(groupAlive(service.pid)).toBe(false);
-  for (const port of Object.values(PORTS)) expect([port, await listening(port)]).toEqual([port, false]);
-  service = undefined;
-});
-
-it('leaves nothing behind when only npm, the process a supervisor started, gets SIGTERM', async () => {
-  service = await startService(PORTS, {}, { viaNpmStart: true });
-  for (const port of Object.values(PORTS)) expect([port, await listening(port)]).toEqual([port, true]);
-
-  process.kill(service.pid, 'SIGTERM'); // npm's own process id, not its group
-  for (let waited = 0; groupAlive(service.pid) && waited < 20_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
-
-  expect(groupAlive(service.pid)).toBe(false);
-  for (const port of Object.values(PORTS)) expect([port, await listening(port)]).toEqual([port, false]);
-  service = undefined;
-});
-
-it('leaves nothing behind when the process that started it goes away without a word (its stdin closes)', async () => {
-  const started = await startService(PORTS);
+/** Starts the service, checks every port is served, ends it with `end`, and checks nothing is left of it. */
+const expectNothingLeftAfter = async (end: (started: RunningService) => void, options: StartOptions = {}) => {
+  const started = await startService(PORTS, {}, options);
   service = started;
   for (const port of Object.values(PORTS)) expect([port, await listening(port)]).toEqual([port, true]);
 
-  started.closeStdin(); // what the kernel does for a test run that is killed outright
+  end(started);
   for (let waited = 0; groupAlive(started.pid) && waited < 20_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
 
   expect(groupAlive(started.pid)).toBe(false);
   for (const port of Object.values(PORTS)) expect([port, await listening(port)]).toEqual([port, false]);
   service = undefined;
-});
+};
+
+it.each(['SIGTERM', 'SIGINT'] as const)('leaves nothing behind after %s', (signal) =>
+  expectNothingLeftAfter((started) => process.kill(started.pid, signal)));
+
+it('leaves nothing behind when only npm, the process a supervisor started, gets SIGTERM', () =>
+  // npm's own process id, not its group
+  expectNothingLeftAfter((started) => process.kill(started.pid, 'SIGTERM'), { viaNpmStart: true }));
+
+it('leaves nothing behind when the process that started it goes away without a word (its stdin closes)', () =>
+  // What the kernel does for a test run that is killed outright.
+  expectNothingLeftAfter((started) => started.closeStdin()));

@@ -16,6 +16,12 @@ export const post = async (url: string, body: unknown, headers: Record<string, s
   return { status: response.status, headers: response.headers, body: parseBody(text) };
 };
 
+const json = { 'content-type': 'application/json' };
+
+/** A POST to one of the service's publishing routes, with its development token (and JSON unless told otherwise). */
+export const publishTo = (service: { http: string; authHeaders: Record<string, string> }, path: string, body: unknown, headers: Record<string, string> = json) =>
+  post(`${service.http}${path}`, body, { ...service.authHeaders, ...headers });
+
 /** JSON bodies parsed; anything else (serverless-offline's own plain-text errors) kept as { text }. */
 const parseBody = (text: string): Record<string, unknown> => {
   if (!text) return {};
