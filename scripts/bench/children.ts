@@ -114,6 +114,12 @@ const timedSpawn = (args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: 
     });
   });
 
+/** The JSON of a child's line that starts with RECEIPT_MARKER (its other lines are the handler's logs). */
+const markedLine = <T>(stdout: string): T | undefined => {
+  const line = stdout.split('\n').find((candidate) => candidate.startsWith(RECEIPT_MARKER));
+  return line === undefined ? undefined : (JSON.parse(line.slice(RECEIPT_MARKER.length)) as T);
+};
+
 /**
  * Alternates a bare `node -e 0`, the kafkajs floor and a cold invocation of each bundle, in the same
  * environment, `count` times after one discarded round (which fills the page cache). Each child is started by
@@ -132,16 +138,14 @@ export const measureCold = async (
     if (bare.code !== 0) throw new Error(`node -e 0 exited with ${bare.code}: ${tail(bare.stderr)}`);
     if (i >= 0) result.bareMs.push(bare.exitMs);
     const floor = await timedSpawn([scripts.coldKafkajsFloor], env, 30_000);
-    const floorLine = floor.stdout.split('\n').find((candidate) => candidate.startsWith(RECEIPT_MARKER));
-    const floorAck = floorLine ? (JSON.parse(floorLine.slice(RECEIPT_MARKER.length)) as { acked?: boolean }) : undefined;
+    const floorAck = markedLine<{ acked?: boolean }>(floor.stdout);
     if (floor.code !== 0 || !floorAck?.acked) throw new Error(`the kafkajs floor exited with ${floor.code} without an acknowledged record:\n${tail(floor.stdout + floor.stderr)}`);
     if (i >= 0) result.kafkajsFloorMs.push(floor.firstLineMs);
     for (const { label, path: bundle } of bundles) {
       const cold = await timedSpawn([scripts.coldInvoke, bundle, functionName, String(i + 1)], env, 30_000);
       if (cold.code !== 0) throw new Error(`the cold invocation of ${label} exited with ${cold.code}:\n${tail(cold.stderr)}`);
-      const line = cold.stdout.split('\n').find((candidate) => candidate.startsWith(RECEIPT_MARKER));
-      if (!line) throw new Error(`the cold invocation of ${label} printed no receipt:\n${tail(cold.stdout + cold.stderr)}`);
-      const receipt = JSON.parse(line.slice(RECEIPT_MARKER.length)) as Partial<ColdSample> & { status?: number; receipt?: string };
+      const receipt = markedLine<Partial<ColdSample> & { status?: number; receipt?: string }>(cold.stdout);
+      if (!receipt) throw new Error(`the cold invocation of ${label} printed no receipt:\n${tail(cold.stdout + cold.stderr)}`);
       if (receipt.status !== 202) throw new Error(`the cold invocation of ${label} answered ${receipt.status}: ${receipt.receipt}`);
       if (i >= 0) {
         result.cold[label]!.push({
