@@ -74,5 +74,3 @@ export const MAX_BATCH_EVENTS = 500;
 export const batchRequestSchema = z.strictObject({
   events: z.array(batchEventSchema).check(z.minLength(1), z.maxLength(MAX_BATCH_EVENTS)),
 });
-
-export type BatchEvent = z.infer<typeof batchEventSchema>;
