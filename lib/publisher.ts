@@ -12,19 +12,18 @@
  */
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import type { Config } from './config.js';
 import { invocationBudgetMs } from './deadline.js';
 import { buildOrderEvent, systemEnvelopeSource, toKafkaRecord, type EventEnvelopeSource, type EventType } from './events.js';
 import { toHttpProblem } from './http/errors.js';
-import { problemJsonResponses, requestBodyGuard, type ErrorReporter } from './http/middlewares.js';
+import { jsonBodyParser, problemJsonResponses, requestBodyGuard, type ErrorReporter } from './http/middlewares.js';
 import { idempotencyUnsupported, invalidRequest, type FieldError, type ProblemDocument } from './http/problem.js';
 import type { Idempotency, IdempotentWork } from './idempotency.js';
 import type { PublishObserver } from './observability.js';
 import type { EventProducer } from './producer/event-producer.js';
-import { idempotencyKeySchema, MAX_BODY_BYTES, orderIdSchema } from './schemas.js';
+import { idempotencyKeySchema, MAX_BODY_BYTES, MAX_BODY_NESTING, orderIdSchema } from './schemas.js';
 
 export type PublisherDeclaration =
   | { eventType: EventType; orderIdFrom: 'body'; schema: z.ZodMiniType<{ orderId: string }> }
@@ -129,10 +128,10 @@ export const createRouteHandler = <Answer extends object>(route: PublishRoute<An
     .use([...invocationMiddlewares])
     .use(problemJsonResponses({ report }))
     .use(httpHeaderNormalizer())
-    .use(requestBodyGuard({ maxBytes: MAX_BODY_BYTES }))
-    .use(httpJsonBodyParser())
+    .use(requestBodyGuard({ maxBytes: MAX_BODY_BYTES, maxNesting: MAX_BODY_NESTING }))
+    .use(jsonBodyParser())
     .handler(async (event, context) => {
-      // http-json-body-parser has replaced the body text with the parsed value.
+      // jsonBodyParser has replaced the body text with the parsed value.
       const request: Request = { body: event.body as unknown, pathOrderId: event.pathParameters?.orderId };
       const key = event.headers?.['idempotency-key'];
       let answer: Answer;

@@ -51,6 +51,12 @@ export const orderCancelledSchema = z.strictObject({
 /** Request bodies are refused (413) over this size, before they are parsed. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
+/**
+ * Request bodies are refused (400) when they nest arrays and objects deeper than this, before they are
+ * parsed. The deepest request, a batch of new orders, nests five levels (body, events, event, items, item).
+ */
+export const MAX_BODY_NESTING = 16;
+
 /** The Idempotency-Key request header: a caller's token for one request, retried as it is. */
 export const idempotencyKeySchema = z.string().check(
   z.minLength(1),

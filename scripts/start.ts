@@ -84,7 +84,7 @@ const main = async () => {
   say(`  Kafka:    ${env.KAFKA_BROKERS}${embedded ? ' (embedded broker; idempotent producer off: the mock cluster has no controller kafkajs can reach)' : ''}`);
   say(`  HTTP API: http://localhost:${httpPort}`);
   if (redis) say(`  Idempotency-Key records: redis://127.0.0.1:${redisPort} (in memory, for this run)`);
-  say(`  Lambda invoke API: http://localhost:${lambdaPort}/2015-03-31/functions/order-events-publisher-dev-<orderCreated|orderShipped|orderCancelled>/invocations`);
+  say(`  Lambda invoke API: http://localhost:${lambdaPort}/2015-03-31/functions/order-events-publisher-dev-<orderCreated|orderShipped|orderCancelled|orderEventsBatch>/invocations`);
   say();
   say();
   say('Every publishing route needs a bearer token. A development token, valid 12 h (more: npm run token):');

@@ -30,8 +30,8 @@ export const toHttpProblem = (error: unknown): HttpProblem => {
   if (middyCause(error, '@middy/core') && (error as Error).name === 'TimeoutError') {
     return brokerUnavailable('The invocation ran out of time before Kafka acknowledged the event; retry the request.');
   }
-  // @middy/http-json-body-parser answers both a wrong Content-Type and unparseable JSON with 415;
-  // unparseable JSON is a bad request (400), so the two are told apart here.
+  // @middy/http-json-body-parser answers a wrong Content-Type with 415 and unparseable JSON with 422;
+  // unparseable JSON is a bad request (400), as every other body that cannot be read.
   const parserCause = middyCause(error, '@middy/http-json-body-parser');
   if (parserCause) {
     if ((error as Error).message === 'Unsupported Media Type') {

@@ -1,12 +1,14 @@
 /**
- * The middy middlewares of the HTTP edge that middy does not ship: a body guard that runs before
- * @middy/http-json-body-parser, and problem+json error responses (middy's own http-error-handler answers
- * in plain text).
+ * The middy middlewares of the HTTP edge that middy does not ship as they are needed here: a body guard that
+ * runs before the JSON parser, the JSON parser itself (@middy/http-json-body-parser, with one refusal of its
+ * own handed to the schemas instead), and problem+json error responses (middy's own http-error-handler
+ * answers in plain text).
  */
 import type { MiddlewareObj } from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { toHttpProblem } from './errors.js';
-import { emptyBody, invalidEncoding, payloadTooLarge, type HttpProblem } from './problem.js';
+import { emptyBody, invalidEncoding, nestedTooDeep, payloadTooLarge, type HttpProblem } from './problem.js';
 
 type HttpMiddleware = MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
 
@@ -15,9 +17,11 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * Rejects an empty or oversized body and turns a base64-encoded body (API Gateway's encoding for bodies it
  * deems binary) into text, refusing bytes that are not UTF-8: decoding them leniently would publish U+FFFD
- * in place of whatever the caller meant.
+ * in place of whatever the caller meant. Then refuses text that nests arrays and objects deeper than any
+ * request can (a linear scan): the JSON parser and the schemas after it recurse, and a body of a few hundred
+ * kilobytes can nest a hundred thousand levels.
  */
-export const requestBodyGuard = ({ maxBytes }: { maxBytes: number }): HttpMiddleware => ({
+export const requestBodyGuard = ({ maxBytes, maxNesting }: { maxBytes: number; maxNesting: number }): HttpMiddleware => ({
   before: async ({ event }) => {
     normalizeContentType(event.headers);
     const body: unknown = event.body;
@@ -36,8 +40,27 @@ export const requestBodyGuard = ({ maxBytes }: { maxBytes: number }): HttpMiddle
       }
       event.isBase64Encoded = false;
     }
+    if (nestsDeeperThan(event.body as string, maxNesting)) throw nestedTooDeep(maxNesting);
   },
 });
+
+/** Whether JSON text opens more than `limit` arrays and objects inside one another (strings aside). */
+export const nestsDeeperThan = (text: string, limit: number): boolean => {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c) i += 1; // a backslash escapes the next character
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x7b || code === 0x5b) {
+      depth += 1;
+      if (depth > limit) return true;
+    } else if (code === 0x7d || code === 0x5d) depth -= 1;
+  }
+  return false;
+};
 
 /**
  * Media types are case-insensitive and may carry spaces around their parameters (RFC 9110), which
@@ -49,6 +72,33 @@ const normalizeContentType = (headers: Record<string, string | undefined> | unde
   const [mediaType = '', ...parameters] = contentType.split(';').map((part) => part.trim());
   headers!['content-type'] = [mediaType.toLowerCase(), ...parameters].join('; ');
 };
+
+/**
+ * @middy/http-json-body-parser (middy 7) refuses a body with a `__proto__` key, or a `constructor` key holding
+ * a `prototype`, with a 422 of its own that says neither where the key is nor which field was expected. Such
+ * a body is parsed plainly instead: JSON.parse only ever makes these keys own properties, never a prototype,
+ * and every schema is strict, so the schema refuses the key with a 400 that names its path, as it does any
+ * other unknown key.
+ */
+export const jsonBodyParser = (): HttpMiddleware => {
+  const parser = httpJsonBodyParser();
+  return {
+    before: async (request) => {
+      const text = request.event.body;
+      try {
+        await parser.before?.(request as never);
+      } catch (error) {
+        if (!isForbiddenKeyRefusal(error) || typeof text !== 'string') throw error;
+        request.event.body = JSON.parse(text) as never;
+      }
+    },
+  };
+};
+
+const isForbiddenKeyRefusal = (error: unknown): boolean =>
+  error instanceof Error &&
+  error.message === 'Forbidden key in JSON body' &&
+  (error.cause as { package?: unknown } | undefined)?.package === '@middy/http-json-body-parser';
 
 /** Told of every failure, with the problem the caller was given. */
 export type ErrorReporter = (error: unknown, problem: HttpProblem) => void;

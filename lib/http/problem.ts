@@ -47,6 +47,9 @@ export class HttpProblem extends Error {
 export const invalidRequest = (errors: FieldError[]) =>
   new HttpProblem(400, 'invalid-request', 'Invalid request', `The request has ${errors.length} invalid value(s); see errors.`, errors);
 
+export const nestedTooDeep = (limit: number) =>
+  invalidRequest([{ path: 'body', message: `nests arrays and objects more than ${limit} levels deep; no request nests that deep` }]);
+
 export const malformedJson = (reason: string) =>
   new HttpProblem(400, 'malformed-json', 'Malformed JSON', `The request body is not valid JSON: ${reason}`, [{ path: 'body', message: reason }]);
 

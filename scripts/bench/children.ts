@@ -19,7 +19,7 @@ export interface ChildScripts {
 export const compileChildren = async (staging: string): Promise<ChildScripts> => {
   const source = path.join(staging, 'scripts/bench');
   const out = path.join(staging, '.bench-children');
-  const common = { bundle: true, platform: 'node', target: 'node20', absWorkingDir: staging, logLevel: 'warning', sourcemap: 'inline' } as const;
+  const common = { bundle: true, platform: 'node', target: 'node24', absWorkingDir: staging, logLevel: 'warning', sourcemap: 'inline' } as const;
   const loopWorker = path.join(out, 'loop-worker.mjs');
   const coldInvoke = path.join(out, 'cold-invoke.cjs');
   // kafkajs and zod stay external: the raw producer is kafkajs exactly as installed (staging/node_modules).

@@ -10,7 +10,7 @@
 // - naive: the tutorial pattern, a producer connected, used and disconnected within each call;
 // - raw+observability: raw, then the one log line and the EMF metrics every publish must write (the
 //          handler's own powertoolsObserver from lib/observability.ts, to the same stdout): the floor of a
-//          handler that logs and measures as issue 7 asks, with no validation, middy or event building.
+//          handler that logs and measures every publish, with no validation, middy or event building.
 // raw and warm run in alternating blocks (the order rotating from round to round, and reversed every other
 // round) so that drift of the machine hits every section alike.
 import { writeFileSync } from 'node:fs';

@@ -159,6 +159,7 @@ const main = async (): Promise<number> => {
   const started = Date.now();
   const host = machine();
   out(`order-events-publisher bench, ${new Date().toISOString()}${args.length ? ` (${args.join(' ')})` : ''}`);
+  out(`Node.js ${host.node} (${process.execPath}); the functions deploy to Lambda's nodejs24.x`);
   out(`machine: ${host.cpu}, ${host.memory}, ${host.os}, node ${host.node}`);
   out(`load average at start: ${loadAverage()}`);
   out(`tree: ${await describeTree(mainTree)}`);

@@ -50,6 +50,18 @@ afterAll(() => {
 });
 
 describe('the generated CloudFormation template', () => {
+  it('runs every function on Lambda’s Node.js 24 runtime, on arm64', () => {
+    const functions = ofType(defaults, 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThanOrEqual(6);
+    for (const fn of functions) {
+      expect([fn.Properties.FunctionName, fn.Properties.Runtime, fn.Properties.Architectures]).toEqual([
+        fn.Properties.FunctionName,
+        'nodejs24.x',
+        ['arm64'],
+      ]);
+    }
+  });
+
   it('has a timeout inside API Gateway’s 30 s on every function', () => {
     const functions = ofType(defaults, 'AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThanOrEqual(4);

@@ -1,4 +1,4 @@
-// Bad input over real HTTP (issue 4, point 5): a few hundred generated bad requests go to the three routes of
+// Bad input over real HTTP: a few hundred generated bad requests go to the three routes of
 // the service as `npm start` runs it (embedded broker + serverless-offline). Every answer is a 4xx
 // application/problem+json document (or, where the HTTP layer itself refuses the request before any handler runs
 // - a path it cannot route or decode, a Content-Type it cannot parse - that layer's own 4xx); none is a 5xx; and

@@ -176,10 +176,26 @@ describe('rejecting bad requests (nothing is published)', () => {
     expect(producer.sent).toHaveLength(0);
   });
 
-  it('answers malformed JSON with 400', async () => {
+  it('answers malformed JSON with 400 (middy 7’s parser alone would answer 422)', async () => {
     const { producer, invoke } = setUp(created);
     const problem = expectProblem(await invoke(httpEvent({ body: '{"orderId": "o-1",' })), 400, 'malformed-json');
     expect(problem.errors).toEqual([{ path: 'body', message: expect.any(String) }]);
+    expect(producer.sent).toHaveLength(0);
+  });
+
+  it.each([
+    ['__proto__ at the top', `{"__proto__":{"isAdmin":true},${JSON.stringify(validOrder).slice(1)}`, 'body'],
+    ['constructor.prototype at the top', `{"constructor":{"prototype":{"polluted":"yes"}},${JSON.stringify(validOrder).slice(1)}`, 'body'],
+    [
+      '__proto__ inside an item',
+      JSON.stringify(validOrder).replace('{"sku"', '{"__proto__":{"polluted":"yes"},"sku"'),
+      'body.items.0',
+    ],
+  ])('answers a %s key with 400 naming where it is (middy 7’s parser alone would answer 422), polluting nothing', async (_, body, path) => {
+    const { producer, invoke } = setUp(created);
+    const problem = expectProblem(await invoke(httpEvent({ body })), 400, 'invalid-request');
+    expect(problem.errors).toEqual([{ path, message: expect.stringMatching(/Unrecognized key/) }]);
+    expect(({} as Record<string, unknown>).isAdmin ?? ({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(producer.sent).toHaveLength(0);
   });
 

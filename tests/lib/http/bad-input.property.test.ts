@@ -1,4 +1,4 @@
-// Bad input, property-based (issue 4, point 5): thousands of generated bodies, headers, content types and path
+// Bad input, property-based: thousands of generated bodies, headers, content types and path
 // parameters go through the real HTTP edge of all three publishers (middy, body guard, JSON parser, zod, problem+json)
 // with an in-memory producer. For every request that is really invalid: the answer is a 4xx, never a 5xx or a
 // throw; it is a valid application/problem+json document without a stack trace; and nothing reaches the producer.
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { createPublishHandler, type PublisherDeclaration } from '../../../lib/publisher.js';
-import { MAX_BODY_BYTES } from '../../../lib/schemas.js';
+import { MAX_BODY_BYTES, MAX_BODY_NESTING } from '../../../lib/schemas.js';
 import { orderCancelledSchema, orderCreatedSchema, orderShippedSchema } from '../../../lib/schemas.js';
 import { httpEvent, lambdaContext, testConfig } from '../../support/events.js';
 import { MockProducer } from '../../support/mock-producer.js';
@@ -229,6 +229,18 @@ interface Verdict {
   bodyBytes: number;
 }
 
+/** How deep the text nests brackets, counted without parsing it (brackets inside strings do not count). */
+const maxNesting = (text: string): number => {
+  let depth = 0;
+  let deepest = 0;
+  const outsideStrings = text.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  for (const char of outsideStrings) {
+    if (char === '[' || char === '{') deepest = Math.max(deepest, ++depth);
+    else if (char === ']' || char === '}') depth -= 1;
+  }
+  return deepest;
+};
+
 const judge = (request: BadInputRequest): Verdict => {
   const failures: Outcome[] = [];
   const maybe: Outcome[] = [];
@@ -264,6 +276,10 @@ const judge = (request: BadInputRequest): Verdict => {
       return verdict(undefined, bytes.length);
     }
   }
+  if (maxNesting(text) > MAX_BODY_NESTING) {
+    failures.push({ status: 400, slug: 'invalid-request', paths: ['body'] });
+    return verdict(undefined, bytes.length);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -292,7 +308,7 @@ const figures = {
   controlsAccepted: new Map<string, number>(),
   variantContentTypes: { accepted: 0, rejected415: 0 },
   invalidUtf8LenientlyValid: 0,
-  deepestParsedNesting: 0,
+  deepestRefusedNesting: 0,
   largestBadBodyBytes: 0,
   largestProblemBytes: 0,
 };
@@ -774,14 +790,15 @@ const deepCaseArb: fc.Arbitrary<DeepCase> = fc.record({
 const deepRequest = (deep: DeepCase, body: Record<string, unknown>, pathOrderId: string | undefined): BadInputRequest => {
   const value = raw(nested(deep.shape, deep.depth, deep.closed));
   const field = slotsOf(deep.route, body)[0]!.path;
-  let placed: { json: string; errorPath: string };
-  if (deep.where === 'whole body') placed = { json: value.text, errorPath: 'body' };
-  else if (deep.where === 'extra key') placed = { json: toJson(withKey(body, 'nested', value)), errorPath: 'body' };
-  else if (deep.where === 'item' && deep.route === 'created') placed = { json: toJson(setAt(body, ['items', 0], value)), errorPath: 'body.items.0' };
-  else placed = { json: toJson(setAt(body, field, value)), errorPath: errorPathOf(field) };
+  let json: string;
+  if (deep.where === 'whole body') json = value.text;
+  else if (deep.where === 'extra key') json = toJson(withKey(body, 'nested', value));
+  else if (deep.where === 'item' && deep.route === 'created') json = toJson(setAt(body, ['items', 0], value));
+  else json = toJson(setAt(body, field, value));
   return request(
     { route: deep.route, pathOrderId },
-    { category: 'deep nesting', body: placed.json, expectErrorPath: deep.closed ? placed.errorPath : undefined, nesting: deep.depth },
+    // Refused before it is parsed, wherever it is: the whole body is named.
+    { category: 'deep nesting', body: json, expectErrorPath: 'body', nesting: deep.depth },
   );
 };
 
@@ -999,7 +1016,7 @@ afterAll(() => {
     `  valid requests among the classified ones (random input, random headers on valid bodies), accepted with one record: ${total(figures.accidentallyValid)}${figures.accidentallyValid.size ? `  (${show(figures.accidentallyValid)})` : ''}`,
     `  JSON media types in unusual spelling with a valid body: ${figures.variantContentTypes.accepted} accepted, ${figures.variantContentTypes.rejected415} answered 415`,
     `  invalid UTF-8 bodies that a lenient decoder would have turned into a valid event: ${figures.invalidUtf8LenientlyValid} (all refused)`,
-    `  deepest nesting parsed and rejected: ${figures.deepestParsedNesting}; largest bad body: ${figures.largestBadBodyBytes} bytes; largest problem document: ${figures.largestProblemBytes} bytes`,
+    `  deepest nesting refused before parsing: ${figures.deepestRefusedNesting}; largest bad body: ${figures.largestBadBodyBytes} bytes; largest problem document: ${figures.largestProblemBytes} bytes`,
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -1022,7 +1039,7 @@ describe('bad input never gets a 5xx, never publishes, always gets a problem+jso
     await property(oversizeArb, 60);
   });
 
-  it('(d) deep nesting (up to 130 000 levels) neither overflows the stack nor gets past validation', async () => {
+  it('(d) deep nesting (up to 130 000 levels) is refused before parsing, and overflows no stack', async () => {
     const validCancel = { reason: 'r' };
     const examples = [
       deepRequest({ route: 'cancelled', depth: 10_000, shape: 'array', where: 'whole body', closed: true }, validCancel, 'o-1'),
@@ -1034,11 +1051,11 @@ describe('bad input never gets a 5xx, never publishes, always gets a problem+jso
       fc.asyncProperty(deepArb, async (generated) => {
         await exercise(generated);
         // Under the size limit, the handler had to parse all of it.
-        if (judge(generated).bodyBytes <= MAX_BODY_BYTES) figures.deepestParsedNesting = Math.max(figures.deepestParsedNesting, generated.nesting ?? 0);
+        if (judge(generated).bodyBytes <= MAX_BODY_BYTES) figures.deepestRefusedNesting = Math.max(figures.deepestRefusedNesting, generated.nesting ?? 0);
       }),
       { ...runs(120), examples: examples.map((example) => [example] as [BadInputRequest]) },
     );
-    expect(figures.deepestParsedNesting).toBeGreaterThanOrEqual(100_000);
+    expect(figures.deepestRefusedNesting).toBeGreaterThanOrEqual(100_000);
   });
 
   it('(e) invalid UTF-8 sent base64-encoded is refused as invalid-encoding', async () => {
