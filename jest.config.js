@@ -14,11 +14,19 @@ export default {
   testTimeout: 120_000,
   reporters: ['default', '<rootDir>/tests/support/summary-reporter.cjs'],
   projects: [
-    { ...typescript, displayName: 'unit', testMatch: ['<rootDir>/tests/lib/**/*.test.ts', '<rootDir>/tests/handlers/**/*.test.ts'] },
+    {
+      ...typescript,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/tests/lib/**/*.test.ts', '<rootDir>/tests/handlers/**/*.test.ts'],
+    },
     {
       ...typescript,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/tests/e2e/**/*.test.ts', '<rootDir>/tests/embedded-broker/**/*.test.ts', '<rootDir>/tests/deploy/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/tests/e2e/**/*.test.ts',
+        '<rootDir>/tests/embedded-broker/**/*.test.ts',
+        '<rootDir>/tests/deploy/**/*.test.ts',
+      ],
     },
   ],
 };

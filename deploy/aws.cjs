@@ -6,7 +6,13 @@ const param = async (resolveVariable, name) => {
   return typeof value === 'string' ? value.trim() : value;
 };
 
-const list = (value) => (value ? String(value).split(',').map((item) => item.trim()).filter(Boolean) : []);
+const list = (value) =>
+  value
+    ? String(value)
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+    : [];
 
 /** MSK lives in a VPC: the functions join it when vpcSubnetIds and vpcSecurityGroupIds are given. */
 module.exports.vpc = async ({ resolveVariable }) => {
@@ -39,13 +45,23 @@ const idempotencyTableStatement = () => ({
 const mskIamStatements = async (resolveVariable) => {
   const clusterArn = await param(resolveVariable, 'mskClusterArn');
   if (!clusterArn) return [];
-  const match = /^arn:(aws[a-z-]*):kafka:([a-z0-9-]+):(\d{12}):cluster\/([^/]+)\/([^/]+)$/.exec(clusterArn);
+  const match = /^arn:(aws[a-z-]*):kafka:([a-z0-9-]+):(\d{12}):cluster\/([^/]+)\/([^/]+)$/.exec(
+    clusterArn,
+  );
   if (!match) throw new Error(`mskClusterArn is not an MSK cluster ARN: ${clusterArn}`);
   const [, partition, region, account, clusterName, clusterUuid] = match;
   const topic = (await param(resolveVariable, 'topic')) || 'order-events';
   const topicArn = `arn:${partition}:kafka:${region}:${account}:topic/${clusterName}/${clusterUuid}/${topic}`;
   return [
-    { Effect: 'Allow', Action: ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'], Resource: [clusterArn] },
-    { Effect: 'Allow', Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'], Resource: [topicArn] },
+    {
+      Effect: 'Allow',
+      Action: ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
+      Resource: [clusterArn],
+    },
+    {
+      Effect: 'Allow',
+      Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+      Resource: [topicArn],
+    },
   ];
 };

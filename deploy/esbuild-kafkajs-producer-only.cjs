@@ -6,10 +6,28 @@
 const path = require('node:path');
 
 const unusedRequests = [
-  'fetch', 'offsetCommit', 'offsetFetch', 'joinGroup', 'heartbeat', 'leaveGroup', 'syncGroup',
-  'describeGroups', 'listGroups', 'createTopics', 'deleteTopics', 'deleteRecords', 'txnOffsetCommit',
-  'describeAcls', 'createAcls', 'deleteAcls', 'describeConfigs', 'alterConfigs', 'createPartitions',
-  'deleteGroups', 'alterPartitionReassignments', 'listPartitionReassignments',
+  'fetch',
+  'offsetCommit',
+  'offsetFetch',
+  'joinGroup',
+  'heartbeat',
+  'leaveGroup',
+  'syncGroup',
+  'describeGroups',
+  'listGroups',
+  'createTopics',
+  'deleteTopics',
+  'deleteRecords',
+  'txnOffsetCommit',
+  'describeAcls',
+  'createAcls',
+  'deleteAcls',
+  'describeConfigs',
+  'alterConfigs',
+  'createPartitions',
+  'deleteGroups',
+  'alterPartitionReassignments',
+  'listPartitionReassignments',
 ];
 
 const kafkajsSrc = path.join('kafkajs', 'src');

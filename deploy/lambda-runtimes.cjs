@@ -9,7 +9,8 @@ class LambdaRuntimes {
   constructor(serverless) {
     const runtimes = serverless.configSchemaHandler.schema.definitions.awsLambdaRuntime?.enum;
     if (!Array.isArray(runtimes)) return; // a serverless release whose schema is shaped differently
-    for (const runtime of newerNodeRuntimes) if (!runtimes.includes(runtime)) runtimes.push(runtime);
+    for (const runtime of newerNodeRuntimes)
+      if (!runtimes.includes(runtime)) runtimes.push(runtime);
   }
 }
 

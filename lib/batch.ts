@@ -4,7 +4,7 @@
  * then sent in one kafkajs send, which makes one produce request per broker, and answered in request order.
  */
 import { invalidRequest } from './http/problem.js';
-import { toFieldErrors, type PublishRoute, type Receipt } from './publisher.js';
+import { type PublishRoute, type Receipt, toFieldErrors } from './publisher.js';
 import { batchRequestSchema } from './schemas.js';
 
 export const batchRoute: PublishRoute<{ results: Receipt[] }> = {
@@ -13,7 +13,11 @@ export const batchRoute: PublishRoute<{ results: Receipt[] }> = {
   toEvents: (fields, _pathOrderId, where) => {
     const parsed = batchRequestSchema.safeParse(fields);
     if (!parsed.success) throw invalidRequest(toFieldErrors(parsed.error.issues, where.fields));
-    return parsed.data.events.map(({ eventType, orderId, ...values }) => ({ eventType, orderId, fields: values }));
+    return parsed.data.events.map(({ eventType, orderId, ...values }) => ({
+      eventType,
+      orderId,
+      fields: values,
+    }));
   },
   answer: (results) => ({ results }),
 };

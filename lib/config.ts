@@ -9,12 +9,26 @@ import { Secret } from './secret.js';
 const hostPort = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
 
 const brokerList = z.pipe(
-  z.string().check(z.minLength(1, 'is required: a comma-separated host:port list, e.g. b-1.example:9098,b-2.example:9098')),
+  z
+    .string()
+    .check(
+      z.minLength(
+        1,
+        'is required: a comma-separated host:port list, e.g. b-1.example:9098,b-2.example:9098',
+      ),
+    ),
   z.transform((value, ctx) => {
-    const brokers = value.split(',').map((broker) => broker.trim()).filter(Boolean);
+    const brokers = value
+      .split(',')
+      .map((broker) => broker.trim())
+      .filter(Boolean);
     const bad = brokers.filter((broker) => !hostPort.test(broker));
     if (brokers.length === 0 || bad.length > 0) {
-      ctx.issues.push({ code: 'custom', input: value, message: `expects host:port entries separated by commas, got ${JSON.stringify(value)}` });
+      ctx.issues.push({
+        code: 'custom',
+        input: value,
+        message: `expects host:port entries separated by commas, got ${JSON.stringify(value)}`,
+      });
     }
     return brokers;
   }),
@@ -34,12 +48,18 @@ const integer = (fallback: number, min: number, max: number) =>
   z._default(
     z.pipe(
       z.string().check(z.regex(/^-?\d+$/, 'expects a whole number')),
-      z.pipe(z.transform(Number), z.number().check(z.gte(min, `expects at least ${min}`), z.lte(max, `expects at most ${max}`))),
+      z.pipe(
+        z.transform(Number),
+        z
+          .number()
+          .check(z.gte(min, `expects at least ${min}`), z.lte(max, `expects at most ${max}`)),
+      ),
     ),
     fallback,
   );
 
-const nonEmpty = (fallback: string) => z._default(z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(249)), fallback);
+const nonEmpty = (fallback: string) =>
+  z._default(z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(249)), fallback);
 
 const logLevels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
 
@@ -49,11 +69,21 @@ const environmentSchema = z.object({
   KAFKA_BROKERS: brokerList,
   KAFKA_CLIENT_ID: nonEmpty('order-events-publisher'),
   ORDER_EVENTS_TOPIC: z._default(
-    z.string().check(z.regex(/^[A-Za-z0-9._-]{1,249}$/, 'expects a Kafka topic name (letters, digits, ".", "_", "-")')),
+    z
+      .string()
+      .check(
+        z.regex(
+          /^[A-Za-z0-9._-]{1,249}$/,
+          'expects a Kafka topic name (letters, digits, ".", "_", "-")',
+        ),
+      ),
     'order-events',
   ),
   // acks=0 is not offered: the service answers 202 only for records the broker acknowledged.
-  KAFKA_ACKS: z._default(z.enum(['-1', 'all', '1'], 'expects -1 (all in-sync replicas) or 1 (leader only)'), '-1'),
+  KAFKA_ACKS: z._default(
+    z.enum(['-1', 'all', '1'], 'expects -1 (all in-sync replicas) or 1 (leader only)'),
+    '-1',
+  ),
   KAFKA_IDEMPOTENT: boolean(true),
   KAFKA_RETRIES: integer(5, 0, 20),
   KAFKA_RETRY_INITIAL_MS: integer(100, 1, 10_000),
@@ -74,8 +104,12 @@ const environmentSchema = z.object({
   KAFKA_SASL_PASSWORD: z.optional(z.string()),
   AWS_REGION: z.optional(z.string()),
   // Idempotency-Key records: a DynamoDB table in AWS, a Redis server locally (Redis wins when both are set).
-  IDEMPOTENCY_TABLE: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'expects a DynamoDB table name'))),
-  IDEMPOTENCY_REDIS_URL: z.optional(z.string().check(z.regex(/^rediss?:\/\/\S+$/, 'expects a redis:// or rediss:// URL'))),
+  IDEMPOTENCY_TABLE: z.optional(
+    z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'expects a DynamoDB table name')),
+  ),
+  IDEMPOTENCY_REDIS_URL: z.optional(
+    z.string().check(z.regex(/^rediss?:\/\/\S+$/, 'expects a redis:// or rediss:// URL')),
+  ),
   IDEMPOTENCY_EXPIRES_SECONDS: integer(24 * 3600, 60, 30 * 24 * 3600),
 });
 
@@ -98,7 +132,10 @@ export interface Config {
   idempotency: IdempotencySettings | undefined;
 }
 
-export type IdempotencySettings = { expiresAfterSeconds: number } & ({ store: 'dynamodb'; table: string } | { store: 'redis'; url: Secret });
+export type IdempotencySettings = { expiresAfterSeconds: number } & (
+  | { store: 'dynamodb'; table: string }
+  | { store: 'redis'; url: Secret }
+);
 
 export type SaslSettings =
   | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: Secret }
@@ -111,12 +148,17 @@ export class ConfigError extends Error {
 /** Parses the environment into a Config, or throws one ConfigError that names every bad variable. */
 export const loadConfig = (environment: Record<string, string | undefined>): Config => {
   // An empty variable counts as unset, as it would in a shell script.
-  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const parsed = environmentSchema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? 'environment');
-      const message = issue.code === 'invalid_type' && present[variable] === undefined ? 'is required' : issue.message;
+      const message =
+        issue.code === 'invalid_type' && present[variable] === undefined
+          ? 'is required'
+          : issue.message;
       return `${variable} ${message}`;
     });
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
@@ -152,23 +194,45 @@ const saslSettings = (env: z.infer<typeof environmentSchema>): SaslSettings | un
   const mechanism = env.KAFKA_SASL_MECHANISM;
   if (mechanism === undefined) return undefined;
   if (mechanism === 'aws-msk-iam') {
-    if (!env.KAFKA_SSL) throw new ConfigError('Invalid configuration: KAFKA_SASL_MECHANISM=aws-msk-iam requires KAFKA_SSL=true (MSK serves IAM authentication on its TLS listener, port 9098)');
-    if (!env.AWS_REGION) throw new ConfigError('Invalid configuration: KAFKA_SASL_MECHANISM=aws-msk-iam requires AWS_REGION (Lambda sets it)');
+    if (!env.KAFKA_SSL)
+      throw new ConfigError(
+        'Invalid configuration: KAFKA_SASL_MECHANISM=aws-msk-iam requires KAFKA_SSL=true (MSK serves IAM authentication on its TLS listener, port 9098)',
+      );
+    if (!env.AWS_REGION)
+      throw new ConfigError(
+        'Invalid configuration: KAFKA_SASL_MECHANISM=aws-msk-iam requires AWS_REGION (Lambda sets it)',
+      );
     return { mechanism, region: env.AWS_REGION };
   }
-  const missing = (['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const).filter((name) => !env[name]);
-  if (missing.length > 0) throw new ConfigError(`Invalid configuration: ${missing.join(' and ')} required by KAFKA_SASL_MECHANISM=${mechanism}`);
+  const missing = (['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const).filter(
+    (name) => !env[name],
+  );
+  if (missing.length > 0)
+    throw new ConfigError(
+      `Invalid configuration: ${missing.join(' and ')} required by KAFKA_SASL_MECHANISM=${mechanism}`,
+    );
   // PLAIN sends the password as it is: never without TLS.
-  if (mechanism === 'plain' && !env.KAFKA_SSL) throw new ConfigError('Invalid configuration: KAFKA_SASL_MECHANISM=plain requires KAFKA_SSL=true (PLAIN sends the password in the clear)');
-  return { mechanism, username: env.KAFKA_SASL_USERNAME!, password: new Secret(env.KAFKA_SASL_PASSWORD!) };
+  if (mechanism === 'plain' && !env.KAFKA_SSL)
+    throw new ConfigError(
+      'Invalid configuration: KAFKA_SASL_MECHANISM=plain requires KAFKA_SSL=true (PLAIN sends the password in the clear)',
+    );
+  return {
+    mechanism,
+    username: env.KAFKA_SASL_USERNAME!,
+    password: new Secret(env.KAFKA_SASL_PASSWORD!),
+  };
 };
 
-const idempotencySettings = (env: z.infer<typeof environmentSchema>): IdempotencySettings | undefined => {
+const idempotencySettings = (
+  env: z.infer<typeof environmentSchema>,
+): IdempotencySettings | undefined => {
   const expiresAfterSeconds = env.IDEMPOTENCY_EXPIRES_SECONDS;
   // Redis wins when both are set: serverless.yml always names the AWS table, and `npm start` adds the URL
   // of its local redis-server. A Redis URL may carry a password, so it is kept as a Secret.
-  if (env.IDEMPOTENCY_REDIS_URL) return { store: 'redis', url: new Secret(env.IDEMPOTENCY_REDIS_URL), expiresAfterSeconds };
-  if (env.IDEMPOTENCY_TABLE) return { store: 'dynamodb', table: env.IDEMPOTENCY_TABLE, expiresAfterSeconds };
+  if (env.IDEMPOTENCY_REDIS_URL)
+    return { store: 'redis', url: new Secret(env.IDEMPOTENCY_REDIS_URL), expiresAfterSeconds };
+  if (env.IDEMPOTENCY_TABLE)
+    return { store: 'dynamodb', table: env.IDEMPOTENCY_TABLE, expiresAfterSeconds };
   return undefined;
 };
 

@@ -4,7 +4,11 @@ import type { Context } from 'aws-lambda';
  * Races work against a deadline: rejects with timedOut() once timeoutMs have passed. The work may still settle
  * afterwards (a send already on the wire, a metadata request); its outcome must not become an unhandled rejection.
  */
-export const withDeadline = <T>(work: Promise<T>, timeoutMs: number, timedOut: () => Error): Promise<T> => {
+export const withDeadline = <T>(
+  work: Promise<T>,
+  timeoutMs: number,
+  timedOut: () => Error,
+): Promise<T> => {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(timedOut()), Math.max(0, timeoutMs));
@@ -17,7 +21,14 @@ export const withDeadline = <T>(work: Promise<T>, timeoutMs: number, timedOut: (
  * Time for work bounded by its own limit and by what Lambda has left, less a margin in which to answer (a 503)
  * before Lambda cuts the invocation off. Without a Lambda context (a script, a test), only the limit counts.
  */
-export const invocationBudgetMs = (limitMs: number, context: Partial<Pick<Context, 'getRemainingTimeInMillis'>> | undefined, marginMs: number): number => {
-  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Infinity;
+export const invocationBudgetMs = (
+  limitMs: number,
+  context: Partial<Pick<Context, 'getRemainingTimeInMillis'>> | undefined,
+  marginMs: number,
+): number => {
+  const remaining =
+    typeof context?.getRemainingTimeInMillis === 'function'
+      ? context.getRemainingTimeInMillis()
+      : Infinity;
   return Math.max(0, Math.min(limitMs, remaining - marginMs));
 };

@@ -21,7 +21,10 @@ export interface EventEnvelopeSource {
   now: () => Date;
 }
 
-export const systemEnvelopeSource: EventEnvelopeSource = { newId: randomUUID, now: () => new Date() };
+export const systemEnvelopeSource: EventEnvelopeSource = {
+  newId: randomUUID,
+  now: () => new Date(),
+};
 
 export const buildOrderEvent = <Fields extends object>(
   eventType: EventType,
@@ -29,12 +32,21 @@ export const buildOrderEvent = <Fields extends object>(
   fields: Fields,
   source: EventEnvelopeSource = systemEnvelopeSource,
 ): OrderEvent<Fields> => {
-  const envelope = { eventId: source.newId(), eventType, orderId, timestamp: source.now().toISOString() };
+  const envelope = {
+    eventId: source.newId(),
+    eventType,
+    orderId,
+    timestamp: source.now().toISOString(),
+  };
   // Spread twice: the envelope's keys come first in the JSON, and its values win over any field of the same name.
   return { ...envelope, ...fields, ...envelope };
 };
 
-export const toKafkaRecord = (event: OrderEvent, topic: string, ceSource: string): OutgoingRecord => ({
+export const toKafkaRecord = (
+  event: OrderEvent,
+  topic: string,
+  ceSource: string,
+): OutgoingRecord => ({
   topic,
   // One order's events share a key, so they share a partition and stay in order.
   key: event.orderId,

@@ -24,7 +24,10 @@ export const createHealthHandler = () => {
       topic: config.topic,
       timeoutMs: invocationBudgetMs(HEALTH_TIMEOUT_MS, context, config.publishMarginMs),
       redact,
-      report: (error) => console.warn(`health check failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`),
+      report: (error) =>
+        console.warn(
+          `health check failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+        ),
     });
     // A one-shot process (`serverless invoke local`) must not be kept alive by the open connection.
     if (!longLived) await probe.disconnect().catch(() => undefined);

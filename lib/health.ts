@@ -45,7 +45,9 @@ export const unhealthyReportSchema = z.strictObject({
   }),
 });
 
-export type HealthReport = z.infer<typeof healthyReportSchema> | z.infer<typeof unhealthyReportSchema>;
+export type HealthReport =
+  | z.infer<typeof healthyReportSchema>
+  | z.infer<typeof unhealthyReportSchema>;
 
 export interface HealthCheckOptions {
   topic: string;
@@ -57,24 +59,55 @@ export interface HealthCheckOptions {
   clock?: () => number;
 }
 
-export const checkHealth = async (probe: BrokerProbe, options: HealthCheckOptions): Promise<HealthReport> => {
-  const { topic, timeoutMs, redact = [], report = () => undefined, clock = () => performance.now() } = options;
+export const checkHealth = async (
+  probe: BrokerProbe,
+  options: HealthCheckOptions,
+): Promise<HealthReport> => {
+  const {
+    topic,
+    timeoutMs,
+    redact = [],
+    report = () => undefined,
+    clock = () => performance.now(),
+  } = options;
   const started = clock();
   let metadata: BrokerMetadata;
   try {
-    metadata = await withDeadline(probe.fetchMetadata(), timeoutMs, () => new HealthTimeoutError(`Kafka did not answer within ${timeoutMs} ms`));
+    metadata = await withDeadline(
+      probe.fetchMetadata(),
+      timeoutMs,
+      () => new HealthTimeoutError(`Kafka did not answer within ${timeoutMs} ms`),
+    );
   } catch (error) {
     report(error);
-    return { status: 'unavailable', kafka: { reachable: false, topic, error: describeError(error, redact) } };
+    return {
+      status: 'unavailable',
+      kafka: { reachable: false, topic, error: describeError(error, redact) },
+    };
   }
   const metadataLatencyMs = Math.round((clock() - started) * 10) / 10;
   if (!metadata.topicPartitions) {
-    return { status: 'unavailable', kafka: { reachable: true, topic, error: `The topic ${topic} does not exist` } };
+    return {
+      status: 'unavailable',
+      kafka: { reachable: true, topic, error: `The topic ${topic} does not exist` },
+    };
   }
-  return { status: 'ok', kafka: { reachable: true, brokers: metadata.brokers, metadataLatencyMs, topic, partitions: metadata.topicPartitions } };
+  return {
+    status: 'ok',
+    kafka: {
+      reachable: true,
+      brokers: metadata.brokers,
+      metadataLatencyMs,
+      topic,
+      partitions: metadata.topicPartitions,
+    },
+  };
 };
 
-export const healthResponse = (report: HealthReport, retryAfterSeconds: number): APIGatewayProxyStructuredResultV2 => ({
+export const healthResponse = (
+  report: HealthReport,
+  retryAfterSeconds: number,
+): APIGatewayProxyStructuredResultV2 => ({
   statusCode: report.status === 'ok' ? 200 : 503,
   headers: {
     'Content-Type': 'application/json',
@@ -90,7 +123,8 @@ export class HealthTimeoutError extends Error {
 }
 
 // host:port and bare IPv4 addresses: the cluster's layout is nobody's business outside it.
-const addresses = /\[[0-9a-f:]+\](:\d+)?|\b[a-z0-9][a-z0-9.-]*:\d{1,5}\b|\b\d{1,3}(\.\d{1,3}){3}\b/gi;
+const addresses =
+  /\[[0-9a-f:]+\](:\d+)?|\b[a-z0-9][a-z0-9.-]*:\d{1,5}\b|\b\d{1,3}(\.\d{1,3}){3}\b/gi;
 
 /** "<ErrorName>: <first line of the message>", without addresses or the given secrets, at most 200 characters. */
 export const describeError = (error: unknown, redact: readonly string[] = []): string => {

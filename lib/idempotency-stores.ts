@@ -1,5 +1,8 @@
 /** The two places Idempotency-Key records live: DynamoDB in AWS, Redis locally. */
-import type { BasePersistenceLayer, IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
+import type {
+  BasePersistenceLayer,
+  IdempotencyRecord,
+} from '@aws-lambda-powertools/idempotency/persistence';
 import type { IdempotencySettings } from './config.js';
 import { idempotencyStoreUnavailable } from './http/problem.js';
 import type { IdempotencyStore } from './idempotency.js';
@@ -17,7 +20,9 @@ export const openIdempotencyStore = (settings: IdempotencySettings): Idempotency
 
 const open = async (settings: IdempotencySettings): Promise<BasePersistenceLayer> => {
   if (settings.store === 'dynamodb') {
-    const { DynamoDBPersistenceLayer } = await import('@aws-lambda-powertools/idempotency/dynamodb');
+    const { DynamoDBPersistenceLayer } = await import(
+      '@aws-lambda-powertools/idempotency/dynamodb'
+    );
     return new DynamoDBPersistenceLayer({ tableName: settings.table });
   }
   const [{ createClient }, { CachePersistenceLayer }] = await Promise.all([
@@ -36,8 +41,16 @@ const open = async (settings: IdempotencySettings): Promise<BasePersistenceLayer
    */
   class CompletedRecordsKeepTheirPayloadHash extends CachePersistenceLayer {
     protected override async _updateRecord(record: IdempotencyRecord): Promise<void> {
-      const item = { status: record.getStatus(), expiration: record.expiryTimestamp, data: record.responseData, validation: record.payloadHash };
-      const secondsLeft = Math.max(1, (record.expiryTimestamp ?? 0) - Math.floor(Date.now() / 1000));
+      const item = {
+        status: record.getStatus(),
+        expiration: record.expiryTimestamp,
+        data: record.responseData,
+        validation: record.payloadHash,
+      };
+      const secondsLeft = Math.max(
+        1,
+        (record.expiryTimestamp ?? 0) - Math.floor(Date.now() / 1000),
+      );
       await client.set(record.idempotencyKey, JSON.stringify(item), { EX: secondsLeft });
     }
   }

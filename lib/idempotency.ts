@@ -8,11 +8,16 @@
  * with another body), its `onError` deletes the very record that caused the refusal. makeIdempotent
  * deletes a record only when the work itself failed.
  */
-import type { Context } from 'aws-lambda';
+
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Context } from 'aws-lambda';
 import type { IdempotencySettings } from './config.js';
-import { idempotencyKeyInFlight, idempotencyKeyReused, idempotencyStoreUnavailable } from './http/problem.js';
+import {
+  idempotencyKeyInFlight,
+  idempotencyKeyReused,
+  idempotencyStoreUnavailable,
+} from './http/problem.js';
 
 export interface KeyedRequest {
   key: string;
@@ -33,7 +38,10 @@ export interface Idempotency {
  */
 export type IdempotencyStore = () => Promise<BasePersistenceLayer>;
 
-export const createIdempotency = (settings: Pick<IdempotencySettings, 'expiresAfterSeconds'>, store: IdempotencyStore): Idempotency => ({
+export const createIdempotency = (
+  settings: Pick<IdempotencySettings, 'expiresAfterSeconds'>,
+  store: IdempotencyStore,
+): Idempotency => ({
   wrap: <T>(keyPrefix: string, work: IdempotentWork<T>): IdempotentWork<T> => {
     const config = new IdempotencyConfig({
       eventKeyJmesPath: 'key',
@@ -57,7 +65,8 @@ export const createIdempotency = (settings: Pick<IdempotencySettings, 'expiresAf
 const toIdempotencyProblem = (error: unknown): unknown => {
   const name = error instanceof Error ? error.name : '';
   // Powertools wraps what the work threw; the work's own error is the answer.
-  if (name === 'IdempotencyUnknownError' && error instanceof Error && error.cause) return error.cause;
+  if (name === 'IdempotencyUnknownError' && error instanceof Error && error.cause)
+    return error.cause;
   switch (name) {
     case 'IdempotencyAlreadyInProgressError':
       return idempotencyKeyInFlight();

@@ -4,7 +4,7 @@
  * Bodies, customer fields and credentials are never logged: only identifiers, positions and error classes.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Config } from './config.js';
 import type { EventType } from './events.js';
 import type { HttpProblem } from './http/problem.js';
@@ -28,8 +28,10 @@ export interface PublishObserver {
 export const SERVICE_NAME = 'order-events-publisher';
 export const METRICS_NAMESPACE = 'OrderEvents';
 
-export const createLogger = (logLevel: Config['logLevel']) => new Logger({ serviceName: SERVICE_NAME, logLevel });
-export const createMetrics = () => new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+export const createLogger = (logLevel: Config['logLevel']) =>
+  new Logger({ serviceName: SERVICE_NAME, logLevel });
+export const createMetrics = () =>
+  new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
 type Measurement = [name: string, unit: MetricUnit, value: number];
 
@@ -47,7 +49,11 @@ export const powertoolsObserver = (logger: Logger, metrics: Metrics): PublishObs
       if (events.length === 1 && only) logger.info('published', { ...only, latencyMs });
       else logger.info('published batch', { count: events.length, events, latencyMs });
       for (const [eventType, count] of countBy(events.map((event) => event.eventType))) {
-        emit(eventType, ['EventsPublished', MetricUnit.Count, count], ['PublishLatency', MetricUnit.Milliseconds, latencyMs]);
+        emit(
+          eventType,
+          ['EventsPublished', MetricUnit.Count, count],
+          ['PublishLatency', MetricUnit.Milliseconds, latencyMs],
+        );
       }
     },
 
@@ -57,11 +63,16 @@ export const powertoolsObserver = (logger: Logger, metrics: Metrics): PublishObs
         status: problem.status,
         problemType: problem.slug,
         errorClass: error instanceof Error ? error.name : typeof error,
-        ...(error instanceof BrokerError && error.kafkaErrorCode ? { kafkaErrorCode: error.kafkaErrorCode } : {}),
+        ...(error instanceof BrokerError && error.kafkaErrorCode
+          ? { kafkaErrorCode: error.kafkaErrorCode }
+          : {}),
         // Where the request was wrong, never what it said.
-        ...(problem.errors ? { invalidPaths: problem.errors.map((fieldError) => fieldError.path) } : {}),
+        ...(problem.errors
+          ? { invalidPaths: problem.errors.map((fieldError) => fieldError.path) }
+          : {}),
       };
-      if (problem.status === 500) logger.error('publish failed unexpectedly', { ...details, error: error as Error });
+      if (problem.status === 500)
+        logger.error('publish failed unexpectedly', { ...details, error: error as Error });
       else if (problem.status >= 500) logger.warn('publish failed', details);
       else logger.info('request refused', details);
 

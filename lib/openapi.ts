@@ -13,16 +13,16 @@ import {
   idempotencyKeyReused,
   idempotencyUnsupported,
   invalidRequest,
+  type ProblemDocument,
   payloadTooLarge,
   unsupportedMediaType,
-  type ProblemDocument,
 } from './http/problem.js';
 import type { Receipt } from './publisher.js';
 import {
-  MAX_BATCH_EVENTS,
-  MAX_BODY_BYTES,
   batchRequestSchema,
   idempotencyKeySchema,
+  MAX_BATCH_EVENTS,
+  MAX_BODY_BYTES,
   orderCancelledSchema,
   orderCreatedSchema,
   orderIdSchema,
@@ -95,21 +95,41 @@ const ref = (id: ComponentId) => ({ $ref: `#/components/schemas/${id}` });
 const componentJsonSchemas = (): Record<string, JsonSchema> => {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of Object.entries(componentSchemas)) registry.add(schema, { id });
-  const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', io: 'input', uri: (id) => `#/components/schemas/${id}` });
+  const { schemas } = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    io: 'input',
+    uri: (id) => `#/components/schemas/${id}`,
+  });
   // Each comes out as a standalone document; inside components, $schema and $id (a bare fragment) do not belong.
-  return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]));
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]),
+  );
 };
 
-const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: ref('RetryAfterSeconds') } };
+const retryAfter = {
+  'Retry-After': {
+    description: 'Seconds to wait before retrying.',
+    schema: ref('RetryAfterSeconds'),
+  },
+};
 
-const json = (id: ComponentId, example?: unknown) => ({ 'application/json': { schema: ref(id), ...(example === undefined ? {} : { example }) } });
+const json = (id: ComponentId, example?: unknown) => ({
+  'application/json': { schema: ref(id), ...(example === undefined ? {} : { example }) },
+});
 
-const problem = (status: number, description: string, example?: ProblemDocument, headers?: object) => ({
+const problem = (
+  status: number,
+  description: string,
+  example?: ProblemDocument,
+  headers?: object,
+) => ({
   description,
   ...(headers ? { headers } : {}),
   content: {
     'application/problem+json': {
-      schema: { allOf: [ref('Problem'), { type: 'object', properties: { status: { const: status } } }] },
+      schema: {
+        allOf: [ref('Problem'), { type: 'object', properties: { status: { const: status } } }],
+      },
       ...(example ? { example } : {}),
     },
   },
@@ -131,17 +151,26 @@ const publishingOperation = (route: PublishingRoute) => ({
     tags: ['publishing'],
     security: [{ bearerJwt: [] }],
     parameters: [
-      ...(route.orderIdInPath ? [{ name: 'orderId', in: 'path', required: true, schema: ref('OrderId') }] : []),
+      ...(route.orderIdInPath
+        ? [{ name: 'orderId', in: 'path', required: true, schema: ref('OrderId') }]
+        : []),
       {
         name: 'Idempotency-Key',
         in: 'header',
         required: false,
-        description: 'Repeating a request with the same key answers the first one’s receipt instead of publishing again.',
+        description:
+          'Repeating a request with the same key answers the first one’s receipt instead of publishing again.',
         schema: ref('IdempotencyKey'),
       },
     ],
     requestBody: { required: true, content: json(route.body, route.example) },
-    responses: { 202: { description: 'The broker acknowledged every record (acks=all by default).', content: json(route.receipt) }, ...errorResponses() },
+    responses: {
+      202: {
+        description: 'The broker acknowledged every record (acks=all by default).',
+        content: json(route.receipt),
+      },
+      ...errorResponses(),
+    },
   },
 });
 
@@ -150,15 +179,41 @@ const errorResponses = () => ({
   400: problem(
     400,
     'A body or path value breaks the schema, or the body is not JSON, is empty, or is not UTF-8. `errors` lists each `{path, message}`.',
-    invalidRequest([{ path: 'body.items.0.quantity', message: 'Too small: expected number to be >=1' }]).toDocument(),
+    invalidRequest([
+      { path: 'body.items.0.quantity', message: 'Too small: expected number to be >=1' },
+    ]).toDocument(),
   ),
-  401: { description: 'No valid bearer token (checked by the API Gateway JWT authorizer).', content: json('Unauthorized', { message: 'Unauthorized' }) },
-  409: problem(409, 'A request with this Idempotency-Key is still in flight; retry after Retry-After seconds.', idempotencyKeyInFlight().toDocument(), retryAfter),
-  413: problem(413, `The body is over ${MAX_BODY_BYTES / 1024} KiB.`, payloadTooLarge(MAX_BODY_BYTES, 300_000).toDocument()),
-  415: problem(415, 'Content-Type is missing or not JSON (application/json, application/*+json).', unsupportedMediaType('text/plain').toDocument()),
-  422: problem(422, 'This Idempotency-Key was used before with a different body; use a new key for a new request.', idempotencyKeyReused().toDocument()),
+  401: {
+    description: 'No valid bearer token (checked by the API Gateway JWT authorizer).',
+    content: json('Unauthorized', { message: 'Unauthorized' }),
+  },
+  409: problem(
+    409,
+    'A request with this Idempotency-Key is still in flight; retry after Retry-After seconds.',
+    idempotencyKeyInFlight().toDocument(),
+    retryAfter,
+  ),
+  413: problem(
+    413,
+    `The body is over ${MAX_BODY_BYTES / 1024} KiB.`,
+    payloadTooLarge(MAX_BODY_BYTES, 300_000).toDocument(),
+  ),
+  415: problem(
+    415,
+    'Content-Type is missing or not JSON (application/json, application/*+json).',
+    unsupportedMediaType('text/plain').toDocument(),
+  ),
+  422: problem(
+    422,
+    'This Idempotency-Key was used before with a different body; use a new key for a new request.',
+    idempotencyKeyReused().toDocument(),
+  ),
   500: problem(500, 'An unexpected error (logged, never shown).'),
-  501: problem(501, 'An Idempotency-Key was sent to a deployment without an idempotency store.', idempotencyUnsupported().toDocument()),
+  501: problem(
+    501,
+    'An Idempotency-Key was sent to a deployment without an idempotency store.',
+    idempotencyUnsupported().toDocument(),
+  ),
   503: problem(
     503,
     'Kafka, or the idempotency store, could not be reached or did not answer in time; retry after Retry-After seconds.',
@@ -167,22 +222,50 @@ const errorResponses = () => ({
   ),
 });
 
-const order = { orderId: 'o-1001', customerId: 'c-7', items: [{ sku: 'SKU-1', quantity: 2, unitPrice: 9.5 }], total: 19 };
+const order = {
+  orderId: 'o-1001',
+  customerId: 'c-7',
+  items: [{ sku: 'SKU-1', quantity: 2, unitPrice: 9.5 }],
+  total: 19,
+};
 
 export const publishingRoutes: Record<string, PublishingRoute> = {
-  '/orders': { operationId: 'publishOrderCreated', summary: 'Publish order-created', body: 'OrderCreated', receipt: 'Receipt', orderIdInPath: false, example: order },
+  '/orders': {
+    operationId: 'publishOrderCreated',
+    summary: 'Publish order-created',
+    body: 'OrderCreated',
+    receipt: 'Receipt',
+    orderIdInPath: false,
+    example: order,
+  },
   '/orders/{orderId}/shipment': {
-    operationId: 'publishOrderShipped', summary: 'Publish order-shipped', body: 'OrderShipped', receipt: 'Receipt', orderIdInPath: true,
+    operationId: 'publishOrderShipped',
+    summary: 'Publish order-shipped',
+    body: 'OrderShipped',
+    receipt: 'Receipt',
+    orderIdInPath: true,
     example: { trackingNumber: '1Z999', carrier: 'UPS' },
   },
   '/orders/{orderId}/cancellation': {
-    operationId: 'publishOrderCancelled', summary: 'Publish order-cancelled', body: 'OrderCancelled', receipt: 'Receipt', orderIdInPath: true,
+    operationId: 'publishOrderCancelled',
+    summary: 'Publish order-cancelled',
+    body: 'OrderCancelled',
+    receipt: 'Receipt',
+    orderIdInPath: true,
     example: { reason: 'customer request' },
   },
   '/order-events/batch': {
-    operationId: 'publishOrderEventBatch', summary: `Publish 1–${MAX_BATCH_EVENTS} order events in one request`, body: 'BatchRequest', receipt: 'BatchReceipt',
+    operationId: 'publishOrderEventBatch',
+    summary: `Publish 1–${MAX_BATCH_EVENTS} order events in one request`,
+    body: 'BatchRequest',
+    receipt: 'BatchReceipt',
     orderIdInPath: false,
-    example: { events: [{ eventType: 'order-created', ...order }, { eventType: 'order-shipped', orderId: 'o-1001', trackingNumber: '1Z999' }] },
+    example: {
+      events: [
+        { eventType: 'order-created', ...order },
+        { eventType: 'order-shipped', orderId: 'o-1001', trackingNumber: '1Z999' },
+      ],
+    },
   },
 };
 
@@ -192,11 +275,14 @@ export const buildOpenApiDocument = () => ({
   info: {
     title: 'order-events-publisher',
     version: '0.1.0',
-    description: 'Validates order lifecycle events and publishes them to Kafka. Objects are strict: an unknown field is an error.',
+    description:
+      'Validates order lifecycle events and publishes them to Kafka. Objects are strict: an unknown field is an error.',
   },
   tags: [{ name: 'publishing' }, { name: 'operations' }],
   paths: {
-    ...Object.fromEntries(Object.entries(publishingRoutes).map(([path, route]) => [path, publishingOperation(route)])),
+    ...Object.fromEntries(
+      Object.entries(publishingRoutes).map(([path, route]) => [path, publishingOperation(route)]),
+    ),
     '/health': {
       get: {
         operationId: 'health',
@@ -204,8 +290,15 @@ export const buildOpenApiDocument = () => ({
         tags: ['operations'],
         security: [],
         responses: {
-          200: { description: 'Kafka answered a metadata request in time and has the topic.', content: json('HealthOk') },
-          503: { description: 'Kafka did not answer in time, or has no such topic.', headers: retryAfter, content: json('HealthUnavailable') },
+          200: {
+            description: 'Kafka answered a metadata request in time and has the topic.',
+            content: json('HealthOk'),
+          },
+          503: {
+            description: 'Kafka did not answer in time, or has no such topic.',
+            headers: retryAfter,
+            content: json('HealthUnavailable'),
+          },
         },
       },
     },
@@ -215,7 +308,12 @@ export const buildOpenApiDocument = () => ({
         summary: 'This document',
         tags: ['operations'],
         security: [],
-        responses: { 200: { description: 'The OpenAPI 3.1 document of this API.', content: json('OpenApiDocument') } },
+        responses: {
+          200: {
+            description: 'The OpenAPI 3.1 document of this API.',
+            content: json('OpenApiDocument'),
+          },
+        },
       },
     },
   },

@@ -12,18 +12,43 @@
  */
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
 import type * as z from 'zod/mini';
 import type { Config } from './config.js';
 import { invocationBudgetMs } from './deadline.js';
-import { buildOrderEvent, systemEnvelopeSource, toKafkaRecord, type EventEnvelopeSource, type EventType } from './events.js';
+import {
+  buildOrderEvent,
+  type EventEnvelopeSource,
+  type EventType,
+  systemEnvelopeSource,
+  toKafkaRecord,
+} from './events.js';
 import { toHttpProblem } from './http/errors.js';
-import { jsonBodyParser, problemJsonResponses, requestBodyGuard, type ErrorReporter } from './http/middlewares.js';
-import { idempotencyUnsupported, invalidRequest, type FieldError, type ProblemDocument } from './http/problem.js';
+import {
+  type ErrorReporter,
+  jsonBodyParser,
+  problemJsonResponses,
+  requestBodyGuard,
+} from './http/middlewares.js';
+import {
+  type FieldError,
+  idempotencyUnsupported,
+  invalidRequest,
+  type ProblemDocument,
+} from './http/problem.js';
 import type { Idempotency, IdempotentWork } from './idempotency.js';
 import type { PublishObserver } from './observability.js';
 import type { EventProducer } from './producer/event-producer.js';
-import { idempotencyKeySchema, MAX_BODY_BYTES, MAX_BODY_NESTING, orderIdSchema } from './schemas.js';
+import {
+  idempotencyKeySchema,
+  MAX_BODY_BYTES,
+  MAX_BODY_NESTING,
+  orderIdSchema,
+} from './schemas.js';
 
 export type PublisherDeclaration =
   | { eventType: EventType; orderIdFrom: 'body'; schema: z.ZodMiniType<{ orderId: string }> }
@@ -95,34 +120,64 @@ const bugsToConsole: PublishObserver = {
   },
 };
 
-export const createPublishHandler = (declaration: PublisherDeclaration, dependencies: PublisherDependencies): PublishHandler =>
-  createRouteHandler(singleEventRoute(declaration), dependencies);
+export const createPublishHandler = (
+  declaration: PublisherDeclaration,
+  dependencies: PublisherDependencies,
+): PublishHandler => createRouteHandler(singleEventRoute(declaration), dependencies);
 
-export const createRouteHandler = <Answer extends object>(route: PublishRoute<Answer>, dependencies: PublisherDependencies): PublishHandler => {
-  const { config, producer, envelope = systemEnvelopeSource, observer = bugsToConsole, idempotency, invocationMiddlewares = [] } = dependencies;
+export const createRouteHandler = <Answer extends object>(
+  route: PublishRoute<Answer>,
+  dependencies: PublisherDependencies,
+): PublishHandler => {
+  const {
+    config,
+    producer,
+    envelope = systemEnvelopeSource,
+    observer = bugsToConsole,
+    idempotency,
+    invocationMiddlewares = [],
+  } = dependencies;
   const report: ErrorReporter = (error, problem) => observer.refused(route.name, problem, error);
 
-  const publish = async (fields: unknown, pathOrderId: unknown, where: Locations, context: Context): Promise<Answer> => {
-    const events = route.toEvents(fields, pathOrderId, where).map(({ eventType, orderId, fields: values }) =>
-      buildOrderEvent(eventType, orderId, values, envelope),
-    );
+  const publish = async (
+    fields: unknown,
+    pathOrderId: unknown,
+    where: Locations,
+    context: Context,
+  ): Promise<Answer> => {
+    const events = route
+      .toEvents(fields, pathOrderId, where)
+      .map(({ eventType, orderId, fields: values }) =>
+        buildOrderEvent(eventType, orderId, values, envelope),
+      );
     const started = performance.now();
     const acks = await producer.send(
       events.map((event) => toKafkaRecord(event, config.topic, config.eventSource)),
       { timeoutMs: invocationBudgetMs(config.publishTimeoutMs, context, config.publishMarginMs) },
     );
     const latencyMs = performance.now() - started;
-    if (acks.length !== events.length) throw new Error(`The producer acknowledged ${acks.length} of ${events.length} records`);
-    const receipts = events.map((event, i) => ({ eventId: event.eventId, eventType: event.eventType, ...acks[i]! }));
-    observer.published(receipts.map((receipt, i) => ({ ...receipt, orderId: events[i]!.orderId })), latencyMs);
+    if (acks.length !== events.length)
+      throw new Error(`The producer acknowledged ${acks.length} of ${events.length} records`);
+    const receipts = events.map((event, i) => ({
+      eventId: event.eventId,
+      eventType: event.eventType,
+      ...acks[i]!,
+    }));
+    observer.published(
+      receipts.map((receipt, i) => ({ ...receipt, orderId: events[i]!.orderId })),
+      latencyMs,
+    );
     return route.answer(receipts);
   };
 
   type Request = { body: unknown; pathOrderId: unknown };
-  const publishOnce: IdempotentWork<Answer> | undefined = idempotency?.wrap(route.name, ({ request }, context) => {
-    const { body, pathOrderId } = request as Request;
-    return publish(body, pathOrderId, httpLocations, context);
-  });
+  const publishOnce: IdempotentWork<Answer> | undefined = idempotency?.wrap(
+    route.name,
+    ({ request }, context) => {
+      const { body, pathOrderId } = request as Request;
+      return publish(body, pathOrderId, httpLocations, context);
+    },
+  );
 
   const http = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use([...invocationMiddlewares])
@@ -132,7 +187,10 @@ export const createRouteHandler = <Answer extends object>(route: PublishRoute<An
     .use(jsonBodyParser())
     .handler(async (event, context) => {
       // jsonBodyParser has replaced the body text with the parsed value.
-      const request: Request = { body: event.body as unknown, pathOrderId: event.pathParameters?.orderId };
+      const request: Request = {
+        body: event.body as unknown,
+        pathOrderId: event.pathParameters?.orderId,
+      };
       const key = event.headers?.['idempotency-key'];
       let answer: Answer;
       if (key === undefined) {
@@ -140,13 +198,21 @@ export const createRouteHandler = <Answer extends object>(route: PublishRoute<An
       } else {
         if (!publishOnce) throw idempotencyUnsupported();
         const parsedKey = idempotencyKeySchema.safeParse(key);
-        if (!parsedKey.success) throw invalidRequest(toFieldErrors(parsedKey.error.issues, 'headers.idempotency-key'));
+        if (!parsedKey.success)
+          throw invalidRequest(toFieldErrors(parsedKey.error.issues, 'headers.idempotency-key'));
         answer = await publishOnce({ key: parsedKey.data, request }, context);
       }
-      return { statusCode: 202, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(answer) };
+      return {
+        statusCode: 202,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(answer),
+      };
     });
 
-  const publishDirect = async (event: Record<string, unknown>, context: Context): Promise<Answer | ProblemDocument> => {
+  const publishDirect = async (
+    event: Record<string, unknown>,
+    context: Context,
+  ): Promise<Answer | ProblemDocument> => {
     try {
       if (route.orderIdFrom === 'path' && isObject(event)) {
         const { orderId, ...fields } = event;
@@ -178,7 +244,12 @@ export const singleEventRoute = (declaration: PublisherDeclaration): PublishRout
   answer: ([receipt]) => receipt!,
 });
 
-const validate = (declaration: PublisherDeclaration, fields: unknown, pathOrderId: unknown, where: Locations) => {
+const validate = (
+  declaration: PublisherDeclaration,
+  fields: unknown,
+  pathOrderId: unknown,
+  where: Locations,
+) => {
   const errors: FieldError[] = [];
   let orderId: string | undefined;
   if (declaration.orderIdFrom === 'path') {
@@ -204,4 +275,6 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const isHttpEvent = (event: unknown): event is APIGatewayProxyEventV2 =>
-  isObject(event) && isObject(event.requestContext) && ('routeKey' in event || 'rawPath' in event || 'httpMethod' in event);
+  isObject(event) &&
+  isObject(event.requestContext) &&
+  ('routeKey' in event || 'rawPath' in event || 'httpMethod' in event);

@@ -5,19 +5,25 @@
  */
 import { isLongLivedProcess, loadConfig } from './config.js';
 import { createIdempotency } from './idempotency.js';
-import { createLogger, createMetrics, powertoolsObserver } from './observability.js';
 import { openIdempotencyStore } from './idempotency-stores.js';
-import type { PublisherDependencies } from './publisher.js';
+import { createLogger, createMetrics, powertoolsObserver } from './observability.js';
 import { createKafkaClient, KafkaJsEventProducer } from './producer/kafkajs-producer.js';
+import type { PublisherDependencies } from './publisher.js';
 
 const config = loadConfig(process.env);
 
 // Constructing it opens nothing: the first invocation connects (see KafkaJsEventProducer). In a one-shot
 // process it lets go of the broker a second after its last send, so that the process can end.
-const producer = new KafkaJsEventProducer(config, createKafkaClient, isLongLivedProcess(process.env) ? {} : { idleDisconnectMs: 1_000 });
+const producer = new KafkaJsEventProducer(
+  config,
+  createKafkaClient,
+  isLongLivedProcess(process.env) ? {} : { idleDisconnectMs: 1_000 },
+);
 
 // Idempotency-Key records, in the store the configuration names (opened by the first request with a key).
-const idempotency = config.idempotency && createIdempotency(config.idempotency, openIdempotencyStore(config.idempotency));
+const idempotency =
+  config.idempotency &&
+  createIdempotency(config.idempotency, openIdempotencyStore(config.idempotency));
 
 export const logger = createLogger(config.logLevel);
 const metrics = createMetrics();

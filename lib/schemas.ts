@@ -16,11 +16,16 @@ const MAX_TEXT = 256;
 const MAX_ITEMS = 500;
 
 /** Safe in a Kafka key, a URL path segment and a log line: 1-64 ASCII letters, digits, '-', '_', '.', ':'. */
-export const orderIdSchema = z.string().check(
-  z.minLength(1),
-  z.maxLength(64),
-  z.regex(/^[A-Za-z0-9._:-]+$/, "orderId may only contain ASCII letters, digits, '-', '_', '.' and ':'"),
-);
+export const orderIdSchema = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(64),
+    z.regex(
+      /^[A-Za-z0-9._:-]+$/,
+      "orderId may only contain ASCII letters, digits, '-', '_', '.' and ':'",
+    ),
+  );
 
 const text = (max = MAX_TEXT) => z.string().check(z.minLength(1), z.maxLength(max));
 const amount = () => z.number().check(z.gte(0), z.lte(1e12));
@@ -36,7 +41,10 @@ export const orderCreatedSchema = z.strictObject({
   customerId: text(64),
   items: z.array(orderItemSchema).check(z.minLength(1), z.maxLength(MAX_ITEMS)),
   total: amount(),
-  currency: z._default(z.string().check(z.regex(/^[A-Z]{3}$/, 'currency must be 3 upper-case letters (ISO 4217)')), 'USD'),
+  currency: z._default(
+    z.string().check(z.regex(/^[A-Z]{3}$/, 'currency must be 3 upper-case letters (ISO 4217)')),
+    'USD',
+  ),
 });
 
 export const orderShippedSchema = z.strictObject({
@@ -58,11 +66,13 @@ export const MAX_BODY_BYTES = 256 * 1024;
 export const MAX_BODY_NESTING = 16;
 
 /** The Idempotency-Key request header: a caller's token for one request, retried as it is. */
-export const idempotencyKeySchema = z.string().check(
-  z.minLength(1),
-  z.maxLength(255),
-  z.regex(/^[\x21-\x7e]+$/, 'Idempotency-Key may only contain visible ASCII characters'),
-);
+export const idempotencyKeySchema = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(255),
+    z.regex(/^[\x21-\x7e]+$/, 'Idempotency-Key may only contain visible ASCII characters'),
+  );
 
 export type OrderCreated = z.infer<typeof orderCreatedSchema>;
 export type OrderShipped = z.infer<typeof orderShippedSchema>;
@@ -71,8 +81,16 @@ export type OrderCancelled = z.infer<typeof orderCancelledSchema>;
 /** One event of a batch: its eventType, its orderId, then the fields of that event. */
 export const batchEventSchema = z.discriminatedUnion('eventType', [
   z.strictObject({ eventType: z.literal('order-created'), ...orderCreatedSchema.shape }),
-  z.strictObject({ eventType: z.literal('order-shipped'), orderId: orderIdSchema, ...orderShippedSchema.shape }),
-  z.strictObject({ eventType: z.literal('order-cancelled'), orderId: orderIdSchema, ...orderCancelledSchema.shape }),
+  z.strictObject({
+    eventType: z.literal('order-shipped'),
+    orderId: orderIdSchema,
+    ...orderShippedSchema.shape,
+  }),
+  z.strictObject({
+    eventType: z.literal('order-cancelled'),
+    orderId: orderIdSchema,
+    ...orderCancelledSchema.shape,
+  }),
 ]);
 
 export const MAX_BATCH_EVENTS = 500;

@@ -8,4 +8,6 @@ import { buildOpenApiDocument } from '../lib/openapi.js';
 const target = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'openapi.json');
 const document = buildOpenApiDocument();
 writeFileSync(target, `${JSON.stringify(document, null, 2)}\n`);
-process.stderr.write(`wrote ${path.relative(process.cwd(), target) || target}: ${Object.keys(document.paths).length} paths\n`);
+process.stderr.write(
+  `wrote ${path.relative(process.cwd(), target) || target}: ${Object.keys(document.paths).length} paths\n`,
+);

@@ -10,11 +10,11 @@
 // --ready-line prints one JSON line on stdout once ready ({"event":"ready",...}), for tests and scripts.
 // --exit-on-stdin-close stops everything when stdin ends: a parent that holds the other end of a pipe (a test
 // run) takes the whole service with it however it ends, even killed outright, when no signal reaches us.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { spawnEmbeddedBroker, type SpawnedBroker } from './embedded-broker/spawn.js';
+import { type SpawnedBroker, spawnEmbeddedBroker } from './embedded-broker/spawn.js';
 import { stopChild, stopWhenStdinCloses } from './stop-child.js';
 import { createDevToken } from './token.js';
 
@@ -41,10 +41,15 @@ const stopAll = (exitCode: number) => {
 };
 
 const main = async () => {
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stopAll(0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(signal, () => void stopAll(0));
   if (process.argv.includes('--exit-on-stdin-close')) stopWhenStdinCloses(() => void stopAll(0));
 
-  const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+  };
   delete env.NODE_OPTIONS;
   const embedded = !process.env.KAFKA_BROKERS;
   if (embedded) {
@@ -59,21 +64,41 @@ const main = async () => {
   if (!process.env.IDEMPOTENCY_REDIS_URL) {
     say(`Starting redis-server on 127.0.0.1:${redisPort} for Idempotency-Key records...`);
     // In memory only: the records matter for as long as this run does.
-    redis = startChild('redis', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-    await waitForOutput(redis, 'redis', /Ready to accept connections/, /# (Failed|Could not|Warning: Could not)|Address already in use/, 20_000);
+    redis = startChild('redis', 'redis-server', [
+      '--port',
+      String(redisPort),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ]);
+    await waitForOutput(
+      redis,
+      'redis',
+      /Ready to accept connections/,
+      /# (Failed|Could not|Warning: Could not)|Address already in use/,
+      20_000,
+    );
     env.IDEMPOTENCY_REDIS_URL = `redis://127.0.0.1:${redisPort}`;
   }
 
   say(`Starting serverless-offline on http://localhost:${httpPort} ...`);
-  offline = startChild('serverless-offline', process.execPath, [
-    path.join(root, 'node_modules/serverless/bin/serverless.js'),
-    'offline',
-    'start',
-    '--httpPort',
-    String(httpPort),
-    '--lambdaPort',
-    String(lambdaPort),
-  ], env);
+  offline = startChild(
+    'serverless-offline',
+    process.execPath,
+    [
+      path.join(root, 'node_modules/serverless/bin/serverless.js'),
+      'offline',
+      'start',
+      '--httpPort',
+      String(httpPort),
+      '--lambdaPort',
+      String(lambdaPort),
+    ],
+    env,
+  );
   await waitForOutput(offline, 'offline', /Server ready/, /^Error:/, 120_000);
 
   const topic = env.ORDER_EVENTS_TOPIC ?? 'order-events';
@@ -81,21 +106,38 @@ const main = async () => {
   const auth = `-H "Authorization: Bearer $TOKEN"`;
   say();
   say('Order events publisher is running.');
-  say(`  Kafka:    ${env.KAFKA_BROKERS}${embedded ? ' (embedded broker; idempotent producer off: the mock cluster has no controller kafkajs can reach)' : ''}`);
+  say(
+    `  Kafka:    ${env.KAFKA_BROKERS}${embedded ? ' (embedded broker; idempotent producer off: the mock cluster has no controller kafkajs can reach)' : ''}`,
+  );
   say(`  HTTP API: http://localhost:${httpPort}`);
-  if (redis) say(`  Idempotency-Key records: redis://127.0.0.1:${redisPort} (in memory, for this run)`);
-  say(`  Lambda invoke API: http://localhost:${lambdaPort}/2015-03-31/functions/order-events-publisher-dev-<orderCreated|orderShipped|orderCancelled|orderEventsBatch>/invocations`);
+  if (redis)
+    say(`  Idempotency-Key records: redis://127.0.0.1:${redisPort} (in memory, for this run)`);
+  say(
+    `  Lambda invoke API: http://localhost:${lambdaPort}/2015-03-31/functions/order-events-publisher-dev-<orderCreated|orderShipped|orderCancelled|orderEventsBatch>/invocations`,
+  );
   say();
   say();
-  say('Every publishing route needs a bearer token. A development token, valid 12 h (more: npm run token):');
+  say(
+    'Every publishing route needs a bearer token. A development token, valid 12 h (more: npm run token):',
+  );
   say(`  export TOKEN=${token}`);
   say();
   say('Try:');
-  say(`  curl -i -X POST http://localhost:${httpPort}/orders ${auth} -H 'Content-Type: application/json' \\`);
-  say(`    -d '{"orderId":"o-1001","customerId":"c-7","items":[{"sku":"SKU-1","quantity":2,"unitPrice":9.5}],"total":19}'`);
-  say(`  curl -i -X POST http://localhost:${httpPort}/orders/o-1001/shipment ${auth} -H 'Content-Type: application/json' -d '{"trackingNumber":"1Z999","carrier":"UPS"}'`);
-  say(`  curl -i -X POST http://localhost:${httpPort}/orders/o-1001/cancellation ${auth} -H 'Content-Type: application/json' -d '{"reason":"customer request"}'`);
-  say(`  (also POST /order-events/batch; an Idempotency-Key header on any of them; GET /health and GET /openapi.json need no token)`);
+  say(
+    `  curl -i -X POST http://localhost:${httpPort}/orders ${auth} -H 'Content-Type: application/json' \\`,
+  );
+  say(
+    `    -d '{"orderId":"o-1001","customerId":"c-7","items":[{"sku":"SKU-1","quantity":2,"unitPrice":9.5}],"total":19}'`,
+  );
+  say(
+    `  curl -i -X POST http://localhost:${httpPort}/orders/o-1001/shipment ${auth} -H 'Content-Type: application/json' -d '{"trackingNumber":"1Z999","carrier":"UPS"}'`,
+  );
+  say(
+    `  curl -i -X POST http://localhost:${httpPort}/orders/o-1001/cancellation ${auth} -H 'Content-Type: application/json' -d '{"reason":"customer request"}'`,
+  );
+  say(
+    `  (also POST /order-events/batch; an Idempotency-Key header on any of them; GET /health and GET /openapi.json need no token)`,
+  );
   say('Watch the topic:');
   say(`  kcat -b ${env.KAFKA_BROKERS?.split(',')[0]} -t ${topic} -C -J`);
   say();
@@ -108,7 +150,12 @@ const main = async () => {
 };
 
 /** Starts a child whose unexpected exit stops everything else. */
-const startChild = (name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess => {
+const startChild = (
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ChildProcess => {
   const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.once('exit', (code, signal) => {
     if (stopping) return;
@@ -126,9 +173,18 @@ const startChild = (name: string, command: string, args: string[], env: NodeJS.P
  * Relays a child's output to our stderr and resolves when a line matches `ready`. Rejects on a line matching
  * `failed`: serverless prints its fatal errors and then may stay alive, so its exit is not a reliable signal.
  */
-const waitForOutput = (child: ChildProcess, name: string, ready: RegExp, failed: RegExp, timeoutMs: number) =>
+const waitForOutput = (
+  child: ChildProcess,
+  name: string,
+  ready: RegExp,
+  failed: RegExp,
+  timeoutMs: number,
+) =>
   new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} not ready after ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} not ready after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     let matched = false;
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue;

@@ -2,7 +2,8 @@
 // name; and ending with the parent that started us.
 import type { ChildProcess } from 'node:child_process';
 
-export const isRunning = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+export const isRunning = (child: ChildProcess) =>
+  child.exitCode === null && child.signalCode === null;
 
 const exitOf = (child: ChildProcess) =>
   new Promise<void>((resolve) => {
@@ -11,13 +12,17 @@ const exitOf = (child: ChildProcess) =>
     child.once('error', () => resolve());
   });
 
-const delay = (milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds).unref());
+const delay = (milliseconds: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, milliseconds).unref());
 
 /**
  * SIGTERM to the child's pid (or to its process group when it was started detached, as its own group leader),
  * SIGKILL after graceMs if it has not exited.
  */
-export const stopChild = async (child: ChildProcess, { group = false, graceMs = 5_000 } = {}): Promise<void> => {
+export const stopChild = async (
+  child: ChildProcess,
+  { group = false, graceMs = 5_000 } = {},
+): Promise<void> => {
   const pid = child.pid;
   const signal = (name: NodeJS.Signals) => {
     if (pid === undefined) return;
@@ -31,7 +36,8 @@ export const stopChild = async (child: ChildProcess, { group = false, graceMs = 
   const exited = exitOf(child);
   if (isRunning(child)) {
     signal('SIGTERM');
-    if (await Promise.race([exited.then(() => false), delay(graceMs).then(() => true)])) signal('SIGKILL');
+    if (await Promise.race([exited.then(() => false), delay(graceMs).then(() => true)]))
+      signal('SIGKILL');
     await exited;
   }
   // Whatever the group leader left behind (serverless-offline's esbuild service) goes with it.

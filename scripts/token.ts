@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { SignJWT } from 'jose';
 
 /** The same defaults as serverless.yml's params (jwtIssuerUrl, jwtAudience). */
-export const devIssuer = () => process.env.JWT_ISSUER_URL ?? 'https://localhost/order-events-publisher/dev';
+export const devIssuer = () =>
+  process.env.JWT_ISSUER_URL ?? 'https://localhost/order-events-publisher/dev';
 export const devAudience = () => process.env.JWT_AUDIENCE ?? 'order-events-publisher';
 
 export const createDevToken = async ({ validForSeconds = 12 * 3600 } = {}): Promise<string> =>
@@ -24,7 +25,9 @@ export const createDevToken = async ({ validForSeconds = 12 * 3600 } = {}): Prom
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const token = await createDevToken();
-  process.stdout.write(`A development token (issuer ${devIssuer()}, audience ${devAudience()}, valid 12 h).\n`);
+  process.stdout.write(
+    `A development token (issuer ${devIssuer()}, audience ${devAudience()}, valid 12 h).\n`,
+  );
   process.stdout.write('Send it as:  Authorization: Bearer <token>\n');
   process.stdout.write(`${token}\n`);
 }

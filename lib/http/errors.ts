@@ -3,7 +3,14 @@
  * HTTP edge and direct invocation so both answer the same failure the same way.
  */
 import { BrokerError, PublishTimeoutError } from '../producer/errors.js';
-import { HttpProblem, brokerUnavailable, brokerUnreachable, internalError, malformedJson, unsupportedMediaType } from './problem.js';
+import {
+  brokerUnavailable,
+  brokerUnreachable,
+  HttpProblem,
+  internalError,
+  malformedJson,
+  unsupportedMediaType,
+} from './problem.js';
 
 interface MiddyErrorCause {
   package?: string;
@@ -13,7 +20,8 @@ interface MiddyErrorCause {
 
 /** middy's errors say which middy package threw them in `cause.package`. */
 const middyCause = (error: unknown, packageName: string): MiddyErrorCause | undefined => {
-  if (!(error instanceof Error) || typeof error.cause !== 'object' || error.cause === null) return undefined;
+  if (!(error instanceof Error) || typeof error.cause !== 'object' || error.cause === null)
+    return undefined;
   const cause = error.cause as MiddyErrorCause;
   return cause.package === packageName ? cause : undefined;
 };
@@ -21,21 +29,27 @@ const middyCause = (error: unknown, packageName: string): MiddyErrorCause | unde
 export const toHttpProblem = (error: unknown): HttpProblem => {
   if (error instanceof HttpProblem) return error;
   if (error instanceof PublishTimeoutError) {
-    return brokerUnavailable('Kafka did not acknowledge the event in time. It may or may not have been written; retry the request.');
+    return brokerUnavailable(
+      'Kafka did not acknowledge the event in time. It may or may not have been written; retry the request.',
+    );
   }
   if (error instanceof BrokerError) {
     return brokerUnreachable();
   }
   // @middy/core's own last-moment timeout, should a publish outlive the budget it was given.
   if (middyCause(error, '@middy/core') && (error as Error).name === 'TimeoutError') {
-    return brokerUnavailable('The invocation ran out of time before Kafka acknowledged the event; retry the request.');
+    return brokerUnavailable(
+      'The invocation ran out of time before Kafka acknowledged the event; retry the request.',
+    );
   }
   // @middy/http-json-body-parser answers a wrong Content-Type with 415 and unparseable JSON with 422;
   // unparseable JSON is a bad request (400), as every other body that cannot be read.
   const parserCause = middyCause(error, '@middy/http-json-body-parser');
   if (parserCause) {
     if ((error as Error).message === 'Unsupported Media Type') {
-      return unsupportedMediaType(typeof parserCause.data === 'string' ? parserCause.data : undefined);
+      return unsupportedMediaType(
+        typeof parserCause.data === 'string' ? parserCause.data : undefined,
+      );
     }
     return malformedJson(parserCause.message ?? 'it cannot be parsed');
   }

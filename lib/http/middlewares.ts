@@ -8,7 +8,13 @@ import type { MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { toHttpProblem } from './errors.js';
-import { emptyBody, invalidEncoding, nestedTooDeep, payloadTooLarge, type HttpProblem } from './problem.js';
+import {
+  emptyBody,
+  type HttpProblem,
+  invalidEncoding,
+  nestedTooDeep,
+  payloadTooLarge,
+} from './problem.js';
 
 type HttpMiddleware = MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
 
@@ -21,7 +27,13 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * request can (a linear scan): the JSON parser and the schemas after it recurse, and a body of a few hundred
  * kilobytes can nest a hundred thousand levels.
  */
-export const requestBodyGuard = ({ maxBytes, maxNesting }: { maxBytes: number; maxNesting: number }): HttpMiddleware => ({
+export const requestBodyGuard = ({
+  maxBytes,
+  maxNesting,
+}: {
+  maxBytes: number;
+  maxNesting: number;
+}): HttpMiddleware => ({
   before: async ({ event }) => {
     normalizeContentType(event.headers);
     const body: unknown = event.body;
@@ -51,7 +63,8 @@ export const nestsDeeperThan = (text: string, limit: number): boolean => {
   for (let i = 0; i < text.length; i += 1) {
     const code = text.charCodeAt(i);
     if (inString) {
-      if (code === 0x5c) i += 1; // a backslash escapes the next character
+      if (code === 0x5c)
+        i += 1; // a backslash escapes the next character
       else if (code === 0x22) inString = false;
     } else if (code === 0x22) inString = true;
     else if (code === 0x7b || code === 0x5b) {

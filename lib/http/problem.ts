@@ -38,31 +38,64 @@ export class HttpProblem extends Error {
   }
 
   toDocument(): ProblemDocument {
-    const document: ProblemDocument = { type: problemType(this.slug), title: this.title, status: this.status, detail: this.detail };
+    const document: ProblemDocument = {
+      type: problemType(this.slug),
+      title: this.title,
+      status: this.status,
+      detail: this.detail,
+    };
     if (this.errors) document.errors = this.errors;
     return document;
   }
 }
 
 export const invalidRequest = (errors: FieldError[]) =>
-  new HttpProblem(400, 'invalid-request', 'Invalid request', `The request has ${errors.length} invalid value(s); see errors.`, errors);
+  new HttpProblem(
+    400,
+    'invalid-request',
+    'Invalid request',
+    `The request has ${errors.length} invalid value(s); see errors.`,
+    errors,
+  );
 
 export const nestedTooDeep = (limit: number) =>
-  invalidRequest([{ path: 'body', message: `nests arrays and objects more than ${limit} levels deep; no request nests that deep` }]);
-
-export const malformedJson = (reason: string) =>
-  new HttpProblem(400, 'malformed-json', 'Malformed JSON', `The request body is not valid JSON: ${reason}`, [{ path: 'body', message: reason }]);
-
-export const emptyBody = () =>
-  new HttpProblem(400, 'empty-body', 'Empty request body', 'The request body is empty; send the event as a JSON object.', [
-    { path: 'body', message: 'is empty' },
+  invalidRequest([
+    {
+      path: 'body',
+      message: `nests arrays and objects more than ${limit} levels deep; no request nests that deep`,
+    },
   ]);
 
+export const malformedJson = (reason: string) =>
+  new HttpProblem(
+    400,
+    'malformed-json',
+    'Malformed JSON',
+    `The request body is not valid JSON: ${reason}`,
+    [{ path: 'body', message: reason }],
+  );
+
+export const emptyBody = () =>
+  new HttpProblem(
+    400,
+    'empty-body',
+    'Empty request body',
+    'The request body is empty; send the event as a JSON object.',
+    [{ path: 'body', message: 'is empty' }],
+  );
+
 export const invalidEncoding = (reason: string) =>
-  new HttpProblem(400, 'invalid-encoding', 'Invalid body encoding', reason, [{ path: 'body', message: reason }]);
+  new HttpProblem(400, 'invalid-encoding', 'Invalid body encoding', reason, [
+    { path: 'body', message: reason },
+  ]);
 
 export const payloadTooLarge = (limitBytes: number, actualBytes: number) =>
-  new HttpProblem(413, 'payload-too-large', 'Payload too large', `The request body is ${actualBytes} bytes; the limit is ${limitBytes} bytes.`);
+  new HttpProblem(
+    413,
+    'payload-too-large',
+    'Payload too large',
+    `The request body is ${actualBytes} bytes; the limit is ${limitBytes} bytes.`,
+  );
 
 export const unsupportedMediaType = (contentType: string | undefined) =>
   new HttpProblem(
@@ -72,27 +105,59 @@ export const unsupportedMediaType = (contentType: string | undefined) =>
     `Send the body as application/json${contentType ? `, not ${contentType}` : ' (the Content-Type header is missing)'}.`,
   );
 
-export const brokerUnavailable = (detail: string) => new HttpProblem(503, 'broker-unavailable', 'Kafka unavailable', detail, undefined, retryAfter);
+export const brokerUnavailable = (detail: string) =>
+  new HttpProblem(503, 'broker-unavailable', 'Kafka unavailable', detail, undefined, retryAfter);
 
 /** Kafka refused or could not be reached: nothing was acknowledged (the example GET /openapi.json shows, too). */
 export const brokerUnreachable = () =>
-  brokerUnavailable('Kafka could not be reached or did not accept the event. Nothing was acknowledged; retry the request.');
+  brokerUnavailable(
+    'Kafka could not be reached or did not accept the event. Nothing was acknowledged; retry the request.',
+  );
 
 export const internalError = () =>
-  new HttpProblem(500, 'internal-error', 'Internal error', 'The event was not published because of an unexpected error; it is logged.');
+  new HttpProblem(
+    500,
+    'internal-error',
+    'Internal error',
+    'The event was not published because of an unexpected error; it is logged.',
+  );
 
 export const idempotencyKeyInFlight = () =>
-  new HttpProblem(409, 'idempotency-key-in-flight', 'Request in flight', 'A request with this Idempotency-Key is still being processed; retry it shortly.', undefined, retryAfter);
+  new HttpProblem(
+    409,
+    'idempotency-key-in-flight',
+    'Request in flight',
+    'A request with this Idempotency-Key is still being processed; retry it shortly.',
+    undefined,
+    retryAfter,
+  );
 
 export const idempotencyKeyReused = () =>
-  new HttpProblem(422, 'idempotency-key-reused', 'Idempotency-Key reused', 'This Idempotency-Key was already used with a different request; use a new key for a new request.');
+  new HttpProblem(
+    422,
+    'idempotency-key-reused',
+    'Idempotency-Key reused',
+    'This Idempotency-Key was already used with a different request; use a new key for a new request.',
+  );
 
 /** `cause`: the store's own error, for the logs. */
 export const idempotencyStoreUnavailable = (cause?: unknown) =>
   Object.assign(
-    new HttpProblem(503, 'idempotency-store-unavailable', 'Idempotency store unavailable', 'The Idempotency-Key could not be checked; nothing was published. Retry the request.', undefined, retryAfter),
+    new HttpProblem(
+      503,
+      'idempotency-store-unavailable',
+      'Idempotency store unavailable',
+      'The Idempotency-Key could not be checked; nothing was published. Retry the request.',
+      undefined,
+      retryAfter,
+    ),
     cause === undefined ? {} : { cause },
   );
 
 export const idempotencyUnsupported = () =>
-  new HttpProblem(501, 'idempotency-unsupported', 'Idempotency-Key not supported here', 'This deployment has no idempotency store (IDEMPOTENCY_TABLE or IDEMPOTENCY_REDIS_URL); send the request without Idempotency-Key.');
+  new HttpProblem(
+    501,
+    'idempotency-unsupported',
+    'Idempotency-Key not supported here',
+    'This deployment has no idempotency store (IDEMPOTENCY_TABLE or IDEMPOTENCY_REDIS_URL); send the request without Idempotency-Key.',
+  );

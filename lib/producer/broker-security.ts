@@ -16,7 +16,9 @@ export const brokerConnection = (
   requestTimeout: config.requestTimeoutMs,
 });
 
-export const brokerSecurity = (config: Pick<Config, 'ssl' | 'sasl'>): Pick<KafkaConfig, 'ssl' | 'sasl'> => {
+export const brokerSecurity = (
+  config: Pick<Config, 'ssl' | 'sasl'>,
+): Pick<KafkaConfig, 'ssl' | 'sasl'> => {
   const security: Pick<KafkaConfig, 'ssl' | 'sasl'> = { ssl: config.ssl };
   if (config.sasl) security.sasl = saslOptions(config.sasl);
   return security;

@@ -3,8 +3,9 @@
  * One instance lives for the whole container, like the producer: warm health checks reuse its connection
  * instead of paying a TCP (and TLS, and SASL) handshake each, and concurrent first checks share one connect.
  */
-import kafkajs from 'kafkajs';
+
 import type { Admin } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import type { Config } from '../config.js';
 import type { BrokerMetadata, BrokerProbe } from '../health.js';
 import { brokerConnection } from './broker-security.js';
@@ -12,7 +13,10 @@ import { ReusableConnection } from './reusable-connection.js';
 
 const { Kafka, logLevel } = kafkajs;
 
-export type ProbeAdmin = Pick<Admin, 'connect' | 'disconnect' | 'describeCluster' | 'fetchTopicMetadata'>;
+export type ProbeAdmin = Pick<
+  Admin,
+  'connect' | 'disconnect' | 'describeCluster' | 'fetchTopicMetadata'
+>;
 export type AdminFactory = (config: Config) => ProbeAdmin;
 
 export const createAdminClient: AdminFactory = (config) =>

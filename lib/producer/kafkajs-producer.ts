@@ -4,8 +4,9 @@
  * reports the producer disconnected. It never disconnects per request, which is the point: a warm
  * invocation costs one produce round trip, not a TCP (and TLS, and SASL) handshake per call.
  */
-import kafkajs from 'kafkajs';
+
 import type { Kafka, Message, Producer, ProducerConfig } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import type { Config } from '../config.js';
 import { withDeadline } from '../deadline.js';
 import { brokerConnection } from './broker-security.js';
@@ -22,7 +23,12 @@ export const createKafkaClient: KafkaFactory = (config) =>
   new KafkaClient({
     clientId: config.clientId,
     ...brokerConnection(config),
-    retry: { retries: config.retries, initialRetryTime: config.retryInitialMs, multiplier: 2, maxRetryTime: 2_000 },
+    retry: {
+      retries: config.retries,
+      initialRetryTime: config.retryInitialMs,
+      multiplier: 2,
+      maxRetryTime: 2_000,
+    },
     logLevel: logLevel.NOTHING,
   });
 
@@ -50,7 +56,11 @@ export class KafkaJsEventProducer implements EventProducer {
   async send(records: readonly OutgoingRecord[], { timeoutMs }: SendOptions): Promise<RecordAck[]> {
     clearTimeout(this.idleTimer);
     try {
-      return await withDeadline(this.connectAndSend(records, timeoutMs), timeoutMs, () => new PublishTimeoutError(`Kafka did not acknowledge within ${timeoutMs} ms`));
+      return await withDeadline(
+        this.connectAndSend(records, timeoutMs),
+        timeoutMs,
+        () => new PublishTimeoutError(`Kafka did not acknowledge within ${timeoutMs} ms`),
+      );
     } finally {
       this.scheduleIdleDisconnect();
     }
@@ -64,12 +74,18 @@ export class KafkaJsEventProducer implements EventProducer {
   private scheduleIdleDisconnect(): void {
     const { idleDisconnectMs } = this.options;
     if (idleDisconnectMs === undefined) return;
-    this.idleTimer = setTimeout(() => void this.disconnect().catch(() => undefined), idleDisconnectMs);
+    this.idleTimer = setTimeout(
+      () => void this.disconnect().catch(() => undefined),
+      idleDisconnectMs,
+    );
     // The timer itself must not be what keeps a process alive.
     this.idleTimer.unref();
   }
 
-  private async connectAndSend(records: readonly OutgoingRecord[], timeoutMs: number): Promise<RecordAck[]> {
+  private async connectAndSend(
+    records: readonly OutgoingRecord[],
+    timeoutMs: number,
+  ): Promise<RecordAck[]> {
     const producer = await this.connection.get().catch((error: unknown) => {
       throw toBrokerError(error);
     });
@@ -82,7 +98,12 @@ export class KafkaJsEventProducer implements EventProducer {
         acks: this.config.acks,
         timeout: Math.min(this.config.requestTimeoutMs, timeoutMs),
       });
-      return acksInRecordOrder(messages, (message) => this.chosenPartition.get(message), results, topic);
+      return acksInRecordOrder(
+        messages,
+        (message) => this.chosenPartition.get(message),
+        results,
+        topic,
+      );
     } catch (error) {
       throw toBrokerError(error);
     }
@@ -127,13 +148,16 @@ const acksInRecordOrder = (
 ): RecordAck[] => {
   const nextOffset = new Map<number, bigint>();
   for (const result of results) {
-    if (result.topicName === topic && result.baseOffset !== undefined) nextOffset.set(result.partition, BigInt(result.baseOffset));
+    if (result.topicName === topic && result.baseOffset !== undefined)
+      nextOffset.set(result.partition, BigInt(result.baseOffset));
   }
   return messages.map((message) => {
     const partition = partitionOf(message);
     const offset = partition === undefined ? undefined : nextOffset.get(partition);
     if (partition === undefined || offset === undefined) {
-      throw new BrokerUnavailableError('The broker acknowledged the send but returned no offset for a record');
+      throw new BrokerUnavailableError(
+        'The broker acknowledged the send but returned no offset for a record',
+      );
     }
     nextOffset.set(partition, offset + 1n);
     return { topic, partition, offset: offset.toString() };
@@ -141,7 +165,11 @@ const acksInRecordOrder = (
 };
 
 const toBrokerError = (error: unknown): BrokerUnavailableError => {
-  const kafkaErrorCode = typeof error === 'object' && error !== null && 'type' in error ? String(error.type) : undefined;
+  const kafkaErrorCode =
+    typeof error === 'object' && error !== null && 'type' in error ? String(error.type) : undefined;
   const message = error instanceof Error ? error.message : String(error);
-  return new BrokerUnavailableError(`Kafka did not accept the record: ${message}`, { cause: error, kafkaErrorCode });
+  return new BrokerUnavailableError(`Kafka did not accept the record: ${message}`, {
+    cause: error,
+    kafkaErrorCode,
+  });
 };

@@ -2,12 +2,12 @@
 // plain JavaScript (so that no TypeScript loader runs inside anything that is timed) and run with plain node.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { RECEIPT_MARKER } from './cold-invoke-marker.js';
 import type { LoopWorkerOptions, LoopWorkerResult } from './loop-worker.js';
-import { run, stopChild, tail, onCleanup } from './processes.js';
+import { onCleanup, run, stopChild, tail } from './processes.js';
 
 export interface ChildScripts {
   loopWorker: string;
@@ -19,17 +19,46 @@ export interface ChildScripts {
 export const compileChildren = async (staging: string): Promise<ChildScripts> => {
   const source = path.join(staging, 'scripts/bench');
   const out = path.join(staging, '.bench-children');
-  const common = { bundle: true, platform: 'node', target: 'node24', absWorkingDir: staging, logLevel: 'warning', sourcemap: 'inline' } as const;
+  const common = {
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    absWorkingDir: staging,
+    logLevel: 'warning',
+    sourcemap: 'inline',
+  } as const;
   const loopWorker = path.join(out, 'loop-worker.mjs');
   const coldInvoke = path.join(out, 'cold-invoke.cjs');
   // kafkajs and zod stay external: the raw producer is kafkajs exactly as installed (staging/node_modules).
-  await build({ ...common, entryPoints: [path.join(source, 'loop-worker.ts')], format: 'esm', packages: 'external', outfile: loopWorker });
+  await build({
+    ...common,
+    entryPoints: [path.join(source, 'loop-worker.ts')],
+    format: 'esm',
+    packages: 'external',
+    outfile: loopWorker,
+  });
   // The cold child holds nothing but itself: whatever it loads, it loads for the handler.
-  await build({ ...common, entryPoints: [path.join(source, 'cold-invoke.ts')], format: 'cjs', sourcemap: false, outfile: coldInvoke });
+  await build({
+    ...common,
+    entryPoints: [path.join(source, 'cold-invoke.ts')],
+    format: 'cjs',
+    sourcemap: false,
+    outfile: coldInvoke,
+  });
   // Bundled with serverless.yml's esbuild settings (minified, CommonJS, the producer-only kafkajs plugin).
   const coldKafkajsFloor = path.join(out, 'cold-kafkajs-floor.cjs');
-  const plugins = createRequire(import.meta.url)(path.join(staging, 'deploy/esbuild-plugins.cjs')) as Plugin[];
-  await build({ ...common, entryPoints: [path.join(source, 'cold-kafkajs-floor.ts')], format: 'cjs', sourcemap: false, minify: true, plugins, outfile: coldKafkajsFloor });
+  const plugins = createRequire(import.meta.url)(
+    path.join(staging, 'deploy/esbuild-plugins.cjs'),
+  ) as Plugin[];
+  await build({
+    ...common,
+    entryPoints: [path.join(source, 'cold-kafkajs-floor.ts')],
+    format: 'cjs',
+    sourcemap: false,
+    minify: true,
+    plugins,
+    outfile: coldKafkajsFloor,
+  });
   return { loopWorker, coldInvoke, coldKafkajsFloor };
 };
 
@@ -42,9 +71,17 @@ export const runLoopWorker = async (
 ): Promise<LoopWorkerResult> => {
   const resultFile = path.join(path.dirname(script), `loop-result-${Date.now()}.json`);
   // The handlers' logs and metrics (stdout, as on Lambda) are drained and dropped; the result comes in a file.
-  const result = await run(process.execPath, [script, JSON.stringify({ ...options, resultFile })], { env, timeoutMs, keepBytes: 64 * 1024 });
-  for (const line of result.stderr.trimEnd().split('\n')) if (line.startsWith('[loop-worker]')) progress(line);
-  if (result.code !== 0) throw new Error(`the loop worker failed (exit ${result.code}, signal ${result.signal}):\n${tail(result.stderr)}\n${tail(result.stdout, 10)}`);
+  const result = await run(process.execPath, [script, JSON.stringify({ ...options, resultFile })], {
+    env,
+    timeoutMs,
+    keepBytes: 64 * 1024,
+  });
+  for (const line of result.stderr.trimEnd().split('\n'))
+    if (line.startsWith('[loop-worker]')) progress(line);
+  if (result.code !== 0)
+    throw new Error(
+      `the loop worker failed (exit ${result.code}, signal ${result.signal}):\n${tail(result.stderr)}\n${tail(result.stdout, 10)}`,
+    );
   return JSON.parse(readFileSync(resultFile, 'utf8')) as LoopWorkerResult;
 };
 
@@ -80,9 +117,16 @@ interface Timed {
 /** Whether text holds a whole line (newline-terminated) that starts with prefix. */
 const hasCompleteLine = (text: string, prefix: string): boolean =>
   // Every piece but the last ended with a newline.
-  text.split('\n').slice(0, -1).some((line) => line.startsWith(prefix));
+  text
+    .split('\n')
+    .slice(0, -1)
+    .some((line) => line.startsWith(prefix));
 
-const timedSpawn = (args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Timed> =>
+const timedSpawn = (
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<Timed> =>
   new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const since = () => Number(process.hrtime.bigint() - start) / 1e6;
@@ -93,12 +137,15 @@ const timedSpawn = (args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: 
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      if (Number.isNaN(firstLineMs) && hasCompleteLine(stdout, RECEIPT_MARKER)) firstLineMs = since();
+      if (Number.isNaN(firstLineMs) && hasCompleteLine(stdout, RECEIPT_MARKER))
+        firstLineMs = since();
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => {
       void stopChild(child, { graceMs: 1_000 });
-      reject(new Error(`node ${args.join(' ')} did not exit within ${timeoutMs} ms\n${tail(stderr)}`));
+      reject(
+        new Error(`node ${args.join(' ')} did not exit within ${timeoutMs} ms\n${tail(stderr)}`),
+      );
     }, timeoutMs);
     child.once('error', (error) => {
       clearTimeout(timer);
@@ -110,7 +157,15 @@ const timedSpawn = (args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: 
       clearTimeout(timer);
       unregister();
       // stdout may still be draining into the pipe when 'exit' fires; 'close' has all of it.
-      child.once('close', () => resolve({ exitMs, firstLineMs: Number.isNaN(firstLineMs) ? exitMs : firstLineMs, stdout, stderr, code }));
+      child.once('close', () =>
+        resolve({
+          exitMs,
+          firstLineMs: Number.isNaN(firstLineMs) ? exitMs : firstLineMs,
+          stdout,
+          stderr,
+          code,
+        }),
+      );
     });
   });
 
@@ -132,21 +187,44 @@ export const measureCold = async (
   env: NodeJS.ProcessEnv,
   count: number,
 ): Promise<ColdResult> => {
-  const result: ColdResult = { bareMs: [], kafkajsFloorMs: [], cold: Object.fromEntries(bundles.map(({ label }) => [label, []])) };
+  const result: ColdResult = {
+    bareMs: [],
+    kafkajsFloorMs: [],
+    cold: Object.fromEntries(bundles.map(({ label }) => [label, []])),
+  };
   for (let i = -1; i < count; i++) {
     const bare = await timedSpawn(['-e', '0'], env, 10_000);
-    if (bare.code !== 0) throw new Error(`node -e 0 exited with ${bare.code}: ${tail(bare.stderr)}`);
+    if (bare.code !== 0)
+      throw new Error(`node -e 0 exited with ${bare.code}: ${tail(bare.stderr)}`);
     if (i >= 0) result.bareMs.push(bare.exitMs);
     const floor = await timedSpawn([scripts.coldKafkajsFloor], env, 30_000);
     const floorAck = markedLine<{ acked?: boolean }>(floor.stdout);
-    if (floor.code !== 0 || !floorAck?.acked) throw new Error(`the kafkajs floor exited with ${floor.code} without an acknowledged record:\n${tail(floor.stdout + floor.stderr)}`);
+    if (floor.code !== 0 || !floorAck?.acked)
+      throw new Error(
+        `the kafkajs floor exited with ${floor.code} without an acknowledged record:\n${tail(floor.stdout + floor.stderr)}`,
+      );
     if (i >= 0) result.kafkajsFloorMs.push(floor.firstLineMs);
     for (const { label, path: bundle } of bundles) {
-      const cold = await timedSpawn([scripts.coldInvoke, bundle, functionName, String(i + 1)], env, 30_000);
-      if (cold.code !== 0) throw new Error(`the cold invocation of ${label} exited with ${cold.code}:\n${tail(cold.stderr)}`);
-      const receipt = markedLine<Partial<ColdSample> & { status?: number; receipt?: string }>(cold.stdout);
-      if (!receipt) throw new Error(`the cold invocation of ${label} printed no receipt:\n${tail(cold.stdout + cold.stderr)}`);
-      if (receipt.status !== 202) throw new Error(`the cold invocation of ${label} answered ${receipt.status}: ${receipt.receipt}`);
+      const cold = await timedSpawn(
+        [scripts.coldInvoke, bundle, functionName, String(i + 1)],
+        env,
+        30_000,
+      );
+      if (cold.code !== 0)
+        throw new Error(
+          `the cold invocation of ${label} exited with ${cold.code}:\n${tail(cold.stderr)}`,
+        );
+      const receipt = markedLine<Partial<ColdSample> & { status?: number; receipt?: string }>(
+        cold.stdout,
+      );
+      if (!receipt)
+        throw new Error(
+          `the cold invocation of ${label} printed no receipt:\n${tail(cold.stdout + cold.stderr)}`,
+        );
+      if (receipt.status !== 202)
+        throw new Error(
+          `the cold invocation of ${label} answered ${receipt.status}: ${receipt.receipt}`,
+        );
       if (i >= 0) {
         result.cold[label]!.push({
           receiptMs: cold.firstLineMs,

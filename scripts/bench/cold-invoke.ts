@@ -8,7 +8,6 @@ import { apiGatewayV2Event, lambdaContext, orderBody } from './workload.js';
 
 type Handler = (event: unknown, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
-
 const [bundle = '', functionName = 'orderCreated', index = '0'] = process.argv.slice(2);
 const cpuMs = ({ user, system }: NodeJS.CpuUsage) => (user + system) / 1000;
 const cpuAtLoad = process.cpuUsage();
@@ -17,7 +16,10 @@ const { handler } = createRequire(bundle)(bundle) as { handler: Handler };
 const invokeStart = performance.now();
 const loadCpu = process.cpuUsage(cpuAtLoad);
 const cpuAtInvoke = process.cpuUsage();
-handler(apiGatewayV2Event(JSON.stringify(orderBody(Number(index)))), lambdaContext(functionName)).then(
+handler(
+  apiGatewayV2Event(JSON.stringify(orderBody(Number(index)))),
+  lambdaContext(functionName),
+).then(
   (response) => {
     const line = JSON.stringify({
       status: response.statusCode,
@@ -32,7 +34,9 @@ handler(apiGatewayV2Event(JSON.stringify(orderBody(Number(index)))), lambdaConte
     process.stdout.write(`${RECEIPT_MARKER}${line}\n`, () => process.exit(0));
   },
   (error: unknown) => {
-    process.stderr.write(`cold invocation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `cold invocation failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

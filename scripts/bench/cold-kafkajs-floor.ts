@@ -10,12 +10,20 @@ import { orderBody } from './workload.js';
 
 const { Kafka, logLevel } = kafkajs;
 const started = performance.now();
-const kafka = new Kafka({ clientId: 'order-events-publisher', brokers: (process.env.KAFKA_BROKERS ?? '').split(','), logLevel: logLevel.NOTHING });
+const kafka = new Kafka({
+  clientId: 'order-events-publisher',
+  brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
+  logLevel: logLevel.NOTHING,
+});
 const producer = kafka.producer({ idempotent: false, allowAutoTopicCreation: false });
 const body = orderBody(0);
 // The handler's record, built by the handler's own lib/events.ts (which adds nothing kafkajs does not load too).
 const topic = process.env.ORDER_EVENTS_TOPIC ?? 'order-events';
-const { key, value, headers } = toKafkaRecord(buildOrderEvent('order-created', body.orderId, body), topic, '/order-events-publisher');
+const { key, value, headers } = toKafkaRecord(
+  buildOrderEvent('order-created', body.orderId, body),
+  topic,
+  '/order-events-publisher',
+);
 producer
   .connect()
   .then(() =>
@@ -27,11 +35,18 @@ producer
   )
   .then(
     ([result]) => {
-      const line = JSON.stringify({ acked: result?.errorCode === 0, partition: result?.partition, offset: result?.baseOffset, inProcessMs: performance.now() - started });
+      const line = JSON.stringify({
+        acked: result?.errorCode === 0,
+        partition: result?.partition,
+        offset: result?.baseOffset,
+        inProcessMs: performance.now() - started,
+      });
       process.stdout.write(`${RECEIPT_MARKER}${line}\n`, () => process.exit(0));
     },
     (error: unknown) => {
-      process.stderr.write(`the kafkajs floor failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `the kafkajs floor failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exit(1);
     },
   );

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { captureLines, spawnTracked, stopChild, tail } from './processes.js';
-import { summarize, type Summary } from './stats.js';
+import { type Summary, summarize } from './stats.js';
 import { orderBody } from './workload.js';
 
 export interface Offline {
@@ -21,7 +21,15 @@ export const startOffline = async (
 ): Promise<Offline> => {
   const child = spawnTracked(
     process.execPath,
-    [path.join(staging, 'node_modules/serverless/bin/serverless.js'), 'offline', 'start', '--httpPort', String(ports.http), '--lambdaPort', String(ports.lambda)],
+    [
+      path.join(staging, 'node_modules/serverless/bin/serverless.js'),
+      'offline',
+      'start',
+      '--httpPort',
+      String(ports.http),
+      '--lambdaPort',
+      String(ports.lambda),
+    ],
     // Its own process group, so that stop() also ends the esbuild service it starts.
     { cwd: staging, env, stdio: ['ignore', 'pipe', 'pipe'], group: true },
   );
@@ -32,11 +40,18 @@ export const startOffline = async (
     if (/Server ready/.test(line)) ready();
   });
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code, signal) => reject(new Error(`serverless-offline exited (code ${code}, signal ${signal}) before it was ready`))),
+    child.once('exit', (code, signal) =>
+      reject(
+        new Error(`serverless-offline exited (code ${code}, signal ${signal}) before it was ready`),
+      ),
+    ),
   );
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`serverless-offline was not ready after ${readyTimeoutMs} ms`)), readyTimeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`serverless-offline was not ready after ${readyTimeoutMs} ms`)),
+      readyTimeoutMs,
+    );
   });
   try {
     await Promise.race([readyLine, exited, timeout]);
@@ -70,7 +85,12 @@ interface AutocannonRun {
   requests: number;
 }
 
-const load = async (url: string, headers: Record<string, string>, connections: number, seconds: number): Promise<AutocannonRun> => {
+const load = async (
+  url: string,
+  headers: Record<string, string>,
+  connections: number,
+  seconds: number,
+): Promise<AutocannonRun> => {
   let next = 0;
   const latencies: number[] = [];
   const otherStatuses: Record<string, number> = {};
@@ -90,16 +110,28 @@ const load = async (url: string, headers: Record<string, string>, connections: n
     ],
   });
   // autocannon's own histogram keeps whole milliseconds; these are its exact per-response times.
-  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
-    if (statusCode === 202) latencies.push(responseTime);
-    else otherStatuses[statusCode] = (otherStatuses[statusCode] ?? 0) + 1;
-  });
+  instance.on(
+    'response',
+    (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+      if (statusCode === 202) latencies.push(responseTime);
+      else otherStatuses[statusCode] = (otherStatuses[statusCode] ?? 0) + 1;
+    },
+  );
   const result = await instance;
-  return { latencies, otherStatuses, errors: result.errors, timeouts: result.timeouts, requests: latencies.length };
+  return {
+    latencies,
+    otherStatuses,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    requests: latencies.length,
+  };
 };
 
 /** One request first, so that a 401 (no token) or a broken route says so plainly instead of as a table of errors. */
-export const probe = async (url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> => {
+export const probe = async (
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> => {
   const response = await fetch(`${url}/orders`, {
     method: 'POST',
     headers,
@@ -118,7 +150,9 @@ export const measureHttp = async (
 ): Promise<HttpLevel[]> => {
   const results: HttpLevel[] = [];
   for (const connections of levels) {
-    progress(`http: ${connections} connection(s): ${warmupSeconds} s warm-up, ${seconds} s measured`);
+    progress(
+      `http: ${connections} connection(s): ${warmupSeconds} s warm-up, ${seconds} s measured`,
+    );
     await load(url, headers, connections, warmupSeconds);
     const measured = await load(url, headers, connections, seconds);
     results.push({

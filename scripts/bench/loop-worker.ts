@@ -60,10 +60,16 @@ const main = async () => {
   const options = JSON.parse(process.argv[2] ?? '{}') as LoopWorkerOptions;
   const started = nowMs();
   const config = loadConfig(process.env);
-  const handlers = options.bundles.map(({ label, path }) => ({ label, handler: (createRequire(path)(path) as { handler: Handler }).handler }));
+  const handlers = options.bundles.map(({ label, path }) => ({
+    label,
+    handler: (createRequire(path)(path) as { handler: Handler }).handler,
+  }));
 
   const kafka = createKafkaClient(config);
-  const producerConfig: ProducerConfig = { idempotent: config.idempotent, allowAutoTopicCreation: false };
+  const producerConfig: ProducerConfig = {
+    idempotent: config.idempotent,
+    allowAutoTopicCreation: false,
+  };
   if (config.idempotent) producerConfig.maxInFlightRequests = 1;
   const raw = kafka.producer(producerConfig);
   await raw.connect();
@@ -77,7 +83,12 @@ const main = async () => {
   };
   const recordFor = (i: number) => eventFor(i).message;
   const send = (producer: Producer, message: ReturnType<typeof recordFor>) =>
-    producer.send({ topic: config.topic, messages: [message], acks: config.acks, timeout: config.requestTimeoutMs });
+    producer.send({
+      topic: config.topic,
+      messages: [message],
+      acks: config.acks,
+      timeout: config.requestTimeoutMs,
+    });
 
   const rawOnce = async (i: number): Promise<number> => {
     const message = recordFor(i);
@@ -94,19 +105,34 @@ const main = async () => {
     const sent = nowMs();
     if (!result) throw new Error('kafkajs returned no partition result');
     const { eventId, eventType, orderId } = event;
-    observer.published([{ eventId, eventType, orderId, topic: config.topic, partition: result.partition, offset: String(result.baseOffset) }], sent - start);
+    observer.published(
+      [
+        {
+          eventId,
+          eventType,
+          orderId,
+          topic: config.topic,
+          partition: result.partition,
+          offset: String(result.baseOffset),
+        },
+      ],
+      sent - start,
+    );
     return nowMs() - start;
   };
 
-  const warmOnce = (handler: Handler) => async (i: number): Promise<number> => {
-    const event = apiGatewayV2Event(JSON.stringify(orderBody(i)));
-    const context = lambdaContext(options.functionName);
-    const start = nowMs();
-    const response = await handler(event, context);
-    const elapsed = nowMs() - start;
-    if (response.statusCode !== 202) throw new Error(`the handler answered ${response.statusCode}: ${String(response.body)}`);
-    return elapsed;
-  };
+  const warmOnce =
+    (handler: Handler) =>
+    async (i: number): Promise<number> => {
+      const event = apiGatewayV2Event(JSON.stringify(orderBody(i)));
+      const context = lambdaContext(options.functionName);
+      const start = nowMs();
+      const response = await handler(event, context);
+      const elapsed = nowMs() - start;
+      if (response.statusCode !== 202)
+        throw new Error(`the handler answered ${response.statusCode}: ${String(response.body)}`);
+      return elapsed;
+    };
 
   // The tutorial's handler: the client at module scope, a producer connected and disconnected per call.
   const naiveOnce = async (i: number): Promise<number> => {
@@ -133,8 +159,18 @@ const main = async () => {
 
   const sections = [
     { label: 'raw', once: rawOnce, samples: [] as number[], cpuMs: 0 },
-    { label: 'raw+observability', once: rawWithObservabilityOnce, samples: [] as number[], cpuMs: 0 },
-    ...handlers.map(({ label, handler }) => ({ label, once: warmOnce(handler), samples: [] as number[], cpuMs: 0 })),
+    {
+      label: 'raw+observability',
+      once: rawWithObservabilityOnce,
+      samples: [] as number[],
+      cpuMs: 0,
+    },
+    ...handlers.map(({ label, handler }) => ({
+      label,
+      once: warmOnce(handler),
+      samples: [] as number[],
+      cpuMs: 0,
+    })),
   ];
 
   let call = 0;
@@ -152,13 +188,16 @@ const main = async () => {
     for (const section of order) {
       const cpu = process.cpuUsage();
       // The same order ids, in the same order, in every block of a round.
-      for (let i = 0; i < options.block; i++) section.samples.push(await section.once(round * options.block + i));
+      for (let i = 0; i < options.block; i++)
+        section.samples.push(await section.once(round * options.block + i));
       const used = process.cpuUsage(cpu);
       section.cpuMs += (used.user + used.system) / 1000;
     }
   }
 
-  say(`naive: ${options.naiveWarmup} + ${options.naive} calls, then ${options.naiveReuse} with a reused producer`);
+  say(
+    `naive: ${options.naiveWarmup} + ${options.naive} calls, then ${options.naiveReuse} with a reused producer`,
+  );
   const naive: number[] = [];
   const naiveReuse: number[] = [];
   for (let i = 0; i < options.naiveWarmup; i++) await naiveOnce(call++);
@@ -172,12 +211,20 @@ const main = async () => {
     warm: Object.fromEntries(sections.slice(2).map((section) => [section.label, section.samples])),
     naive,
     naiveReuse,
-    cpuPerCall: Object.fromEntries(sections.map((section) => [section.label, section.cpuMs / Math.max(1, section.samples.length)])),
+    cpuPerCall: Object.fromEntries(
+      sections.map((section) => [
+        section.label,
+        section.cpuMs / Math.max(1, section.samples.length),
+      ]),
+    ),
     record: {
       keyBytes: Buffer.byteLength(example.key),
       valueBytes: Buffer.byteLength(example.value),
       headers: Object.keys(example.headers).length,
-      headerBytes: Object.entries(example.headers).reduce((total, [name, value]) => total + Buffer.byteLength(name) + Buffer.byteLength(value), 0),
+      headerBytes: Object.entries(example.headers).reduce(
+        (total, [name, value]) => total + Buffer.byteLength(name) + Buffer.byteLength(value),
+        0,
+      ),
     },
     acks: config.acks,
     elapsedMs: nowMs() - started,

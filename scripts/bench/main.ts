@@ -24,21 +24,31 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnEmbeddedBroker } from '../embedded-broker/spawn.js';
-import { compileChildren, measureCold, runLoopWorker, type ColdResult } from './children.js';
-import { measureHttp, probe, startOffline, type HttpLevel } from './http.js';
+import { type ColdResult, compileChildren, measureCold, runLoopWorker } from './children.js';
+import { type HttpLevel, measureHttp, probe, startOffline } from './http.js';
 import type { LoopWorkerResult } from './loop-worker.js';
-import { breakdown, packageFunctions, stageWorkingTree, type PackagedFunction, type PackageResult } from './packaging.js';
+import {
+  breakdown,
+  type PackagedFunction,
+  type PackageResult,
+  packageFunctions,
+  stageWorkingTree,
+} from './packaging.js';
 import { cleanupAll, onCleanup, run, tail } from './processes.js';
-import { kib, ms, round, summarize, table, type Summary } from './stats.js';
+import { kib, ms, round, type Summary, summarize, table } from './stats.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const check = args.includes('--check');
-const option = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+const option = (name: string) =>
+  args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 const skip = new Set((option('skip') ?? '').split(',').filter(Boolean));
 const mainTree = path.resolve(option('tree') ?? repoRoot);
-const compareTrees = (option('compare') ?? '').split(',').filter(Boolean).map((dir) => path.resolve(dir));
+const compareTrees = (option('compare') ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((dir) => path.resolve(dir));
 const ports = {
   http: Number(process.env.BENCH_HTTP_PORT ?? 3400),
   lambda: Number(process.env.BENCH_LAMBDA_PORT ?? 3402),
@@ -46,8 +56,30 @@ const ports = {
 };
 
 const plan = quick
-  ? { warmup: 200, rounds: 10, block: 50, naiveWarmup: 3, naive: 30, naiveReuse: 2, cold: 5, httpLevels: [1, 4], httpWarmup: 1, httpSeconds: 2 }
-  : { warmup: 1_000, rounds: 300, block: 100, naiveWarmup: 5, naive: 300, naiveReuse: 6, cold: 31, httpLevels: [1, 4, 16], httpWarmup: 3, httpSeconds: 10 };
+  ? {
+      warmup: 200,
+      rounds: 10,
+      block: 50,
+      naiveWarmup: 3,
+      naive: 30,
+      naiveReuse: 2,
+      cold: 5,
+      httpLevels: [1, 4],
+      httpWarmup: 1,
+      httpSeconds: 2,
+    }
+  : {
+      warmup: 1_000,
+      rounds: 300,
+      block: 100,
+      naiveWarmup: 5,
+      naive: 300,
+      naiveReuse: 6,
+      cold: 31,
+      httpLevels: [1, 4, 16],
+      httpWarmup: 3,
+      httpSeconds: 10,
+    };
 if (option('rounds')) plan.rounds = Number(option('rounds'));
 const brokerRtt = Number(option('broker-rtt') ?? 0);
 /** Calls per section of the loop worker: raw, raw+observability, and one warm section per packaged tree. */
@@ -86,7 +118,14 @@ const section = async <T>(name: string, work: () => Promise<T>): Promise<T | und
 };
 
 const LATENCY_HEADER = ['', 'n', 'p50 ms', 'p99 ms', 'mean ms', 'max ms'];
-const latencyRow = (label: string, summary: Summary): string[] => [label, String(summary.n), ms(summary.p50), ms(summary.p99), ms(summary.mean), ms(summary.max)];
+const latencyRow = (label: string, summary: Summary): string[] => [
+  label,
+  String(summary.n),
+  ms(summary.p50),
+  ms(summary.p99),
+  ms(summary.mean),
+  ms(summary.max),
+];
 
 interface PackagedTree {
   label: string;
@@ -104,19 +143,36 @@ const packageTree = async (label: string, dir: string): Promise<PackagedTree> =>
   stageWorkingTree(dir, staging, repoRoot);
   progress(`serverless package of ${dir} in ${staging}`);
   const packaged = await packageFunctions(staging);
-  const created = packaged.functions.find((fn) => /order-created/.test(fn.bundlePath)) ?? packaged.functions[0];
+  const created =
+    packaged.functions.find((fn) => /order-created/.test(fn.bundlePath)) ?? packaged.functions[0];
   if (!created) throw new Error(`serverless package of ${dir} produced no functions`);
-  return { label, dir, staging, packaged, created, largestBytes: Math.max(...packaged.functions.map((fn) => fn.javascriptBytes)) };
+  return {
+    label,
+    dir,
+    staging,
+    packaged,
+    created,
+    largestBytes: Math.max(...packaged.functions.map((fn) => fn.javascriptBytes)),
+  };
 };
 
 /** `npm run token`'s last line, when package.json has that script; otherwise no Authorization header. */
 const bearerToken = async (staging: string): Promise<string | undefined> => {
-  const manifest = JSON.parse(readFileSync(path.join(staging, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const manifest = JSON.parse(readFileSync(path.join(staging, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
   if (!manifest.scripts?.token) return undefined;
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.NODE_OPTIONS;
-  const result = await run('npm', ['run', '--silent', 'token'], { cwd: staging, env, timeoutMs: 60_000 });
-  if (result.code !== 0) throw new Error(`npm run token failed (exit ${result.code}):\n${tail(result.stdout + result.stderr)}`);
+  const result = await run('npm', ['run', '--silent', 'token'], {
+    cwd: staging,
+    env,
+    timeoutMs: 60_000,
+  });
+  if (result.code !== 0)
+    throw new Error(
+      `npm run token failed (exit ${result.code}):\n${tail(result.stdout + result.stderr)}`,
+    );
   const token = result.stdout.trim().split('\n').pop()?.trim();
   if (!token) throw new Error('npm run token printed nothing');
   return token;
@@ -141,7 +197,8 @@ const machine = () => {
 
 /** Which code was measured: the commit and how many files differ from it (read-only git), or just the path. */
 const describeTree = async (dir: string): Promise<string> => {
-  const git = (...gitArgs: string[]) => run('git', gitArgs, { cwd: dir, timeoutMs: 10_000 }).catch(() => undefined);
+  const git = (...gitArgs: string[]) =>
+    run('git', gitArgs, { cwd: dir, timeoutMs: 10_000 }).catch(() => undefined);
   const head = await git('rev-parse', '--short', 'HEAD');
   if (!head || head.code !== 0) return dir;
   const status = await git('--no-optional-locks', 'status', '--porcelain');
@@ -158,14 +215,18 @@ const loadAverage = () =>
 const main = async (): Promise<number> => {
   const started = Date.now();
   const host = machine();
-  out(`order-events-publisher bench, ${new Date().toISOString()}${args.length ? ` (${args.join(' ')})` : ''}`);
+  out(
+    `order-events-publisher bench, ${new Date().toISOString()}${args.length ? ` (${args.join(' ')})` : ''}`,
+  );
   out(`Node.js ${host.node} (${process.execPath}); the functions deploy to Lambda's nodejs24.x`);
   out(`machine: ${host.cpu}, ${host.memory}, ${host.os}, node ${host.node}`);
   out(`load average at start: ${loadAverage()}`);
   out(`tree: ${await describeTree(mainTree)}`);
 
   // ---- size -----------------------------------------------------------------------------------------------
-  heading('size (serverless package: esbuild per function, minified, source maps; the zips read back)');
+  heading(
+    'size (serverless package: esbuild per function, minified, source maps; the zips read back)',
+  );
   const tree = await packageTree('warm', mainTree);
   const compared: PackagedTree[] = [];
   for (const dir of compareTrees) {
@@ -173,7 +234,9 @@ const main = async (): Promise<number> => {
     while (compared.some((other) => other.label === label)) label += "'";
     compared.push(await packageTree(label, dir));
   }
-  out(`serverless package (offline, in a staging copy of the tree): ${tree.packaged.seconds.toFixed(1)} s`);
+  out(
+    `serverless package (offline, in a staging copy of the tree): ${tree.packaged.seconds.toFixed(1)} s`,
+  );
   out(
     table(
       ['function', 'JavaScript bytes', 'JavaScript', 'source map', 'zip', 'zip entries'],
@@ -188,38 +251,68 @@ const main = async (): Promise<number> => {
     ),
   );
   for (const other of compared) {
-    out(`${other.label}: ${other.packaged.functions.map((fn) => `${fn.key} ${fn.javascriptBytes} B`).join(', ')}`);
+    out(
+      `${other.label}: ${other.packaged.functions.map((fn) => `${fn.key} ${fn.javascriptBytes} B`).join(', ')}`,
+    );
   }
-  const sizes = await section('size breakdown', () => breakdown(tree.staging, tree.packaged.state, tree.created));
+  const sizes = await section('size breakdown', () =>
+    breakdown(tree.staging, tree.packaged.state, tree.created),
+  );
   if (sizes) {
     out();
     out(
       `what is in ${tree.created.key}'s JavaScript (esbuild metafile of a rebuild with serverless.yml's options, ${
-        sizes.matchesPackage ? 'byte-identical to the packaged file' : `${sizes.rebuiltBytes} bytes, not identical to the packaged file: approximate`
+        sizes.matchesPackage
+          ? 'byte-identical to the packaged file'
+          : `${sizes.rebuiltBytes} bytes, not identical to the packaged file: approximate`
       }):`,
     );
-    out(table(['origin', 'bytes', 'share'], sizes.byOrigin.map(({ origin, bytes }) => [origin, String(bytes), `${((100 * bytes) / sizes.rebuiltBytes).toFixed(1)}%`])));
+    out(
+      table(
+        ['origin', 'bytes', 'share'],
+        sizes.byOrigin.map(({ origin, bytes }) => [
+          origin,
+          String(bytes),
+          `${((100 * bytes) / sizes.rebuiltBytes).toFixed(1)}%`,
+        ]),
+      ),
+    );
     out(`project files: ${sizes.projectFiles.join(', ')}`);
   }
   const children = await compileChildren(tree.staging);
-  const bundles = [tree, ...compared].map(({ label, created }) => ({ label, path: created.bundlePath }));
+  const bundles = [tree, ...compared].map(({ label, created }) => ({
+    label,
+    path: created.bundlePath,
+  }));
 
   // ---- broker ---------------------------------------------------------------------------------------------
   heading('broker');
   const broker = await spawnEmbeddedBroker({ port: ports.broker });
   onCleanup(() => broker.stop());
-  out(`embedded broker (librdkafka mock cluster, brokers ${broker.brokerIds.join(',')}): ${broker.bootstrap}`);
+  out(
+    `embedded broker (librdkafka mock cluster, brokers ${broker.brokerIds.join(',')}): ${broker.bootstrap}`,
+  );
   if (brokerRtt > 0) {
     for (const id of broker.brokerIds) await broker.faults.setRtt(id, brokerRtt);
-    out(`--broker-rtt: every mock broker answers ${brokerRtt} ms late (not the default setting the targets are about)`);
+    out(
+      `--broker-rtt: every mock broker answers ${brokerRtt} ms late (not the default setting the targets are about)`,
+    );
   }
   // The function's environment as packaged, pointed at the embedded broker. The mock cluster cannot serve
   // an idempotent producer (controller id 0), so idempotence is off, as `npm start` does; acks stay as set.
-  const functionEnv: Record<string, string> = { ...tree.created.environment, KAFKA_BROKERS: broker.bootstrap, KAFKA_IDEMPOTENT: 'false' };
+  const functionEnv: Record<string, string> = {
+    ...tree.created.environment,
+    KAFKA_BROKERS: broker.bootstrap,
+    KAFKA_IDEMPOTENT: 'false',
+  };
   // Children get that environment and PATH, nothing inherited: Lambda's processes do not see this shell's
   // variables, and some cost every node start a lot (NODE_EXTRA_CA_CERTS: ~40 ms of certificate parsing).
   const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...functionEnv };
-  out(`function environment (empty means unset): ${Object.entries(functionEnv).map(([name, value]) => `${name}=${value}`).join(' ')}`);
+  out(
+    `function environment (empty means unset): ${Object.entries(functionEnv)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(' ')}`,
+  );
 
   // ---- raw / warm / naive ---------------------------------------------------------------------------------
   let loops: LoopWorkerResult | undefined;
@@ -267,27 +360,41 @@ const main = async (): Promise<number> => {
         latencyRow('naive, module-scope producer', summarize(loops.naiveReuse)),
       ]),
     );
-    out(`CPU time of the worker process per call: ${Object.entries(loops.cpuPerCall).map(([label, value]) => `${label} ${ms(value)} ms`).join(', ')}`);
-    out(`warm over raw (p50): ${(warm.p50 / raw.p50).toFixed(3)}; naive over warm (p50): ${(naive.p50 / warm.p50).toFixed(1)}`);
+    out(
+      `CPU time of the worker process per call: ${Object.entries(loops.cpuPerCall)
+        .map(([label, value]) => `${label} ${ms(value)} ms`)
+        .join(', ')}`,
+    );
+    out(
+      `warm over raw (p50): ${(warm.p50 / raw.p50).toFixed(3)}; naive over warm (p50): ${(naive.p50 / warm.p50).toFixed(1)}`,
+    );
     out(
       `floor: raw + the log line and EMF metrics every publish writes (lib/observability.ts, no handler) over raw (p50): ${(rawWithObservability!.p50 / raw.p50).toFixed(3)}`,
     );
-    for (const other of compared) out(`${other.label}: warm over raw (p50): ${(warmOf(other.label)!.p50 / raw.p50).toFixed(3)}`);
+    for (const other of compared)
+      out(
+        `${other.label}: warm over raw (p50): ${(warmOf(other.label)!.p50 / raw.p50).toFixed(3)}`,
+      );
   }
 
   // ---- cold -----------------------------------------------------------------------------------------------
   let cold: ColdResult | undefined;
   if (!skip.has('cold')) {
     heading('cold (fresh node process: load the packaged bundle, one invocation, exit)');
-    cold = await section('cold', () => measureCold(children, bundles, tree.created.name, childEnv, plan.cold));
+    cold = await section('cold', () =>
+      measureCold(children, bundles, tree.created.name, childEnv, plan.cold),
+    );
   }
   const bare = cold && summarize(cold.bareMs);
   const kafkajsFloor = cold && summarize(cold.kafkajsFloorMs);
-  const coldOf = (label: string) => (cold?.cold[label] ? summarize(cold.cold[label].map((sample) => sample.receiptMs)) : undefined);
+  const coldOf = (label: string) =>
+    cold?.cold[label] ? summarize(cold.cold[label].map((sample) => sample.receiptMs)) : undefined;
   const coldReceipt = coldOf(tree.label);
   if (cold && bare && coldReceipt) {
     const samples = cold.cold[tree.label]!;
-    out(`${plan.cold} rounds (and one discarded first round), alternating; each process timed from spawn by this one`);
+    out(
+      `${plan.cold} rounds (and one discarded first round), alternating; each process timed from spawn by this one`,
+    );
     out(
       table(LATENCY_HEADER, [
         latencyRow('bare `node -e 0`, to exit', bare),
@@ -296,14 +403,29 @@ const main = async (): Promise<number> => {
         latencyRow('cold, to exit', summarize(samples.map((sample) => sample.exitMs))),
         latencyRow('  in the child: require()', summarize(samples.map((sample) => sample.loadMs))),
         latencyRow('    of which CPU', summarize(samples.map((sample) => sample.loadCpuMs))),
-        latencyRow('  in the child: invocation', summarize(samples.map((sample) => sample.invokeMs))),
+        latencyRow(
+          '  in the child: invocation',
+          summarize(samples.map((sample) => sample.invokeMs)),
+        ),
         latencyRow('    of which CPU', summarize(samples.map((sample) => sample.invokeCpuMs))),
         ...compared.flatMap((other) => [
           latencyRow(`${other.label}, to the receipt`, coldOf(other.label)!),
-          latencyRow('  in the child: require()', summarize(cold!.cold[other.label]!.map((sample) => sample.loadMs))),
-          latencyRow('    of which CPU', summarize(cold!.cold[other.label]!.map((sample) => sample.loadCpuMs))),
-          latencyRow('  in the child: invocation', summarize(cold!.cold[other.label]!.map((sample) => sample.invokeMs))),
-          latencyRow('    of which CPU', summarize(cold!.cold[other.label]!.map((sample) => sample.invokeCpuMs))),
+          latencyRow(
+            '  in the child: require()',
+            summarize(cold!.cold[other.label]!.map((sample) => sample.loadMs)),
+          ),
+          latencyRow(
+            '    of which CPU',
+            summarize(cold!.cold[other.label]!.map((sample) => sample.loadCpuMs)),
+          ),
+          latencyRow(
+            '  in the child: invocation',
+            summarize(cold!.cold[other.label]!.map((sample) => sample.invokeMs)),
+          ),
+          latencyRow(
+            '    of which CPU',
+            summarize(cold!.cold[other.label]!.map((sample) => sample.invokeCpuMs)),
+          ),
         ]),
       ]),
     );
@@ -311,7 +433,10 @@ const main = async (): Promise<number> => {
     out(
       `floor: kafkajs alone (bundled like the functions; connect, send one record, nothing else) over bare (p50): ${(kafkajsFloor!.p50 / bare.p50).toFixed(2)}`,
     );
-    for (const other of compared) out(`${other.label}: cold over bare (p50): ${(coldOf(other.label)!.p50 / bare.p50).toFixed(2)}`);
+    for (const other of compared)
+      out(
+        `${other.label}: cold over bare (p50): ${(coldOf(other.label)!.p50 / bare.p50).toFixed(2)}`,
+      );
   }
 
   // ---- http -----------------------------------------------------------------------------------------------
@@ -322,8 +447,17 @@ const main = async (): Promise<number> => {
       const token = await bearerToken(tree.staging);
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (token) headers.authorization = `Bearer ${token}`;
-      out(token ? 'authorization: Bearer <the last line of `npm run token`>' : 'authorization: none (package.json has no "token" script)');
-      const offlineEnv: NodeJS.ProcessEnv = { ...process.env, ...functionEnv, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
+      out(
+        token
+          ? 'authorization: Bearer <the last line of `npm run token`>'
+          : 'authorization: none (package.json has no "token" script)',
+      );
+      const offlineEnv: NodeJS.ProcessEnv = {
+        ...process.env,
+        ...functionEnv,
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+      };
       delete offlineEnv.NODE_OPTIONS;
       delete offlineEnv.IS_OFFLINE;
       progress(`starting serverless-offline on ${ports.http}/${ports.lambda}`);
@@ -331,16 +465,27 @@ const main = async (): Promise<number> => {
       try {
         const first = await probe(offline.url, headers);
         if (first.status !== 202) {
-          const hint = first.status === 401 || first.status === 403 ? ' (the routes want a token: add `npm run token`)' : '';
+          const hint =
+            first.status === 401 || first.status === 403
+              ? ' (the routes want a token: add `npm run token`)'
+              : '';
           throw new Error(`POST /orders answered ${first.status} ${first.body}${hint}`);
         }
-        return await measureHttp(offline.url, headers, plan.httpLevels, { warmupSeconds: plan.httpWarmup, seconds: plan.httpSeconds }, progress);
+        return await measureHttp(
+          offline.url,
+          headers,
+          plan.httpLevels,
+          { warmupSeconds: plan.httpWarmup, seconds: plan.httpSeconds },
+          progress,
+        );
       } finally {
         await offline.stop();
       }
     });
     if (http) {
-      out(`${plan.httpWarmup} s warm-up then ${plan.httpSeconds} s measured per level; POST /orders, 64 order ids, keep-alive connections`);
+      out(
+        `${plan.httpWarmup} s warm-up then ${plan.httpSeconds} s measured per level; POST /orders, 64 order ids, keep-alive connections`,
+      );
       out(
         table(
           ['connections', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'not 202'],
@@ -351,7 +496,11 @@ const main = async (): Promise<number> => {
             ms(level.latency.p50),
             ms(level.latency.p99),
             ms(level.latency.max),
-            String(Object.values(level.otherStatuses).reduce((total, count) => total + count, 0) + level.errors + level.timeouts),
+            String(
+              Object.values(level.otherStatuses).reduce((total, count) => total + count, 0) +
+                level.errors +
+                level.timeouts,
+            ),
           ]),
         ),
       );
@@ -366,7 +515,8 @@ const main = async (): Promise<number> => {
   const coldOverBare = coldReceipt && bare ? coldReceipt.p50 / bare.p50 : Number.NaN;
   // What the required parts alone measure against the same denominators: a target below its floor cannot be
   // met by this design (kafkajs, and a Powertools log line and EMF metrics per publish), only by dropping one.
-  const observabilityFloorOverRaw = raw && rawWithObservability ? rawWithObservability.p50 / raw.p50 : Number.NaN;
+  const observabilityFloorOverRaw =
+    raw && rawWithObservability ? rawWithObservability.p50 / raw.p50 : Number.NaN;
   const kafkajsFloorOverBare = kafkajsFloor && bare ? kafkajsFloor.p50 / bare.p50 : Number.NaN;
   const met = {
     warmOverRaw: warmOverRaw <= TARGETS.warmOverRaw,
@@ -380,14 +530,40 @@ const main = async (): Promise<number> => {
     table(
       ['target', 'value', 'limit', '', 'floor of the required parts'],
       [
-        ['warm p50 / raw p50', warmOverRaw.toFixed(3), `<= ${TARGETS.warmOverRaw}`, verdict(met.warmOverRaw), `${observabilityFloorOverRaw.toFixed(3)} (raw + log line and metrics)`],
-        ['naive p50 / warm p50', naiveOverWarm.toFixed(1), `>= ${TARGETS.naiveOverWarm}`, verdict(met.naiveOverWarm), ''],
-        ['largest function JavaScript', `${tree.largestBytes} B`, `<= ${TARGETS.bundleBytes} B`, verdict(met.bundleBytes), ''],
-        ['cold p50 / bare node p50', coldOverBare.toFixed(2), `<= ${TARGETS.coldOverBare}`, verdict(met.coldStart), `${kafkajsFloorOverBare.toFixed(2)} (kafkajs alone)`],
+        [
+          'warm p50 / raw p50',
+          warmOverRaw.toFixed(3),
+          `<= ${TARGETS.warmOverRaw}`,
+          verdict(met.warmOverRaw),
+          `${observabilityFloorOverRaw.toFixed(3)} (raw + log line and metrics)`,
+        ],
+        [
+          'naive p50 / warm p50',
+          naiveOverWarm.toFixed(1),
+          `>= ${TARGETS.naiveOverWarm}`,
+          verdict(met.naiveOverWarm),
+          '',
+        ],
+        [
+          'largest function JavaScript',
+          `${tree.largestBytes} B`,
+          `<= ${TARGETS.bundleBytes} B`,
+          verdict(met.bundleBytes),
+          '',
+        ],
+        [
+          'cold p50 / bare node p50',
+          coldOverBare.toFixed(2),
+          `<= ${TARGETS.coldOverBare}`,
+          verdict(met.coldStart),
+          `${kafkajsFloorOverBare.toFixed(2)} (kafkajs alone)`,
+        ],
       ],
     ),
   );
-  out(`run time ${seconds.toFixed(1)} s; load average at end: ${loadAverage()}${errors.length ? `; FAILED: ${errors.join('; ')}` : ''}`);
+  out(
+    `run time ${seconds.toFixed(1)} s; load average at end: ${loadAverage()}${errors.length ? `; FAILED: ${errors.join('; ')}` : ''}`,
+  );
   const summary = {
     rawP50Ms: round(raw?.p50 ?? Number.NaN),
     rawP99Ms: round(raw?.p99 ?? Number.NaN),
@@ -409,8 +585,15 @@ const main = async (): Promise<number> => {
       kafkajsFloorOverBare: round(kafkajsFloorOverBare, 2),
     },
     largestBundleBytes: tree.largestBytes,
-    bundleBytes: Object.fromEntries(tree.packaged.functions.map((fn) => [fn.key, fn.javascriptBytes])),
-    http: (http ?? []).map((level) => ({ connections: level.connections, p50Ms: round(level.latency.p50, 2), p99Ms: round(level.latency.p99, 2), rps: Math.round(level.perSecond) })),
+    bundleBytes: Object.fromEntries(
+      tree.packaged.functions.map((fn) => [fn.key, fn.javascriptBytes]),
+    ),
+    http: (http ?? []).map((level) => ({
+      connections: level.connections,
+      p50Ms: round(level.latency.p50, 2),
+      p99Ms: round(level.latency.p99, 2),
+      rps: Math.round(level.perSecond),
+    })),
     ...(compared.length
       ? {
           compare: Object.fromEntries(
@@ -438,7 +621,11 @@ const main = async (): Promise<number> => {
     cpus: host.cpuCount,
   };
   // JSON has no NaN: a section that failed or was skipped leaves null.
-  out(JSON.stringify(summary, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value)));
+  out(
+    JSON.stringify(summary, (_key, value: unknown) =>
+      typeof value === 'number' && !Number.isFinite(value) ? null : value,
+    ),
+  );
   if (errors.length) return 1;
   if (check && !Object.values(met).every(Boolean)) return 2;
   return 0;

@@ -1,7 +1,7 @@
 // The processes the bench starts, and their clean-up: every child is registered when it is spawned and stopped
 // by its own process id (or its own process group, for serverless-offline and what it spawns) on success,
 // failure, Ctrl-C, SIGTERM or the bench's time limit. Nothing is ever looked up or killed by name.
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { isRunning, stopChild } from '../stop-child.js';
 
@@ -29,7 +29,11 @@ export const cleanupAll = async (): Promise<void> => {
 export { isRunning, stopChild };
 
 /** Spawns a child that is stopped at clean-up time if it is still running then. */
-export const spawnTracked = (command: string, args: readonly string[], options: SpawnOptions & { group?: boolean }): ChildProcess => {
+export const spawnTracked = (
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions & { group?: boolean },
+): ChildProcess => {
   const { group = false, ...spawnOptions } = options;
   const child = spawn(command, args, { ...spawnOptions, detached: group });
   const unregister = onCleanup(() => stopChild(child, { group }));
@@ -40,7 +44,11 @@ export const spawnTracked = (command: string, args: readonly string[], options: 
 };
 
 /** Collects a child's output lines (the last `keep` of them) for error messages. */
-export const captureLines = (child: ChildProcess, keep = 60, onLine?: (line: string) => void): string[] => {
+export const captureLines = (
+  child: ChildProcess,
+  keep = 60,
+  onLine?: (line: string) => void,
+): string[] => {
   const lines: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
@@ -68,7 +76,10 @@ export const run = (
 ): Promise<RunResult> =>
   new Promise((resolve, reject) => {
     const { timeoutMs, keepBytes = 16 * 2 ** 20, ...spawnOptions } = options;
-    const child = spawnTracked(command, args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnTracked(command, args, {
+      ...spawnOptions,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     // Output is drained as it comes (a child must never block on a full pipe); only its tail is kept. Cheaply:
     // the loop worker writes a log line per call, and a drain that copied its whole tail per chunk would take
     // CPU from the very processes it measures (two cores, shared with the broker).
@@ -78,7 +89,11 @@ export const run = (
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.add(chunk));
     const timer = setTimeout(() => {
       void stopChild(child, { graceMs: 2_000 });
-      reject(new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${tail(stdout.text() + stderr.text())}`));
+      reject(
+        new Error(
+          `${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${tail(stdout.text() + stderr.text())}`,
+        ),
+      );
     }, timeoutMs);
     child.once('error', (error) => {
       clearTimeout(timer);
@@ -100,7 +115,8 @@ class OutputTail {
   add(chunk: string): void {
     this.chunks.push(chunk);
     this.length += chunk.length;
-    while (this.chunks.length > 1 && this.length - this.chunks[0]!.length >= this.keepBytes) this.length -= this.chunks.shift()!.length;
+    while (this.chunks.length > 1 && this.length - this.chunks[0]!.length >= this.keepBytes)
+      this.length -= this.chunks.shift()!.length;
   }
 
   text(): string {
@@ -109,4 +125,5 @@ class OutputTail {
   }
 }
 
-export const tail = (text: string, lines = 30) => text.trimEnd().split('\n').slice(-lines).join('\n');
+export const tail = (text: string, lines = 30) =>
+  text.trimEnd().split('\n').slice(-lines).join('\n');

@@ -8,7 +8,8 @@ export const ORDER_IDS = 64;
 /** A UUID-shaped id for request ids. Math.random, not node:crypto: the cold-start child must not load for the
  * handler what the handler would otherwise have to load itself. */
 export const requestId = (): string => {
-  const hex = (digits: number) => Array.from({ length: digits }, () => Math.floor(Math.random() * 16).toString(16)).join('');
+  const hex = (digits: number) =>
+    Array.from({ length: digits }, () => Math.floor(Math.random() * 16).toString(16)).join('');
   return `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
 };
 
@@ -58,7 +59,13 @@ export const apiGatewayV2Event = (body: string, authorization?: string): APIGate
       apiId: 'abc123',
       domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
       domainPrefix: 'abc123',
-      http: { method: 'POST', path: '/orders', protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'order-events-bench' },
+      http: {
+        method: 'POST',
+        path: '/orders',
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.7',
+        userAgent: 'order-events-bench',
+      },
       requestId: requestId(),
       routeKey: 'POST /orders',
       stage: '$default',

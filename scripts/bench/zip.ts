@@ -36,7 +36,8 @@ export const openZip = (file: string): ZipFile => {
   let offset = zip.readUInt32LE(end + 16);
   const entries: ZipEntry[] = [];
   for (let i = 0; i < count; i++) {
-    if (zip.readUInt32LE(offset) !== CENTRAL_DIRECTORY_ENTRY) throw new Error(`${file}: corrupt central directory`);
+    if (zip.readUInt32LE(offset) !== CENTRAL_DIRECTORY_ENTRY)
+      throw new Error(`${file}: corrupt central directory`);
     const nameLength = zip.readUInt16LE(offset + 28);
     const extraLength = zip.readUInt16LE(offset + 30);
     const commentLength = zip.readUInt16LE(offset + 32);
@@ -55,7 +56,8 @@ export const openZip = (file: string): ZipFile => {
       const entry = entries.find((candidate) => candidate.name === name);
       if (!entry) throw new Error(`${file}: no entry ${name}`);
       const header = entry.localHeaderOffset;
-      if (zip.readUInt32LE(header) !== LOCAL_FILE_HEADER) throw new Error(`${file}: corrupt local header for ${name}`);
+      if (zip.readUInt32LE(header) !== LOCAL_FILE_HEADER)
+        throw new Error(`${file}: corrupt local header for ${name}`);
       const start = header + 30 + zip.readUInt16LE(header + 26) + zip.readUInt16LE(header + 28);
       const data = zip.subarray(start, start + entry.compressedSize);
       if (entry.method === 0) return Buffer.from(data);

@@ -88,7 +88,11 @@ export async function startBootstrapProxy(options: BootstrapProxyOptions): Promi
   };
 }
 
-function listen(onConnection: (socket: net.Socket) => void, port: number, host: string): Promise<net.Server> {
+function listen(
+  onConnection: (socket: net.Socket) => void,
+  port: number,
+  host: string,
+): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = net.createServer(onConnection);
     server.once('error', reject);

@@ -55,12 +55,18 @@ export function defaultPort(): number {
   return fromEnv ? Number(fromEnv) : 9092;
 }
 
-export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
+export async function startEmbeddedBroker(
+  options: EmbeddedBrokerOptions = {},
+): Promise<EmbeddedBroker> {
   const cluster = new MockCluster(options.brokers ?? 3);
   try {
-    for (const topic of options.topics ?? DEFAULT_TOPICS) cluster.createTopic(topic.name, topic.partitions);
+    for (const topic of options.topics ?? DEFAULT_TOPICS)
+      cluster.createTopic(topic.name, topic.partitions);
     const addresses = cluster.brokerAddresses();
-    const proxy = await startBootstrapProxy({ port: options.port ?? defaultPort(), upstreams: () => addresses });
+    const proxy = await startBootstrapProxy({
+      port: options.port ?? defaultPort(),
+      upstreams: () => addresses,
+    });
 
     let stopped: Promise<void> | undefined;
     return {

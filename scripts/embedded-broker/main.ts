@@ -9,11 +9,14 @@
 //   DELETE /request-errors[?apiKey=N]
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startEmbeddedBroker, type EmbeddedBroker } from './index.js';
 import { stopWhenStdinCloses } from '../stop-child.js';
+import { type EmbeddedBroker, startEmbeddedBroker } from './index.js';
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -22,7 +25,8 @@ const log = (message: string) => process.stderr.write(`[embedded-broker] ${messa
 
 function integer(value: unknown, name: string): number {
   const parsed = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof parsed !== 'number' || !Number.isInteger(parsed)) throw new HttpError(400, `${name} must be an integer`);
+  if (typeof parsed !== 'number' || !Number.isInteger(parsed))
+    throw new HttpError(400, `${name} must be an integer`);
   return parsed;
 }
 
@@ -32,14 +36,18 @@ async function readJson(request: http.IncomingMessage): Promise<Record<string, u
   if (text.trim() === '') return {};
   try {
     const body: unknown = JSON.parse(text);
-    if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
+    if (typeof body === 'object' && body !== null && !Array.isArray(body))
+      return body as Record<string, unknown>;
   } catch {
     // fall through to the 400 below
   }
   throw new HttpError(400, 'body must be a JSON object');
 }
 
-async function route(broker: EmbeddedBroker, request: http.IncomingMessage): Promise<Record<string, unknown>> {
+async function route(
+  broker: EmbeddedBroker,
+  request: http.IncomingMessage,
+): Promise<Record<string, unknown>> {
   const url = new URL(request.url ?? '/', 'http://control');
   const method = request.method ?? 'GET';
   const brokerAction = /^\/brokers\/(-?\d+)\/(down|up|rtt)$/.exec(url.pathname);
@@ -74,7 +82,8 @@ function startControlServer(broker: EmbeddedBroker, port: number): Promise<http.
     route(broker, request).then(
       (body) => reply(response, 200, body),
       // librdkafka rejections (e.g. unknown broker id) are caller mistakes, not server faults
-      (error: Error) => reply(response, error instanceof HttpError ? error.status : 400, { error: error.message }),
+      (error: Error) =>
+        reply(response, error instanceof HttpError ? error.status : 400, { error: error.message }),
     );
   });
   return new Promise((resolve, reject) => {
@@ -105,10 +114,14 @@ async function main(): Promise<void> {
 
   process.once('SIGINT', () => void shutdown('SIGINT', 0));
   process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
-  if (process.argv.includes('--exit-on-stdin-close')) stopWhenStdinCloses((reason) => void shutdown(reason, 0));
+  if (process.argv.includes('--exit-on-stdin-close'))
+    stopWhenStdinCloses((reason) => void shutdown(reason, 0));
 
   try {
-    control = await startControlServer(broker, Number(process.env.EMBEDDED_BROKER_CONTROL_PORT ?? 0));
+    control = await startControlServer(
+      broker,
+      Number(process.env.EMBEDDED_BROKER_CONTROL_PORT ?? 0),
+    );
   } catch (error) {
     await broker.stop();
     throw error;

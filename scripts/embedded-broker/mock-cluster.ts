@@ -20,20 +20,40 @@ opaque('rd_kafka_mock_cluster_t');
 
 const native = {
   confNew: lib.func('rd_kafka_conf_t rd_kafka_conf_new()'),
-  confSet: lib.func('int rd_kafka_conf_set(rd_kafka_conf_t conf, const char *name, const char *value, _Out_ uint8_t *errstr, size_t errstr_size)'),
+  confSet: lib.func(
+    'int rd_kafka_conf_set(rd_kafka_conf_t conf, const char *name, const char *value, _Out_ uint8_t *errstr, size_t errstr_size)',
+  ),
   confDestroy: lib.func('void rd_kafka_conf_destroy(rd_kafka_conf_t conf)'),
-  kafkaNew: lib.func('rd_kafka_t rd_kafka_new(int type, rd_kafka_conf_t conf, _Out_ uint8_t *errstr, size_t errstr_size)'),
+  kafkaNew: lib.func(
+    'rd_kafka_t rd_kafka_new(int type, rd_kafka_conf_t conf, _Out_ uint8_t *errstr, size_t errstr_size)',
+  ),
   kafkaDestroy: lib.func('void rd_kafka_destroy(rd_kafka_t rk)'),
   err2str: lib.func('const char *rd_kafka_err2str(int err)'),
-  clusterNew: lib.func('rd_kafka_mock_cluster_t rd_kafka_mock_cluster_new(rd_kafka_t rk, int broker_cnt)'),
+  clusterNew: lib.func(
+    'rd_kafka_mock_cluster_t rd_kafka_mock_cluster_new(rd_kafka_t rk, int broker_cnt)',
+  ),
   clusterDestroy: lib.func('void rd_kafka_mock_cluster_destroy(rd_kafka_mock_cluster_t mcluster)'),
-  bootstraps: lib.func('const char *rd_kafka_mock_cluster_bootstraps(rd_kafka_mock_cluster_t mcluster)'),
-  topicCreate: lib.func('int rd_kafka_mock_topic_create(rd_kafka_mock_cluster_t mcluster, const char *topic, int partition_cnt, int replication_factor)'),
-  brokerSetDown: lib.func('int rd_kafka_mock_broker_set_down(rd_kafka_mock_cluster_t mcluster, int32_t broker_id)'),
-  brokerSetUp: lib.func('int rd_kafka_mock_broker_set_up(rd_kafka_mock_cluster_t mcluster, int32_t broker_id)'),
-  brokerSetRtt: lib.func('int rd_kafka_mock_broker_set_rtt(rd_kafka_mock_cluster_t mcluster, int32_t broker_id, int rtt_ms)'),
-  pushRequestErrors: lib.func('void rd_kafka_mock_push_request_errors_array(rd_kafka_mock_cluster_t mcluster, int16_t api_key, size_t cnt, const int *errors)'),
-  clearRequestErrors: lib.func('void rd_kafka_mock_clear_request_errors(rd_kafka_mock_cluster_t mcluster, int16_t api_key)'),
+  bootstraps: lib.func(
+    'const char *rd_kafka_mock_cluster_bootstraps(rd_kafka_mock_cluster_t mcluster)',
+  ),
+  topicCreate: lib.func(
+    'int rd_kafka_mock_topic_create(rd_kafka_mock_cluster_t mcluster, const char *topic, int partition_cnt, int replication_factor)',
+  ),
+  brokerSetDown: lib.func(
+    'int rd_kafka_mock_broker_set_down(rd_kafka_mock_cluster_t mcluster, int32_t broker_id)',
+  ),
+  brokerSetUp: lib.func(
+    'int rd_kafka_mock_broker_set_up(rd_kafka_mock_cluster_t mcluster, int32_t broker_id)',
+  ),
+  brokerSetRtt: lib.func(
+    'int rd_kafka_mock_broker_set_rtt(rd_kafka_mock_cluster_t mcluster, int32_t broker_id, int rtt_ms)',
+  ),
+  pushRequestErrors: lib.func(
+    'void rd_kafka_mock_push_request_errors_array(rd_kafka_mock_cluster_t mcluster, int16_t api_key, size_t cnt, const int *errors)',
+  ),
+  clearRequestErrors: lib.func(
+    'void rd_kafka_mock_clear_request_errors(rd_kafka_mock_cluster_t mcluster, int16_t api_key)',
+  ),
 };
 
 function check(err: number, what: string): void {
@@ -50,7 +70,9 @@ function newProducerHandle(): Pointer {
   const errstr = Buffer.alloc(512);
   // librdkafka logs to stderr by default; keep only real errors (syslog level 3) unless asked otherwise,
   // so broker-down and client-disconnect notices do not drown the test output.
-  const settings: Record<string, string> = { log_level: process.env.EMBEDDED_BROKER_LOG_LEVEL ?? '3' };
+  const settings: Record<string, string> = {
+    log_level: process.env.EMBEDDED_BROKER_LOG_LEVEL ?? '3',
+  };
   for (const [name, value] of Object.entries(settings)) {
     if (native.confSet(conf, name, value, errstr, errstr.length) !== RD_KAFKA_CONF_OK) {
       native.confDestroy(conf);
@@ -76,7 +98,8 @@ export class MockCluster {
   private readonly apiKeysWithErrors = new Set<number>();
 
   constructor(brokerCount: number) {
-    if (!Number.isInteger(brokerCount) || brokerCount < 1) throw new Error(`invalid broker count ${brokerCount}`);
+    if (!Number.isInteger(brokerCount) || brokerCount < 1)
+      throw new Error(`invalid broker count ${brokerCount}`);
     this.rk = newProducerHandle();
     this.mcluster = native.clusterNew(this.rk, brokerCount) as Pointer;
     if (!this.mcluster) {
@@ -96,7 +119,10 @@ export class MockCluster {
   }
 
   createTopic(name: string, partitions: number, replicationFactor = 1): void {
-    check(native.topicCreate(this.handle(), name, partitions, replicationFactor), `create topic ${name}`);
+    check(
+      native.topicCreate(this.handle(), name, partitions, replicationFactor),
+      `create topic ${name}`,
+    );
   }
 
   /** Closes the broker's connections and rejects new ones; partition leadership does NOT move. */

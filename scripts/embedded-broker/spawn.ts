@@ -1,6 +1,6 @@
 // Starts scripts/embedded-broker/main.ts as a child process (for npm start and the end-to-end tests). A separate process keeps
 // librdkafka's native threads out of jest's VM and lets faults be injected over the loopback control API.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -55,7 +55,9 @@ export async function spawnEmbeddedBroker(options: SpawnOptions = {}): Promise<S
   });
   const stderrTail = captureStderr(child);
   // 'error' without 'exit' happens when the process could not be spawned at all.
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()).once('error', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => resolve()).once('error', () => resolve()),
+  );
   const stop = () => stopBroker(child, exited);
 
   let ready: ReadyLine;
@@ -63,10 +65,13 @@ export async function spawnEmbeddedBroker(options: SpawnOptions = {}): Promise<S
     ready = await waitForReady(child, options.readyTimeoutMs ?? 20_000);
   } catch (error) {
     await stop();
-    throw new Error(`${(error as Error).message}\n--- embedded broker stderr ---\n${stderrTail.join('\n')}`);
+    throw new Error(
+      `${(error as Error).message}\n--- embedded broker stderr ---\n${stderrTail.join('\n')}`,
+    );
   }
 
-  const call = (method: string, route: string, body?: unknown) => request(ready.control, method, route, body);
+  const call = (method: string, route: string, body?: unknown) =>
+    request(ready.control, method, route, body);
   return {
     bootstrap: ready.bootstrap,
     controlUrl: ready.control,
@@ -78,7 +83,10 @@ export async function spawnEmbeddedBroker(options: SpawnOptions = {}): Promise<S
       setRtt: (id, ms) => call('POST', `/brokers/${id}/rtt`, { ms }),
       pushRequestErrors: (apiKey, codes) => call('POST', '/request-errors', { apiKey, codes }),
       clearRequestErrors: (apiKey) =>
-        call('DELETE', apiKey === undefined ? '/request-errors' : `/request-errors?apiKey=${apiKey}`),
+        call(
+          'DELETE',
+          apiKey === undefined ? '/request-errors' : `/request-errors?apiKey=${apiKey}`,
+        ),
     },
     stop,
   };
@@ -94,10 +102,16 @@ function captureStderr(child: ChildProcessWithoutNullStreams): string[] {
   return tail;
 }
 
-function waitForReady(child: ChildProcessWithoutNullStreams, timeoutMs: number): Promise<ReadyLine> {
+function waitForReady(
+  child: ChildProcessWithoutNullStreams,
+  timeoutMs: number,
+): Promise<ReadyLine> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
-    const timer = setTimeout(() => fail(new Error(`embedded broker not ready after ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`embedded broker not ready after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const onExit = (code: number | null, signal: string | null) =>
       fail(new Error(`embedded broker exited before ready (code ${code}, signal ${signal})`));
     const cleanup = () => {
@@ -129,7 +143,10 @@ function waitForReady(child: ChildProcessWithoutNullStreams, timeoutMs: number):
 
 /** SIGTERM to exactly our child's pid (SIGKILL if it hangs); closing its stdin then also ends the node process
  * tsx started underneath, which watches stdin because of --exit-on-stdin-close. */
-async function stopBroker(child: ChildProcessWithoutNullStreams, exited: Promise<void>): Promise<void> {
+async function stopBroker(
+  child: ChildProcessWithoutNullStreams,
+  exited: Promise<void>,
+): Promise<void> {
   await stopChild(child);
   child.stdin.end();
   await exited;
@@ -139,15 +156,19 @@ function request(baseUrl: string, method: string, route: string, body?: unknown)
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     // agent: false so no keep-alive socket outlives the call and holds jest open
-    const req = http.request(new URL(route, baseUrl), { method, agent: false, timeout: 5_000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => {
-        if (res.statusCode === 200) return resolve();
-        reject(new Error(`${method} ${route} -> ${res.statusCode}: ${text}`));
-      });
-    });
+    const req = http.request(
+      new URL(route, baseUrl),
+      { method, agent: false, timeout: 5_000 },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          if (res.statusCode === 200) return resolve();
+          reject(new Error(`${method} ${route} -> ${res.statusCode}: ${text}`));
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`${method} ${route} timed out`)));
     req.on('error', reject);
     if (payload !== undefined) req.setHeader('content-type', 'application/json');

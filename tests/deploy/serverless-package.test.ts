@@ -13,20 +13,42 @@ type Template = { Resources: Record<string, Resource> };
 
 const outDirs: string[] = [];
 
-const serverlessPackage = async (params: Record<string, string> = {}): Promise<{ template: Template; dir: string }> => {
+const serverlessPackage = async (
+  params: Record<string, string> = {},
+): Promise<{ template: Template; dir: string }> => {
   const dir = mkdtempSync(path.join(tmpdir(), 'order-events-package-'));
   outDirs.push(dir);
-  const args = ['node_modules/serverless/bin/serverless.js', 'package', '--package', dir, ...Object.entries(params).map(([key, value]) => `--param=${key}=${value}`)];
-  const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
+  const args = [
+    'node_modules/serverless/bin/serverless.js',
+    'package',
+    '--package',
+    dir,
+    ...Object.entries(params).map(([key, value]) => `--param=${key}=${value}`),
+  ];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+  };
   delete env.NODE_OPTIONS;
   delete env.KAFKA_BROKERS;
   await promisify(execFile)(process.execPath, args, { cwd: repoRoot, env, timeout: 120_000 });
-  return { template: JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template, dir };
+  return {
+    template: JSON.parse(
+      readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
+    ) as Template,
+    dir,
+  };
 };
 
-const ofType = (template: Template, type: string) => Object.values(template.Resources).filter((resource) => resource.Type === type);
+const ofType = (template: Template, type: string) =>
+  Object.values(template.Resources).filter((resource) => resource.Type === type);
 const statements = (template: Template) =>
-  ((template.Resources.IamRoleLambdaExecution!.Properties.Policies as { PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] } }[])[0]!.PolicyDocument.Statement);
+  (
+    template.Resources.IamRoleLambdaExecution!.Properties.Policies as {
+      PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] };
+    }[]
+  )[0]!.PolicyDocument.Statement;
 
 let defaults: Template;
 let customised: Template;
@@ -37,7 +59,8 @@ beforeAll(async () => {
     await serverlessPackage({
       vpcSubnetIds: 'subnet-0a,subnet-0b',
       vpcSecurityGroupIds: 'sg-0c',
-      mskClusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/orders/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab-3',
+      mskClusterArn:
+        'arn:aws:kafka:eu-west-1:123456789012:cluster/orders/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab-3',
       reservedConcurrency: '4',
       jwtIssuerUrl: 'https://auth.shop.test/',
       jwtAudience: 'orders-api',
@@ -54,11 +77,11 @@ describe('the generated CloudFormation template', () => {
     const functions = ofType(defaults, 'AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThanOrEqual(6);
     for (const fn of functions) {
-      expect([fn.Properties.FunctionName, fn.Properties.Runtime, fn.Properties.Architectures]).toEqual([
+      expect([
         fn.Properties.FunctionName,
-        'nodejs24.x',
-        ['arm64'],
-      ]);
+        fn.Properties.Runtime,
+        fn.Properties.Architectures,
+      ]).toEqual([fn.Properties.FunctionName, 'nodejs24.x', ['arm64']]);
     }
   });
 
@@ -72,7 +95,12 @@ describe('the generated CloudFormation template', () => {
     const all = ofType(customised, 'AWS::ApiGatewayV2::Route');
     const routes = all.filter((route) => String(route.Properties.RouteKey).startsWith('POST '));
     // Only the health check and the API description are open.
-    expect(all.filter((route) => !routes.includes(route)).map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType ?? 'NONE']).sort()).toEqual([
+    expect(
+      all
+        .filter((route) => !routes.includes(route))
+        .map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType ?? 'NONE'])
+        .sort(),
+    ).toEqual([
       ['GET /health', 'NONE'],
       ['GET /openapi.json', 'NONE'],
     ]);
@@ -92,15 +120,26 @@ describe('the generated CloudFormation template', () => {
   });
 
   it('caps each function’s concurrency, 10 by default', () => {
-    const publishers = (template: Template) => ofType(template, 'AWS::Lambda::Function').filter((fn) => /^order-events-publisher-dev-order/.test(String(fn.Properties.FunctionName)));
-    expect(publishers(defaults).map((fn) => fn.Properties.ReservedConcurrentExecutions)).toEqual([10, 10, 10, 10]);
-    expect(publishers(customised).map((fn) => fn.Properties.ReservedConcurrentExecutions)).toEqual([4, 4, 4, 4]);
+    const publishers = (template: Template) =>
+      ofType(template, 'AWS::Lambda::Function').filter((fn) =>
+        /^order-events-publisher-dev-order/.test(String(fn.Properties.FunctionName)),
+      );
+    expect(publishers(defaults).map((fn) => fn.Properties.ReservedConcurrentExecutions)).toEqual([
+      10, 10, 10, 10,
+    ]);
+    expect(publishers(customised).map((fn) => fn.Properties.ReservedConcurrentExecutions)).toEqual([
+      4, 4, 4, 4,
+    ]);
   });
 
   it('joins the given VPC, and none by default', () => {
-    for (const fn of ofType(defaults, 'AWS::Lambda::Function')) expect(fn.Properties.VpcConfig).toBeUndefined();
+    for (const fn of ofType(defaults, 'AWS::Lambda::Function'))
+      expect(fn.Properties.VpcConfig).toBeUndefined();
     for (const fn of ofType(customised, 'AWS::Lambda::Function')) {
-      expect(fn.Properties.VpcConfig).toEqual({ SubnetIds: ['subnet-0a', 'subnet-0b'], SecurityGroupIds: ['sg-0c'] });
+      expect(fn.Properties.VpcConfig).toEqual({
+        SubnetIds: ['subnet-0a', 'subnet-0b'],
+        SecurityGroupIds: ['sg-0c'],
+      });
     }
   });
 
@@ -112,32 +151,52 @@ describe('the generated CloudFormation template', () => {
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
       TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
     });
-    const dynamodb = statements(defaults).filter((statement) => statement.Action.some((action) => action.startsWith('dynamodb')));
+    const dynamodb = statements(defaults).filter((statement) =>
+      statement.Action.some((action) => action.startsWith('dynamodb')),
+    );
     expect(dynamodb).toEqual([
-      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: [{ 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] }] },
+      {
+        Effect: 'Allow',
+        Action: [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+        ],
+        Resource: [{ 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] }],
+      },
     ]);
     for (const fn of ofType(defaults, 'AWS::Lambda::Function')) {
-      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> })
+        .Variables;
       expect(variables.IDEMPOTENCY_TABLE).toBe('order-events-publisher-dev-idempotency');
     }
   });
 
   it('grants no Kafka permission by default', () => {
-    expect(statements(defaults).flatMap((statement) => statement.Action).filter((action) => action.startsWith('kafka'))).toEqual([]);
+    expect(
+      statements(defaults)
+        .flatMap((statement) => statement.Action)
+        .filter((action) => action.startsWith('kafka')),
+    ).toEqual([]);
   });
 
   it('grants MSK IAM only connect to the one cluster and write to the one topic', () => {
-    const kafka = statements(customised).filter((statement) => statement.Action.some((action) => action.startsWith('kafka')));
+    const kafka = statements(customised).filter((statement) =>
+      statement.Action.some((action) => action.startsWith('kafka')),
+    );
     expect(kafka).toEqual([
       {
         Effect: 'Allow',
         Action: ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
-        Resource: 'arn:aws:kafka:eu-west-1:123456789012:cluster/orders/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab-3',
+        Resource:
+          'arn:aws:kafka:eu-west-1:123456789012:cluster/orders/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab-3',
       },
       {
         Effect: 'Allow',
         Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
-        Resource: 'arn:aws:kafka:eu-west-1:123456789012:topic/orders/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab-3/order-events',
+        Resource:
+          'arn:aws:kafka:eu-west-1:123456789012:topic/orders/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab-3/order-events',
       },
     ]);
   });

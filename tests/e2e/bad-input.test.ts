@@ -19,10 +19,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { MAX_BODY_BYTES } from '../../lib/schemas.js';
-import { startService, type RunningService } from './support/service.js';
-import { endOffsets } from './support/topic.js';
 import { Raw, toJson, withKey } from '../support/json-text.js';
 import { bump, show, total } from '../support/tally.js';
+import { type RunningService, startService } from './support/service.js';
+import { endOffsets } from './support/topic.js';
 
 const TOPIC = 'order-events';
 const REQUESTS = 300;
@@ -30,7 +30,9 @@ const REQUESTS = 300;
 type RouteName = 'created' | 'shipped' | 'cancelled';
 const routeNames: readonly RouteName[] = ['created', 'shipped', 'cancelled'];
 const urlPath = (route: RouteName, encodedOrderId: string) =>
-  route === 'created' ? '/orders' : `/orders/${encodedOrderId}/${route === 'shipped' ? 'shipment' : 'cancellation'}`;
+  route === 'created'
+    ? '/orders'
+    : `/orders/${encodedOrderId}/${route === 'shipped' ? 'shipment' : 'cancellation'}`;
 
 interface BadHttpRequest {
   category: string;
@@ -61,17 +63,28 @@ const without = (object: Record<string, unknown>, key: string) => {
 // ---------------------------------------------------------------------------------------------------------------
 
 const ORDER_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isText = (max: number) => (value: unknown) => typeof value === 'string' && value.length >= 1 && value.length <= max;
-const isAmount = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1e12;
-const strictObject = (value: unknown, fields: Record<string, [required: boolean, ok: (value: unknown) => boolean]>) =>
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isText = (max: number) => (value: unknown) =>
+  typeof value === 'string' && value.length >= 1 && value.length <= max;
+const isAmount = (value: unknown) =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1e12;
+const strictObject = (
+  value: unknown,
+  fields: Record<string, [required: boolean, ok: (value: unknown) => boolean]>,
+) =>
   isPlainObject(value) &&
   Object.keys(value).every((key) => Object.hasOwn(fields, key)) &&
-  Object.entries(fields).every(([key, [required, ok]]) => (Object.hasOwn(value, key) ? ok(value[key]) : !required));
+  Object.entries(fields).every(([key, [required, ok]]) =>
+    Object.hasOwn(value, key) ? ok(value[key]) : !required,
+  );
 const isItem = (value: unknown) =>
   strictObject(value, {
     sku: [true, isText(64)],
-    quantity: [true, (n) => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 1_000_000],
+    quantity: [
+      true,
+      (n) => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 1_000_000,
+    ],
     unitPrice: [true, isAmount],
   });
 const isValidBody: Record<RouteName, (value: unknown) => boolean> = {
@@ -79,18 +92,28 @@ const isValidBody: Record<RouteName, (value: unknown) => boolean> = {
     strictObject(value, {
       orderId: [true, (id) => typeof id === 'string' && ORDER_ID.test(id)],
       customerId: [true, isText(64)],
-      items: [true, (items) => Array.isArray(items) && items.length >= 1 && items.length <= 500 && items.every(isItem)],
+      items: [
+        true,
+        (items) =>
+          Array.isArray(items) && items.length >= 1 && items.length <= 500 && items.every(isItem),
+      ],
       total: [true, isAmount],
       currency: [false, (code) => typeof code === 'string' && /^[A-Z]{3}$/.test(code)],
     }),
-  shipped: (value) => strictObject(value, { trackingNumber: [true, isText(128)], carrier: [false, isText(64)] }),
+  shipped: (value) =>
+    strictObject(value, { trackingNumber: [true, isText(128)], carrier: [false, isText(64)] }),
   cancelled: (value) => strictObject(value, { reason: [true, isText(1024)] }),
 };
 /** README: application/json or application/*+json (with parameters). Anything near it counts as possibly accepted. */
-const mayBeJsonMediaType = (contentType: string) => /^\s*application\/([^;,\s]*\+)?json\s*(;|$)/i.test(contentType);
+const mayBeJsonMediaType = (contentType: string) =>
+  /^\s*application\/([^;,\s]*\+)?json\s*(;|$)/i.test(contentType);
 
 /** What serverless-offline 13 hands the handler as event.body (see the top of this file). */
-type HandlerBody = { kind: 'text'; text: string } | { kind: 'base64'; bytes: Buffer } | { kind: 'none' } | { kind: 'not a string'; value: unknown };
+type HandlerBody =
+  | { kind: 'text'; text: string }
+  | { kind: 'base64'; bytes: Buffer }
+  | { kind: 'none' }
+  | { kind: 'not a string'; value: unknown };
 const handlerBody = (request: BadHttpRequest): HandlerBody => {
   const binary = /multipart\/form-data|application\/octet-stream/.test(request.contentType);
   const mime = request.contentType.split(';')[0]!.trim().toLowerCase() || 'application/json';
@@ -103,7 +126,8 @@ const handlerBody = (request: BadHttpRequest): HandlerBody => {
       // serverless-offline keeps the text
     }
   }
-  if (!value) return value === '' || value === null ? { kind: 'none' } : { kind: 'not a string', value };
+  if (!value)
+    return value === '' || value === null ? { kind: 'none' } : { kind: 'not a string', value };
   if (binary) return { kind: 'base64', bytes: request.body };
   return { kind: 'text', text: typeof value === 'string' ? value : decoded };
 };
@@ -117,7 +141,8 @@ const classify = (request: BadHttpRequest): 'bad' | 'valid' | 'not a string' => 
   const body = handlerBody(request);
   if (body.kind === 'not a string') return 'not a string';
   if (!mayBeJsonMediaType(request.contentType)) return 'bad';
-  if (request.route !== 'created' && !ORDER_ID.test(decodeOrderId(request.path) ?? '')) return 'bad';
+  if (request.route !== 'created' && !ORDER_ID.test(decodeOrderId(request.path) ?? ''))
+    return 'bad';
   if (body.kind === 'none') return 'bad';
   let text: string;
   if (body.kind === 'base64') {
@@ -153,20 +178,47 @@ function decodeOrderId(path: string): string | undefined {
 
 // "." and ".." obey the orderId rule but cannot be sent as a path segment: URLs drop such dot segments
 // (/orders/./shipment is /orders/shipment), so they are left out here.
-const orderIdArb = fc.stringMatching(/^[A-Za-z0-9._:-]{1,64}$/).filter((id) => id !== '.' && id !== '..');
+const orderIdArb = fc
+  .stringMatching(/^[A-Za-z0-9._:-]{1,64}$/)
+  .filter((id) => id !== '.' && id !== '..');
 const textArb = (max: number) =>
-  fc.oneof(fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 20 }), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 })).filter(isText(max));
-const amountArb = fc.oneof(fc.integer({ min: 0, max: 100_000 }), fc.double({ min: 0, max: 1e12, noNaN: true }));
-const itemArb = fc.record({ sku: textArb(64), quantity: fc.integer({ min: 1, max: 1_000_000 }), unitPrice: amountArb });
+  fc
+    .oneof(
+      fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 20 }),
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }),
+    )
+    .filter(isText(max));
+const amountArb = fc.oneof(
+  fc.integer({ min: 0, max: 100_000 }),
+  fc.double({ min: 0, max: 1e12, noNaN: true }),
+);
+const itemArb = fc.record({
+  sku: textArb(64),
+  quantity: fc.integer({ min: 1, max: 1_000_000 }),
+  unitPrice: amountArb,
+});
 const validBodyArbs: Record<RouteName, fc.Arbitrary<Record<string, unknown>>> = {
   created: fc.record(
-    { orderId: orderIdArb, customerId: textArb(64), items: fc.array(itemArb, { minLength: 1, maxLength: 3 }), total: amountArb, currency: fc.stringMatching(/^[A-Z]{3}$/) },
+    {
+      orderId: orderIdArb,
+      customerId: textArb(64),
+      items: fc.array(itemArb, { minLength: 1, maxLength: 3 }),
+      total: amountArb,
+      currency: fc.stringMatching(/^[A-Z]{3}$/),
+    },
     { requiredKeys: ['orderId', 'customerId', 'items', 'total'] },
   ),
-  shipped: fc.record({ trackingNumber: textArb(128), carrier: textArb(64) }, { requiredKeys: ['trackingNumber'] }),
+  shipped: fc.record(
+    { trackingNumber: textArb(128), carrier: textArb(64) },
+    { requiredKeys: ['trackingNumber'] },
+  ),
   cancelled: fc.record({ reason: textArb(1024) }),
 };
-const firstField: Record<RouteName, string> = { created: 'customerId', shipped: 'trackingNumber', cancelled: 'reason' };
+const firstField: Record<RouteName, string> = {
+  created: 'customerId',
+  shipped: 'trackingNumber',
+  cancelled: 'reason',
+};
 
 interface Parts {
   route: RouteName;
@@ -175,10 +227,17 @@ interface Parts {
 }
 const partsArb: fc.Arbitrary<Parts> = fc
   .constantFrom(...routeNames)
-  .chain((route) => fc.record({ route: fc.constant(route), body: validBodyArbs[route], orderId: orderIdArb }));
+  .chain((route) =>
+    fc.record({ route: fc.constant(route), body: validBodyArbs[route], orderId: orderIdArb }),
+  );
 
 const JSON_TYPE = 'application/json';
-const make = (parts: Parts, category: string, body: string | Buffer, rest: Partial<BadHttpRequest> = {}): BadHttpRequest => {
+const make = (
+  parts: Parts,
+  category: string,
+  body: string | Buffer,
+  rest: Partial<BadHttpRequest> = {},
+): BadHttpRequest => {
   const request: BadHttpRequest = {
     category,
     route: parts.route,
@@ -189,10 +248,15 @@ const make = (parts: Parts, category: string, body: string | Buffer, rest: Parti
     ...rest,
   };
   // A body the generator made invalid that also ended up over the limit is refused for its size first.
-  if (request.expect?.slugs.includes('invalid-request') && request.body.length > MAX_BODY_BYTES) request.expect = { status: 413, slugs: ['payload-too-large'] };
+  if (request.expect?.slugs.includes('invalid-request') && request.body.length > MAX_BODY_BYTES)
+    request.expect = { status: 413, slugs: ['payload-too-large'] };
   return request;
 };
-const invalidRequest = (errorPath?: string) => ({ status: 400, slugs: ['invalid-request'], ...(errorPath ? { errorPath } : {}) });
+const invalidRequest = (errorPath?: string) => ({
+  status: 400,
+  slugs: ['invalid-request'],
+  ...(errorPath ? { errorPath } : {}),
+});
 
 const POLLUTION = [
   '{"polluted":"yes"}',
@@ -200,39 +264,95 @@ const POLLUTION = [
   '{"__proto__":{"isAdmin":true}}',
   '{"constructor":{"prototype":{"polluted":"yes"}}}',
 ].map((text) => JSON.parse(text) as unknown);
-const DANGEROUS_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'eventId', 'eventType', 'timestamp'];
-const nonFinite = fc.constantFrom('1e999', '-1e999', '1E400', '9'.repeat(400)).map((text) => new Raw(text));
+const DANGEROUS_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'eventId',
+  'eventType',
+  'timestamp',
+];
+const nonFinite = fc
+  .constantFrom('1e999', '-1e999', '1E400', '9'.repeat(400))
+  .map((text) => new Raw(text));
 
 /** A valid body with one thing wrong. */
 const mutatedArb = partsArb.chain((parts) => {
   const { route, body } = parts;
   const field = firstField[route];
-  const set = (key: string, value: unknown, errorPath = `body.${key}`) => ({ json: toJson(withKey(body, key, value)), errorPath });
+  const set = (key: string, value: unknown, errorPath = `body.${key}`) => ({
+    json: toJson(withKey(body, key, value)),
+    errorPath,
+  });
   const options: fc.Arbitrary<{ json: string; errorPath: string }>[] = [
-    fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({}), fc.constant(''), fc.integer({ min: 1, max: 3 }).map((n) => 'x'.repeat(1024 * n + 1))).map((value) => set(field, value)),
-    fc.constantFrom(...DANGEROUS_KEYS).chain((key) => fc.constantFrom(...POLLUTION).map((value) => set(key, value, 'body'))),
+    fc
+      .oneof(
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.constant([]),
+        fc.constant({}),
+        fc.constant(''),
+        fc.integer({ min: 1, max: 3 }).map((n) => 'x'.repeat(1024 * n + 1)),
+      )
+      .map((value) => set(field, value)),
+    fc
+      .constantFrom(...DANGEROUS_KEYS)
+      .chain((key) => fc.constantFrom(...POLLUTION).map((value) => set(key, value, 'body'))),
     fc.constant({ json: toJson(without(body, field)), errorPath: `body.${field}` }),
   ];
   if (route === 'created') {
     const items = body.items as Record<string, unknown>[];
     options.push(
-      fc.oneof(nonFinite, fc.constantFrom(-1, -0.01, 1e12 + 1, 1e300, '19', null)).map((value) => set('total', value)),
-      fc.oneof(nonFinite, fc.constantFrom(0, -1, 1.5, 1_000_001, '2', null)).map((value) => set('items', [{ ...items[0], quantity: value }], 'body.items.0.quantity')),
-      fc.integer({ min: 501, max: 2_000 }).map((count) => set('items', Array.from({ length: count }, () => items[0]))),
+      fc
+        .oneof(nonFinite, fc.constantFrom(-1, -0.01, 1e12 + 1, 1e300, '19', null))
+        .map((value) => set('total', value)),
+      fc
+        .oneof(nonFinite, fc.constantFrom(0, -1, 1.5, 1_000_001, '2', null))
+        .map((value) => set('items', [{ ...items[0], quantity: value }], 'body.items.0.quantity')),
+      fc.integer({ min: 501, max: 2_000 }).map((count) =>
+        set(
+          'items',
+          Array.from({ length: count }, () => items[0]),
+        ),
+      ),
       fc.constantFrom([], {}, 'items', [[]]).map((value) => set('items', value)),
-      fc.oneof(fc.constantFrom('', 'a b', 'o/1', 'ö-1', 'x'.repeat(65), '%2F'), fc.integer()).map((value) => set('orderId', value)),
+      fc
+        .oneof(fc.constantFrom('', 'a b', 'o/1', 'ö-1', 'x'.repeat(65), '%2F'), fc.integer())
+        .map((value) => set('orderId', value)),
       fc.constantFrom('usd', 'US', 'EURO', 'U5D', null, 978).map((value) => set('currency', value)),
-      fc.constantFrom(...DANGEROUS_KEYS).map((key) => set('items', [withKey(items[0]!, key, POLLUTION[0])], 'body.items.0')),
+      fc
+        .constantFrom(...DANGEROUS_KEYS)
+        .map((key) => set('items', [withKey(items[0]!, key, POLLUTION[0])], 'body.items.0')),
     );
   }
-  return fc.oneof(...options).map(({ json, errorPath }) => make(parts, 'mutated field', json, { expect: invalidRequest(errorPath) }));
+  return fc
+    .oneof(...options)
+    .map(({ json, errorPath }) =>
+      make(parts, 'mutated field', json, { expect: invalidRequest(errorPath) }),
+    );
 });
 
 const notAnObjectArb = partsArb.chain((parts) =>
   fc
     .oneof(
-      fc.jsonValue({ maxDepth: 2 }).filter((value) => !isPlainObject(value)).map((value) => JSON.stringify(value)),
-      fc.constantFrom(toJson([parts.body]), JSON.stringify(toJson(parts.body)), 'null', '""', 'false', '0.0', '1e999', '[]', '"{}"'),
+      fc
+        .jsonValue({ maxDepth: 2 })
+        .filter((value) => !isPlainObject(value))
+        .map((value) => JSON.stringify(value)),
+      fc.constantFrom(
+        toJson([parts.body]),
+        JSON.stringify(toJson(parts.body)),
+        'null',
+        '""',
+        'false',
+        '0.0',
+        '1e999',
+        '[]',
+        '"{}"',
+      ),
     )
     .map((json) => {
       // serverless-offline delivers null and "" as no body, and a JSON string as its content (see the top).
@@ -252,7 +372,17 @@ const malformedArb = partsArb.chain((parts) => {
   return fc
     .oneof(
       fc.integer({ min: 1, max: json.length - 1 }).map((end) => json.slice(0, end)),
-      fc.constantFrom(`${json},`, `${json}}`, json.replace(/"/g, "'"), json.replace(/}$/, ',}'), `${json}${json}`, 'NaN', '{', ' ', `/*c*/${json}`),
+      fc.constantFrom(
+        `${json},`,
+        `${json}}`,
+        json.replace(/"/g, "'"),
+        json.replace(/}$/, ',}'),
+        `${json}${json}`,
+        'NaN',
+        '{',
+        ' ',
+        `/*c*/${json}`,
+      ),
       fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 80 }),
       fc.uint8Array({ minLength: 1, maxLength: 120 }).map((bytes) => Buffer.from(bytes)),
     )
@@ -261,19 +391,39 @@ const malformedArb = partsArb.chain((parts) => {
 
 type Shape = 'array' | 'object';
 const deepArb = fc
-  .record({ parts: partsArb, depth: fc.integer({ min: 1_000, max: 100_000 }), shape: fc.constantFrom<Shape>('array', 'object'), inField: fc.boolean(), closed: fc.boolean() })
+  .record({
+    parts: partsArb,
+    depth: fc.integer({ min: 1_000, max: 100_000 }),
+    shape: fc.constantFrom<Shape>('array', 'object'),
+    inField: fc.boolean(),
+    closed: fc.boolean(),
+  })
   .map(({ parts, depth, shape, inField, closed }) => {
     const levels = shape === 'object' ? Math.min(depth, 50_000) : depth;
-    const nested = shape === 'array' ? '['.repeat(levels) + (closed ? ']'.repeat(levels) : '') : '{"a":'.repeat(levels) + (closed ? `1${'}'.repeat(levels)}` : '');
-    const json = inField ? toJson(withKey(parts.body, firstField[parts.route], new Raw(nested))) : nested;
+    const nested =
+      shape === 'array'
+        ? '['.repeat(levels) + (closed ? ']'.repeat(levels) : '')
+        : '{"a":'.repeat(levels) + (closed ? `1${'}'.repeat(levels)}` : '');
+    const json = inField
+      ? toJson(withKey(parts.body, firstField[parts.route], new Raw(nested)))
+      : nested;
     return make(parts, 'deep nesting', json);
   });
 
 const oversizeArb = fc
-  .record({ parts: partsArb, extra: fc.integer({ min: 1, max: 700_000 }), char: fc.constantFrom('x', 'é', '😀') })
+  .record({
+    parts: partsArb,
+    extra: fc.integer({ min: 1, max: 700_000 }),
+    char: fc.constantFrom('x', 'é', '😀'),
+  })
   .map(({ parts, extra, char }) => {
     const count = Math.ceil((MAX_BODY_BYTES + extra) / Buffer.byteLength(char));
-    return make(parts, 'over 256 KiB', toJson(withKey(parts.body, firstField[parts.route], char.repeat(count))), { expect: { status: 413, slugs: ['payload-too-large'] } });
+    return make(
+      parts,
+      'over 256 KiB',
+      toJson(withKey(parts.body, firstField[parts.route], char.repeat(count))),
+      { expect: { status: 413, slugs: ['payload-too-large'] } },
+    );
   });
 
 const continuation = fc.integer({ min: 0x80, max: 0xbf });
@@ -282,25 +432,43 @@ const invalidUtf8 = fc.oneof(
   fc.integer({ min: 0xc2, max: 0xdf }).map((b) => [b]),
   fc.tuple(fc.integer({ min: 0xc0, max: 0xc1 }), continuation).map((bytes) => bytes),
   fc.tuple(fc.integer({ min: 0xa0, max: 0xbf }), continuation).map(([b, c]) => [0xed, b, c]),
-  fc.tuple(fc.integer({ min: 0x90, max: 0xbf }), continuation, continuation).map(([b, c, d]) => [0xf4, b, c, d]),
+  fc
+    .tuple(fc.integer({ min: 0x90, max: 0xbf }), continuation, continuation)
+    .map(([b, c, d]) => [0xf4, b, c, d]),
   fc.integer({ min: 0xf5, max: 0xff }).map((b) => [b]),
 );
 const MARK = 'MARK\u0001';
 const withBytesInField = (parts: Parts, bytes: number[], body = parts.body) => {
-  const [before, after] = toJson(withKey(body, firstField[parts.route], MARK)).split(JSON.stringify(MARK).slice(1, -1));
+  const [before, after] = toJson(withKey(body, firstField[parts.route], MARK)).split(
+    JSON.stringify(MARK).slice(1, -1),
+  );
   return Buffer.concat([Buffer.from(before ?? ''), Buffer.from(bytes), Buffer.from(after ?? '')]);
 };
 const invalidUtf8Arb = fc.oneof(
   // Taken through the base64 path (serverless-offline base64-encodes multipart/*): the handler must refuse it.
   fc
-    .record({ parts: partsArb, bytes: invalidUtf8, param: fc.constantFrom('x=multipart/form-data', 'boundary="multipart/form-data"') })
+    .record({
+      parts: partsArb,
+      bytes: invalidUtf8,
+      param: fc.constantFrom('x=multipart/form-data', 'boundary="multipart/form-data"'),
+    })
     .map(({ parts, bytes, param }) =>
-      make(parts, 'invalid UTF-8 (base64 path)', withBytesInField(parts, bytes), { contentType: `application/json; ${param}`, expect: { status: 400, slugs: ['invalid-encoding'] } }),
+      make(parts, 'invalid UTF-8 (base64 path)', withBytesInField(parts, bytes), {
+        contentType: `application/json; ${param}`,
+        expect: { status: 400, slugs: ['invalid-encoding'] },
+      }),
     ),
   // Sent raw, in a body that is bad anyway (an extra key): decoded leniently, it must still be refused.
-  fc.record({ parts: partsArb, bytes: invalidUtf8 }).map(({ parts, bytes }) =>
-    make(parts, 'invalid UTF-8 (raw, bad body)', withBytesInField(parts, bytes, withKey(parts.body, '__proto__', POLLUTION[0])), { expect: invalidRequest('body') }),
-  ),
+  fc
+    .record({ parts: partsArb, bytes: invalidUtf8 })
+    .map(({ parts, bytes }) =>
+      make(
+        parts,
+        'invalid UTF-8 (raw, bad body)',
+        withBytesInField(parts, bytes, withKey(parts.body, '__proto__', POLLUTION[0])),
+        { expect: invalidRequest('body') },
+      ),
+    ),
 );
 
 const otherContentType = fc.oneof(
@@ -320,7 +488,9 @@ const otherContentType = fc.oneof(
     'json',
     'text/plain; application/json',
   ),
-  fc.stringMatching(/^[!-~]{1,30}$/).filter((type) => !/^application\//i.test(type) && !/json/i.test(type)),
+  fc
+    .stringMatching(/^[!-~]{1,30}$/)
+    .filter((type) => !/^application\//i.test(type) && !/json/i.test(type)),
 );
 const headerArb = fc.tuple(
   fc.stringMatching(/^[A-Za-z0-9-]{1,20}$/).map((name) => `x-${name}`),
@@ -329,19 +499,38 @@ const headerArb = fc.tuple(
 const contentTypeArb = partsArb.chain((parts) =>
   fc.oneof(
     // Not JSON, on a valid body: 415.
-    fc.record({ type: otherContentType, headers: fc.array(headerArb, { maxLength: 4 }) }).map(({ type, headers }) =>
-      make(parts, 'content type', toJson(parts.body), { contentType: type, headers, expect: { status: 415, slugs: ['unsupported-media-type'] }, httpLayerMay: [400] }),
-    ),
+    fc
+      .record({ type: otherContentType, headers: fc.array(headerArb, { maxLength: 4 }) })
+      .map(({ type, headers }) =>
+        make(parts, 'content type', toJson(parts.body), {
+          contentType: type,
+          headers,
+          expect: { status: 415, slugs: ['unsupported-media-type'] },
+          httpLayerMay: [400],
+        }),
+      ),
     // JSON with odd casing or parameters, on a body that is bad (an extra key): 400 or 415, never a publish.
     fc
       .record({
         type: fc.oneof(
           fc.mixedCase(fc.constant('application/json')),
-          fc.constantFrom('application/json; charset=utf-16', 'application/json;;', 'application/json; foo="a;b"', 'application/vnd.x+json; v=2', 'application/json, text/plain'),
+          fc.constantFrom(
+            'application/json; charset=utf-16',
+            'application/json;;',
+            'application/json; foo="a;b"',
+            'application/vnd.x+json; v=2',
+            'application/json, text/plain',
+          ),
         ),
         headers: fc.array(headerArb, { maxLength: 4 }),
       })
-      .map(({ type, headers }) => make(parts, 'content type', toJson(withKey(parts.body, 'constructor', POLLUTION[3])), { contentType: type, headers, httpLayerMay: [400] })),
+      .map(({ type, headers }) =>
+        make(parts, 'content type', toJson(withKey(parts.body, 'constructor', POLLUTION[3])), {
+          contentType: type,
+          headers,
+          httpLayerMay: [400],
+        }),
+      ),
   ),
 );
 
@@ -349,9 +538,34 @@ const contentTypeArb = partsArb.chain((parts) =>
 const BROKEN_PATH = [400, 401, 404, 405];
 const badOrderIdArb = fc.oneof(
   fc.integer({ min: 65, max: 300 }).map((length) => 'a'.repeat(length)),
-  fc.tuple(fc.stringMatching(/^[a-z0-9]{0,8}$/), fc.constantFrom(' ', '/', '\\', '%', '?', '#', '+', '@', '!', '*', ';', ',', '"', '<', 'é', '中', '😀', '\u00a0', '\t', 'ｏ'), fc.stringMatching(/^[a-z0-9]{0,8}$/)).map(
-    ([before, bad, after]) => `${before}${bad}${after}`,
-  ),
+  fc
+    .tuple(
+      fc.stringMatching(/^[a-z0-9]{0,8}$/),
+      fc.constantFrom(
+        ' ',
+        '/',
+        '\\',
+        '%',
+        '?',
+        '#',
+        '+',
+        '@',
+        '!',
+        '*',
+        ';',
+        ',',
+        '"',
+        '<',
+        'é',
+        '中',
+        '😀',
+        '\u00a0',
+        '\t',
+        'ｏ',
+      ),
+      fc.stringMatching(/^[a-z0-9]{0,8}$/),
+    )
+    .map(([before, bad, after]) => `${before}${bad}${after}`),
   fc.constantFrom('%2F', 'a%20b', '%41', '%25', 'o-1%00'),
   fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).filter((id) => !ORDER_ID.test(id)),
 );
@@ -366,13 +580,24 @@ const pathArb = fc
     const body = toJson(parts.body);
     switch (raw) {
       case 'encoded':
-        return make({ ...parts, orderId: id }, 'path orderId', body, { expect: invalidRequest('pathParameters.orderId') });
+        return make({ ...parts, orderId: id }, 'path orderId', body, {
+          expect: invalidRequest('pathParameters.orderId'),
+        });
       case 'empty':
-        return make(parts, 'path orderId', body, { path: urlPath(parts.route, ''), httpLayerMay: BROKEN_PATH });
+        return make(parts, 'path orderId', body, {
+          path: urlPath(parts.route, ''),
+          httpLayerMay: BROKEN_PATH,
+        });
       case 'slash':
-        return make(parts, 'path orderId', body, { path: urlPath(parts.route, `${encodeURIComponent(parts.orderId)}/x`), httpLayerMay: BROKEN_PATH });
+        return make(parts, 'path orderId', body, {
+          path: urlPath(parts.route, `${encodeURIComponent(parts.orderId)}/x`),
+          httpLayerMay: BROKEN_PATH,
+        });
       default:
-        return make(parts, 'path orderId', body, { path: urlPath(parts.route, `${encodeURIComponent(parts.orderId)}${escape}`), httpLayerMay: BROKEN_PATH });
+        return make(parts, 'path orderId', body, {
+          path: urlPath(parts.route, `${encodeURIComponent(parts.orderId)}${escape}`),
+          httpLayerMay: BROKEN_PATH,
+        });
     }
   });
 
@@ -409,16 +634,22 @@ const figures = {
   seed: 0,
   conversions: [] as string[],
 };
-const sumOffsets = (offsets: Record<number, string>) => Object.values(offsets).reduce((sum, offset) => sum + BigInt(offset), 0n);
+const sumOffsets = (offsets: Record<number, string>) =>
+  Object.values(offsets).reduce((sum, offset) => sum + BigInt(offset), 0n);
 
-const STACK_TRACE = /\n\s+at |\bat .+\(.+:\d+:\d+\)|node_modules\/|\.[cm]?[jt]s:\d+:\d+|Maximum call stack|RangeError:|TypeError:|ReferenceError:|SyntaxError:/;
+const STACK_TRACE =
+  /\n\s+at |\bat .+\(.+:\d+:\d+\)|node_modules\/|\.[cm]?[jt]s:\d+:\d+|Maximum call stack|RangeError:|TypeError:|ReferenceError:|SyntaxError:/;
 const describeRequest = (request: BadHttpRequest) =>
   `${request.category}: POST ${request.path} content-type ${JSON.stringify(request.contentType)} body ${JSON.stringify(request.body.subarray(0, 200).toString('latin1'))}${request.body.length > 200 ? `… (${request.body.length} bytes)` : ''}`;
 
 const post = (request: BadHttpRequest) =>
   fetch(`${service.http}${request.path}`, {
     method: 'POST',
-    headers: { ...service.authHeaders, ...Object.fromEntries(request.headers), 'content-type': request.contentType },
+    headers: {
+      ...service.authHeaders,
+      ...Object.fromEntries(request.headers),
+      'content-type': request.contentType,
+    },
     body: request.body,
     signal: AbortSignal.timeout(30_000),
   });
@@ -430,7 +661,8 @@ const exercise = async (request: BadHttpRequest) => {
   const { status } = response;
   if (status >= 500) {
     figures.fiveXx += 1;
-    if (figures.fiveXxSamples.length < 5) figures.fiveXxSamples.push(`${describeRequest(request)} -> ${status} ${text.slice(0, 300)}`);
+    if (figures.fiveXxSamples.length < 5)
+      figures.fiveXxSamples.push(`${describeRequest(request)} -> ${status} ${text.slice(0, 300)}`);
     throw new Error(`answered ${status}: ${text.slice(0, 300)}`);
   }
   if (status < 400) throw new Error(`answered ${status}: ${text.slice(0, 300)}`);
@@ -438,13 +670,18 @@ const exercise = async (request: BadHttpRequest) => {
   const contentType = response.headers.get('content-type') ?? '';
   if (!contentType.startsWith('application/problem+json')) {
     // Only the HTTP layer answers otherwise, and only where it refuses the request itself.
-    if (!request.httpLayerMay?.includes(status)) throw new Error(`not problem+json: ${status} ${contentType}: ${text.slice(0, 200)}`);
+    if (!request.httpLayerMay?.includes(status))
+      throw new Error(`not problem+json: ${status} ${contentType}: ${text.slice(0, 200)}`);
     bump(figures.httpLayer, `${status} ${request.category}`);
     return;
   }
   expect(text).not.toMatch(STACK_TRACE);
   const problem = JSON.parse(text) as Record<string, unknown>;
-  expect(Object.keys(problem).every((key) => ['type', 'title', 'status', 'detail', 'errors'].includes(key))).toBe(true);
+  expect(
+    Object.keys(problem).every((key) =>
+      ['type', 'title', 'status', 'detail', 'errors'].includes(key),
+    ),
+  ).toBe(true);
   expect(typeof problem.type).toBe('string');
   expect(typeof problem.title).toBe('string');
   expect(problem.status).toBe(status);
@@ -462,10 +699,18 @@ const exercise = async (request: BadHttpRequest) => {
   bump(figures.problemTypes, `${status} ${slug}`);
   if (request.expect) {
     if (status !== request.expect.status || !request.expect.slugs.includes(slug)) {
-      throw new Error(`answered ${status} ${slug}, expected ${request.expect.status} ${request.expect.slugs.join(' or ')}`);
+      throw new Error(
+        `answered ${status} ${slug}, expected ${request.expect.status} ${request.expect.slugs.join(' or ')}`,
+      );
     }
     const { errorPath } = request.expect;
-    if (errorPath !== undefined && slug === 'invalid-request' && !(errors ?? []).some(({ path }) => path === errorPath || String(path).startsWith(`${errorPath}.`))) {
+    if (
+      errorPath !== undefined &&
+      slug === 'invalid-request' &&
+      !(errors ?? []).some(
+        ({ path }) => path === errorPath || String(path).startsWith(`${errorPath}.`),
+      )
+    ) {
       throw new Error(`the errors ${JSON.stringify(errors)} do not name ${errorPath}`);
     }
   }
@@ -500,19 +745,35 @@ describe('bad requests over HTTP', () => {
   it(`${REQUESTS} generated bad requests: every one a 4xx problem+json (or the HTTP layer's own 4xx for a broken path), none a 5xx, and nothing published`, async () => {
     // All of them are sent even when one fails, so the figures and the list of failures are complete.
     // BAD_INPUT_SEED=<n> sends the same requests again.
-    const seed = process.env.BAD_INPUT_SEED === undefined ? Date.now() ^ Math.floor(Math.random() * 0x7fffffff) : Number(process.env.BAD_INPUT_SEED);
+    const seed =
+      process.env.BAD_INPUT_SEED === undefined
+        ? Date.now() ^ Math.floor(Math.random() * 0x7fffffff)
+        : Number(process.env.BAD_INPUT_SEED);
     figures.seed = seed;
     const failures: string[] = [];
     for (const request of fc.sample(badRequestArb, { numRuns: REQUESTS, seed })) {
       try {
         await exercise(request);
       } catch (error) {
-        failures.push(`${describeRequest(request)}\n      -> ${String((error as Error).message).replace(/\u001b\[[0-9;]*m/g, '').split('\n').filter(Boolean).slice(0, 3).join(' | ')}`);
+        failures.push(
+          `${describeRequest(request)}\n      -> ${String((error as Error).message)
+            .replace(/\u001b\[[0-9;]*m/g, '')
+            .split('\n')
+            .filter(Boolean)
+            .slice(0, 3)
+            .join(' | ')}`,
+        );
       }
     }
     offsetsAfterBadInput = await endOffsets(service.kafkaBrokers, TOPIC);
     expect(total(figures.sent)).toBe(REQUESTS);
-    expect({ endOffsets: offsetsAfterBadInput, fiveXx: figures.fiveXx, failures: failures.slice(0, 12), failureCount: failures.length, seed }).toEqual({
+    expect({
+      endOffsets: offsetsAfterBadInput,
+      fiveXx: figures.fiveXx,
+      failures: failures.slice(0, 12),
+      failureCount: failures.length,
+      seed,
+    }).toEqual({
       endOffsets: offsetsBefore,
       fiveXx: 0,
       failures: [],
@@ -523,26 +784,56 @@ describe('bad requests over HTTP', () => {
 
   describe('what serverless-offline does to a body before the handler sees it: bad input the service must still refuse', () => {
     /** Sends one request and answers what came back and how many records the topic gained meanwhile. */
-    const refusal = async (route: string, body: Buffer, contentType: string | undefined, statuses: number[]) => {
+    const refusal = async (
+      route: string,
+      body: Buffer,
+      contentType: string | undefined,
+      statuses: number[],
+    ) => {
       const before = await endOffsets(service.kafkaBrokers, TOPIC);
       const response = await fetch(`${service.http}${route}`, {
         method: 'POST',
-        headers: { ...service.authHeaders, ...(contentType === undefined ? {} : { 'content-type': contentType }) },
+        headers: {
+          ...service.authHeaders,
+          ...(contentType === undefined ? {} : { 'content-type': contentType }),
+        },
         body, // bytes: fetch adds no Content-Type of its own
         signal: AbortSignal.timeout(30_000),
       });
       const text = await response.text();
-      const published = Number(sumOffsets(await endOffsets(service.kafkaBrokers, TOPIC)) - sumOffsets(before));
-      const problem = (response.headers.get('content-type') ?? '').startsWith('application/problem+json');
-      const answer = `${response.status} ${problem ? String((JSON.parse(text) as { type?: string }).type).split(':').pop() : text.slice(0, 120)}`;
-      figures.conversions.push(`${JSON.stringify(body.toString('latin1'))} (${contentType ?? 'no Content-Type'}) -> ${answer}; records published: ${published}`);
-      return { statusAllowed: statuses.includes(response.status), problemJson: problem, published, answer };
+      const published = Number(
+        sumOffsets(await endOffsets(service.kafkaBrokers, TOPIC)) - sumOffsets(before),
+      );
+      const problem = (response.headers.get('content-type') ?? '').startsWith(
+        'application/problem+json',
+      );
+      const answer = `${response.status} ${
+        problem
+          ? String((JSON.parse(text) as { type?: string }).type)
+              .split(':')
+              .pop()
+          : text.slice(0, 120)
+      }`;
+      figures.conversions.push(
+        `${JSON.stringify(body.toString('latin1'))} (${contentType ?? 'no Content-Type'}) -> ${answer}; records published: ${published}`,
+      );
+      return {
+        statusAllowed: statuses.includes(response.status),
+        problemJson: problem,
+        published,
+        answer,
+      };
     };
     const refused = { statusAllowed: true, problemJson: true, published: 0 };
 
-    it.each(['false', '0.0', '-0'])('the JSON text %s (application/json), delivered as a boolean or number, is a 400 problem, not a 500', async (json) => {
-      expect(await refusal('/orders/o-1/cancellation', Buffer.from(json), JSON_TYPE, [400])).toMatchObject(refused);
-    });
+    it.each(['false', '0.0', '-0'])(
+      'the JSON text %s (application/json), delivered as a boolean or number, is a 400 problem, not a 500',
+      async (json) => {
+        expect(
+          await refusal('/orders/o-1/cancellation', Buffer.from(json), JSON_TYPE, [400]),
+        ).toMatchObject(refused);
+      },
+    );
 
     // Three more conversions of serverless-offline's are not tested here because no handler can undo them:
     // it unwraps a JSON string body into its content, fills in a missing Content-Type as application/json,
@@ -554,10 +845,31 @@ describe('bad requests over HTTP', () => {
   it('the offset check sees a publish: four valid requests (one base64-encoded by the HTTP layer) move the end offsets by exactly four', async () => {
     const before = await endOffsets(service.kafkaBrokers, TOPIC);
     const valid = [
-      { path: '/orders', body: { orderId: 'bad-input-control-1', customerId: 'c-1', items: [{ sku: 'S', quantity: 1, unitPrice: 2 }], total: 2 }, contentType: JSON_TYPE },
-      { path: '/orders/bad-input-control-1/shipment', body: { trackingNumber: 'T-1' }, contentType: JSON_TYPE },
-      { path: '/orders/bad-input-control-1/cancellation', body: { reason: 'control' }, contentType: JSON_TYPE },
-      { path: '/orders/bad-input-control-1/cancellation', body: { reason: 'contrôle — base64 ✓' }, contentType: 'application/json; x=multipart/form-data' },
+      {
+        path: '/orders',
+        body: {
+          orderId: 'bad-input-control-1',
+          customerId: 'c-1',
+          items: [{ sku: 'S', quantity: 1, unitPrice: 2 }],
+          total: 2,
+        },
+        contentType: JSON_TYPE,
+      },
+      {
+        path: '/orders/bad-input-control-1/shipment',
+        body: { trackingNumber: 'T-1' },
+        contentType: JSON_TYPE,
+      },
+      {
+        path: '/orders/bad-input-control-1/cancellation',
+        body: { reason: 'control' },
+        contentType: JSON_TYPE,
+      },
+      {
+        path: '/orders/bad-input-control-1/cancellation',
+        body: { reason: 'contrôle — base64 ✓' },
+        contentType: 'application/json; x=multipart/form-data',
+      },
     ];
     for (const { path, body, contentType } of valid) {
       const response = await fetch(`${service.http}${path}`, {

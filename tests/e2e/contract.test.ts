@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../lib/openapi.js';
 import { openApiValidator } from '../support/openapi-validator.js';
 import { post, publishTo, type Reply } from './support/http.js';
-import { startService, type RunningService } from './support/service.js';
+import { type RunningService, startService } from './support/service.js';
 import { endOffsets } from './support/topic.js';
 
 const TOPIC = 'order-events';
@@ -16,7 +16,11 @@ let validator: ReturnType<typeof openApiValidator>;
 const get = async (url: string): Promise<Reply> => {
   const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
 };
 
 beforeAll(async () => {
@@ -33,16 +37,29 @@ afterAll(async () => {
 }, 60_000);
 
 const json = { 'content-type': 'application/json' };
-const publish = (path: string, body: unknown, headers?: Record<string, string>) => publishTo(service, path, body, headers);
+const publish = (path: string, body: unknown, headers?: Record<string, string>) =>
+  publishTo(service, path, body, headers);
 
 /** The reply's status and media type are documented for the route, and its body matches that schema. */
 const expectConforms = (route: string, method: string, reply: Reply) => {
   const mediaType = reply.headers.get('content-type')?.split(';')[0]?.trim() ?? '(none)';
   const result = validator.response(route, method, reply.status, mediaType, reply.body);
-  expect({ route, status: reply.status, mediaType, body: reply.body, ...result }).toEqual({ route, status: reply.status, mediaType, body: reply.body, valid: true, errors: [] });
+  expect({ route, status: reply.status, mediaType, body: reply.body, ...result }).toEqual({
+    route,
+    status: reply.status,
+    mediaType,
+    body: reply.body,
+    valid: true,
+    errors: [],
+  });
 };
 
-const order = (orderId: string) => ({ orderId, customerId: 'c-1', items: [{ sku: 'SKU-1', quantity: 1, unitPrice: 2 }], total: 2 });
+const order = (orderId: string) => ({
+  orderId,
+  customerId: 'c-1',
+  items: [{ sku: 'SKU-1', quantity: 1, unitPrice: 2 }],
+  total: 2,
+});
 
 describe('GET /openapi.json', () => {
   it('serves the generated document, without a credential, as its own schema says', async () => {
@@ -55,7 +72,11 @@ describe('publishing routes answer as documented', () => {
   it.each([
     ['/orders', '/orders', order('contract-1')],
     ['/orders/{orderId}/shipment', '/orders/contract-1/shipment', { trackingNumber: '1Z999' }],
-    ['/orders/{orderId}/cancellation', '/orders/contract-1/cancellation', { reason: 'contract test' }],
+    [
+      '/orders/{orderId}/cancellation',
+      '/orders/contract-1/cancellation',
+      { reason: 'contract test' },
+    ],
   ])('202 from POST %s', async (route, path, body) => {
     const reply = await publish(path, body);
     expect(reply.status).toBe(202);
@@ -63,18 +84,58 @@ describe('publishing routes answer as documented', () => {
   });
 
   it('202 from POST /order-events/batch', async () => {
-    const reply = await publish('/order-events/batch', { events: [{ eventType: 'order-created', ...order('contract-2') }, { eventType: 'order-cancelled', orderId: 'contract-2', reason: 'r' }] });
+    const reply = await publish('/order-events/batch', {
+      events: [
+        { eventType: 'order-created', ...order('contract-2') },
+        { eventType: 'order-cancelled', orderId: 'contract-2', reason: 'r' },
+      ],
+    });
     expect(reply.status).toBe(202);
     expectConforms('/order-events/batch', 'post', reply);
   });
 
   it.each([
-    ['/orders', '/orders', 'a body that breaks the schema', { ...order('contract-3'), total: -1 }, json, 400],
+    [
+      '/orders',
+      '/orders',
+      'a body that breaks the schema',
+      { ...order('contract-3'), total: -1 },
+      json,
+      400,
+    ],
     ['/orders', '/orders', 'malformed JSON', '{"orderId": ', json, 400],
-    ['/orders/{orderId}/shipment', '/orders/bad%20id/shipment', 'an invalid orderId in the path', { trackingNumber: 'T' }, json, 400],
-    ['/orders/{orderId}/cancellation', '/orders/contract-3/cancellation', 'an empty body', '', json, 400],
-    ['/orders', '/orders', 'a body over 256 KiB', { ...order('contract-3'), notes: 'x'.repeat(300 * 1024) }, json, 413],
-    ['/orders/{orderId}/shipment', '/orders/contract-3/shipment', 'a text/plain body', { trackingNumber: 'T' }, { 'content-type': 'text/plain' }, 415],
+    [
+      '/orders/{orderId}/shipment',
+      '/orders/bad%20id/shipment',
+      'an invalid orderId in the path',
+      { trackingNumber: 'T' },
+      json,
+      400,
+    ],
+    [
+      '/orders/{orderId}/cancellation',
+      '/orders/contract-3/cancellation',
+      'an empty body',
+      '',
+      json,
+      400,
+    ],
+    [
+      '/orders',
+      '/orders',
+      'a body over 256 KiB',
+      { ...order('contract-3'), notes: 'x'.repeat(300 * 1024) },
+      json,
+      413,
+    ],
+    [
+      '/orders/{orderId}/shipment',
+      '/orders/contract-3/shipment',
+      'a text/plain body',
+      { trackingNumber: 'T' },
+      { 'content-type': 'text/plain' },
+      415,
+    ],
   ])('POST %s (%s) with %s', async (route, path, _what, body, headers, status) => {
     const reply = await publish(path, body, headers);
     expect(reply.status).toBe(status);
@@ -92,7 +153,11 @@ describe('publishing routes answer as documented', () => {
 
   it('422 when an Idempotency-Key is reused with a different body', async () => {
     const key = { ...json, 'idempotency-key': `contract-${Date.now()}` };
-    expectConforms('/orders/{orderId}/cancellation', 'post', await publish('/orders/contract-5/cancellation', { reason: 'first' }, key));
+    expectConforms(
+      '/orders/{orderId}/cancellation',
+      'post',
+      await publish('/orders/contract-5/cancellation', { reason: 'first' }, key),
+    );
     const reply = await publish('/orders/contract-5/cancellation', { reason: 'second' }, key);
     expect(reply.status).toBe(422);
     expectConforms('/orders/{orderId}/cancellation', 'post', reply);
@@ -125,7 +190,10 @@ describe('GET /health', () => {
     for (const reply of replies) {
       expect(reply.status).toBe(200);
       expectConforms('/health', 'get', reply);
-      expect(reply.body).toMatchObject({ status: 'ok', kafka: { reachable: true, brokers: 3, topic: TOPIC, partitions: 3 } });
+      expect(reply.body).toMatchObject({
+        status: 'ok',
+        kafka: { reachable: true, brokers: 3, topic: TOPIC, partitions: 3 },
+      });
     }
     expect(replies[0]!.headers.get('cache-control')).toBe('no-store');
     expect(await endOffsets(service.kafkaBrokers, TOPIC)).toEqual(before);
@@ -141,7 +209,10 @@ describe('GET /health', () => {
       expect(reply.status).toBe(503);
       expect(reply.headers.get('retry-after')).toBe('1');
       expectConforms('/health', 'get', reply);
-      expect(reply.body).toMatchObject({ status: 'unavailable', kafka: { reachable: false, topic: TOPIC } });
+      expect(reply.body).toMatchObject({
+        status: 'unavailable',
+        kafka: { reachable: false, topic: TOPIC },
+      });
       expect(JSON.stringify(reply.body)).not.toMatch(/127\.0\.0\.1|localhost:\d/);
     } finally {
       await control('/brokers/-1/up');
@@ -162,7 +233,12 @@ describe('GET /health', () => {
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(reply.status).toBe(503);
       expectConforms('/health', 'get', reply);
-      expect(reply.body).toMatchObject({ kafka: { reachable: false, error: 'HealthTimeoutError: Kafka did not answer within 3000 ms' } });
+      expect(reply.body).toMatchObject({
+        kafka: {
+          reachable: false,
+          error: 'HealthTimeoutError: Kafka did not answer within 3000 ms',
+        },
+      });
     } finally {
       await control('/brokers/-1/rtt', { ms: 0 });
     }

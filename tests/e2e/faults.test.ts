@@ -3,7 +3,7 @@
 // answered 202 is on the topic, at the partition and offset its receipt names.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { post, type Reply } from './support/http.js';
-import { startService, type RunningService } from './support/service.js';
+import { type RunningService, startService } from './support/service.js';
 import { readWithKcat, type TopicRecord } from './support/topic.js';
 
 const TOPIC = 'order-events';
@@ -13,20 +13,34 @@ const PRODUCE = 0;
 const ALL_BROKERS = -1;
 
 let service: RunningService;
-let control: { post(route: string, body?: unknown): Promise<void>; delete(route: string): Promise<void> };
+let control: {
+  post(route: string, body?: unknown): Promise<void>;
+  delete(route: string): Promise<void>;
+};
 
 beforeAll(async () => {
   // A tighter budget than production's, so that an outage answers 503 sooner and the test stays short.
-  service = await startService({ http: 3340, lambda: 3342, broker: 19340 }, { PUBLISH_TIMEOUT_MS: '3000', KAFKA_CONNECT_TIMEOUT_MS: '1000', KAFKA_REQUEST_TIMEOUT_MS: '2000' });
+  service = await startService(
+    { http: 3340, lambda: 3342, broker: 19340 },
+    {
+      PUBLISH_TIMEOUT_MS: '3000',
+      KAFKA_CONNECT_TIMEOUT_MS: '1000',
+      KAFKA_REQUEST_TIMEOUT_MS: '2000',
+    },
+  );
   const call = async (method: string, route: string, body?: unknown) => {
     const response = await fetch(new URL(route, service.brokerControl), {
       method,
       headers: { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (response.status !== 200) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
+    if (response.status !== 200)
+      throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
   };
-  control = { post: (route, body) => call('POST', route, body), delete: (route) => call('DELETE', route) };
+  control = {
+    post: (route, body) => call('POST', route, body),
+    delete: (route) => call('DELETE', route),
+  };
 }, 180_000);
 
 afterEach(async () => {
@@ -40,19 +54,30 @@ afterAll(async () => {
 }, 60_000);
 
 const cancel = (orderId: string, reason = 'fault test'): Promise<Reply> =>
-  post(`${service.http}/orders/${orderId}/cancellation`, { reason }, { ...service.authHeaders, 'content-type': 'application/json' });
+  post(
+    `${service.http}/orders/${orderId}/cancellation`,
+    { reason },
+    { ...service.authHeaders, 'content-type': 'application/json' },
+  );
 
 /** Every 202 receipt must name a record that is on the topic with that eventId. */
 const reconcile = (receipts: Reply['body'][], topic: TopicRecord[]) => {
-  const at = new Map(topic.map((record) => [`${record.partition}:${record.offset}`, record.headers.ce_id]));
-  return receipts.filter((receipt) => at.get(`${receipt.partition}:${receipt.offset}`) !== receipt.eventId);
+  const at = new Map(
+    topic.map((record) => [`${record.partition}:${record.offset}`, record.headers.ce_id]),
+  );
+  return receipts.filter(
+    (receipt) => at.get(`${receipt.partition}:${receipt.offset}`) !== receipt.eventId,
+  );
 };
 
 const expectRetryable503 = (reply: Reply) => {
   expect(reply.status).toBe(503);
   expect(reply.headers.get('retry-after')).toBe('1');
   expect(reply.headers.get('content-type')).toContain('application/problem+json');
-  expect(reply.body).toMatchObject({ status: 503, type: expect.stringContaining('broker-unavailable') });
+  expect(reply.body).toMatchObject({
+    status: 503,
+    type: expect.stringContaining('broker-unavailable'),
+  });
 };
 
 describe('a full outage', () => {
@@ -76,7 +101,10 @@ describe('a full outage', () => {
 
 describe('transient faults', () => {
   it('retries retriable produce errors with backoff and answers 202', async () => {
-    await control.post('/request-errors', { apiKey: PRODUCE, codes: [NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, NOT_LEADER_OR_FOLLOWER] });
+    await control.post('/request-errors', {
+      apiKey: PRODUCE,
+      codes: [NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, NOT_LEADER_OR_FOLLOWER],
+    });
     const reply = await cancel('transient-1');
     expect(reply.status).toBe(202);
     expect(reconcile([reply.body], await readWithKcat(service.kafkaBrokers, TOPIC))).toEqual([]);
@@ -86,7 +114,12 @@ describe('transient faults', () => {
     await control.post(`/brokers/${ALL_BROKERS}/rtt`, { ms: 400 });
     const replies = [await cancel('slow-1'), await cancel('slow-2')];
     expect(replies.map((reply) => reply.status)).toEqual([202, 202]);
-    expect(reconcile(replies.map((reply) => reply.body), await readWithKcat(service.kafkaBrokers, TOPIC))).toEqual([]);
+    expect(
+      reconcile(
+        replies.map((reply) => reply.body),
+        await readWithKcat(service.kafkaBrokers, TOPIC),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -119,7 +152,10 @@ describe('hundreds of requests under injected faults', () => {
             injected.rttSpike += 1;
             break;
           default:
-            await control.post('/request-errors', { apiKey: PRODUCE, codes: [NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, NOT_LEADER_OR_FOLLOWER] });
+            await control.post('/request-errors', {
+              apiKey: PRODUCE,
+              codes: [NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, NOT_LEADER_OR_FOLLOWER],
+            });
             injected.requestErrors += 1;
         }
         await pause(200);

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { post, type Reply } from './support/http.js';
-import { repoRoot, startService, type RunningService } from './support/service.js';
+import { type RunningService, repoRoot, startService } from './support/service.js';
 import { endOffsets, readWithKcat, type TopicRecord } from './support/topic.js';
 
 const TOPIC = 'order-events';
@@ -24,16 +24,29 @@ afterAll(async () => {
 }, 60_000);
 
 const broker = async (method: string, route: string, body?: unknown) => {
-  const response = await fetch(new URL(route, service.brokerControl), { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(new URL(route, service.brokerControl), {
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   expect(response.status).toBe(200);
 };
 
 const send = (path: string, body: unknown, key?: string): Promise<Reply> =>
-  post(`${service.http}${path}`, body, { ...service.authHeaders, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) });
+  post(`${service.http}${path}`, body, {
+    ...service.authHeaders,
+    'content-type': 'application/json',
+    ...(key ? { 'idempotency-key': key } : {}),
+  });
 
-const totalOffset = async () => Object.values(await endOffsets(service.kafkaBrokers, TOPIC)).reduce((sum, offset) => sum + Number(offset), 0);
-const onTopic = async (match: (record: TopicRecord) => boolean) => (await readWithKcat(service.kafkaBrokers, TOPIC)).filter(match);
-const reasonIs = (reason: string) => (record: TopicRecord) => JSON.parse(record.value).reason === reason;
+const totalOffset = async () =>
+  Object.values(await endOffsets(service.kafkaBrokers, TOPIC)).reduce(
+    (sum, offset) => sum + Number(offset),
+    0,
+  );
+const onTopic = async (match: (record: TopicRecord) => boolean) =>
+  (await readWithKcat(service.kafkaBrokers, TOPIC)).filter(match);
+const reasonIs = (reason: string) => (record: TopicRecord) =>
+  JSON.parse(record.value).reason === reason;
 const uniqueKey = (name: string) => `${name}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
 
 describe('Idempotency-Key', () => {
@@ -51,15 +64,24 @@ describe('Idempotency-Key', () => {
 
   it('refuses the same key with a different body (422), publishing nothing', async () => {
     const key = uniqueKey('reuse');
-    expect((await send('/orders/idem-2/cancellation', { reason: 'first body' }, key)).status).toBe(202);
+    expect((await send('/orders/idem-2/cancellation', { reason: 'first body' }, key)).status).toBe(
+      202,
+    );
     const before = await totalOffset();
     const reused = await send('/orders/idem-2/cancellation', { reason: 'another body' }, key);
     expect(reused.status).toBe(422);
     expect(reused.headers.get('content-type')).toContain('application/problem+json');
-    expect(reused.body).toMatchObject({ status: 422, type: expect.stringContaining('idempotency-key-reused') });
+    expect(reused.body).toMatchObject({
+      status: 422,
+      type: expect.stringContaining('idempotency-key-reused'),
+    });
     // A refusal must not erase the record: the original retry still gets its receipt, and the reuse its 422.
-    expect((await send('/orders/idem-2/cancellation', { reason: 'another body' }, key)).status).toBe(422);
-    expect((await send('/orders/idem-2/cancellation', { reason: 'first body' }, key)).status).toBe(202);
+    expect(
+      (await send('/orders/idem-2/cancellation', { reason: 'another body' }, key)).status,
+    ).toBe(422);
+    expect((await send('/orders/idem-2/cancellation', { reason: 'first body' }, key)).status).toBe(
+      202,
+    );
     expect(await totalOffset()).toBe(before);
   });
 
@@ -103,12 +125,19 @@ describe('Idempotency-Key', () => {
       IDEMPOTENCY_REDIS_URL: `redis://127.0.0.1:${PORTS.redis}`,
     };
     delete env.NODE_OPTIONS;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'tests/e2e/support/invoke-with-key.ts', 'idem-5', key, 'two containers'], {
-      cwd: repoRoot,
-      env,
-      timeout: 60_000,
-    });
-    const answer = JSON.parse(stdout.trim().split('\n').pop()!) as { statusCode: number; body: string };
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'tests/e2e/support/invoke-with-key.ts', 'idem-5', key, 'two containers'],
+      {
+        cwd: repoRoot,
+        env,
+        timeout: 60_000,
+      },
+    );
+    const answer = JSON.parse(stdout.trim().split('\n').pop()!) as {
+      statusCode: number;
+      body: string;
+    };
     expect(answer.statusCode).toBe(202);
     expect(JSON.parse(answer.body)).toEqual(first.body);
     expect(await onTopic(reasonIs('two containers'))).toHaveLength(1);
@@ -117,7 +146,13 @@ describe('Idempotency-Key', () => {
 
 describe('POST /order-events/batch', () => {
   const events = [
-    { eventType: 'order-created', orderId: 'batch-1', customerId: 'c-1', items: [{ sku: 'S-1', quantity: 1, unitPrice: 3 }], total: 3 },
+    {
+      eventType: 'order-created',
+      orderId: 'batch-1',
+      customerId: 'c-1',
+      items: [{ sku: 'S-1', quantity: 1, unitPrice: 3 }],
+      total: 3,
+    },
     { eventType: 'order-shipped', orderId: 'batch-1', trackingNumber: 'T-1' },
     { eventType: 'order-cancelled', orderId: 'batch-2', reason: 'batch reason' },
   ];
@@ -125,11 +160,23 @@ describe('POST /order-events/batch', () => {
   it('publishes every event and answers each receipt in request order, matching the topic', async () => {
     const reply = await send('/order-events/batch', { events });
     expect(reply.status).toBe(202);
-    const results = reply.body.results as { eventId: string; eventType: string; partition: number; offset: string }[];
-    expect(results.map((result) => result.eventType)).toEqual(['order-created', 'order-shipped', 'order-cancelled']);
+    const results = reply.body.results as {
+      eventId: string;
+      eventType: string;
+      partition: number;
+      offset: string;
+    }[];
+    expect(results.map((result) => result.eventType)).toEqual([
+      'order-created',
+      'order-shipped',
+      'order-cancelled',
+    ]);
     const topic = await readWithKcat(service.kafkaBrokers, TOPIC);
     results.forEach((result, i) => {
-      const record = topic.find((candidate) => candidate.partition === result.partition && candidate.offset === result.offset);
+      const record = topic.find(
+        (candidate) =>
+          candidate.partition === result.partition && candidate.offset === result.offset,
+      );
       expect(record?.headers.ce_id).toBe(result.eventId);
       expect(record?.key).toBe(events[i]!.orderId);
       expect(JSON.parse(record!.value)).toMatchObject({ ...events[i], eventId: result.eventId });
@@ -141,15 +188,21 @@ describe('POST /order-events/batch', () => {
 
   it('rejects the whole batch when one event is invalid, naming its index and path, publishing nothing', async () => {
     const before = await endOffsets(service.kafkaBrokers, TOPIC);
-    const reply = await send('/order-events/batch', { events: [events[0], { eventType: 'order-shipped', orderId: 'batch-3' }, events[2]] });
+    const reply = await send('/order-events/batch', {
+      events: [events[0], { eventType: 'order-shipped', orderId: 'batch-3' }, events[2]],
+    });
     expect(reply.status).toBe(400);
-    expect(reply.body.errors).toEqual([{ path: 'body.events.1.trackingNumber', message: expect.any(String) }]);
+    expect(reply.body.errors).toEqual([
+      { path: 'body.events.1.trackingNumber', message: expect.any(String) },
+    ]);
     expect(await endOffsets(service.kafkaBrokers, TOPIC)).toEqual(before);
   });
 
   it('refuses more than 500 events, and an empty batch', async () => {
     const before = await endOffsets(service.kafkaBrokers, TOPIC);
-    const tooMany = await send('/order-events/batch', { events: Array.from({ length: 501 }, () => events[2]) });
+    const tooMany = await send('/order-events/batch', {
+      events: Array.from({ length: 501 }, () => events[2]),
+    });
     expect([400, 413]).toContain(tooMany.status);
     expect((await send('/order-events/batch', { events: [] })).status).toBe(400);
     expect(await endOffsets(service.kafkaBrokers, TOPIC)).toEqual(before);
@@ -157,7 +210,12 @@ describe('POST /order-events/batch', () => {
 
   it('covers the whole batch with one Idempotency-Key', async () => {
     const key = uniqueKey('batch');
-    const batch = { events: [{ eventType: 'order-cancelled', orderId: 'batch-4', reason: 'batch once' }, { eventType: 'order-shipped', orderId: 'batch-4', trackingNumber: 'T-4' }] };
+    const batch = {
+      events: [
+        { eventType: 'order-cancelled', orderId: 'batch-4', reason: 'batch once' },
+        { eventType: 'order-shipped', orderId: 'batch-4', trackingNumber: 'T-4' },
+      ],
+    };
     const first = await send('/order-events/batch', batch, key);
     const second = await send('/order-events/batch', batch, key);
     expect(first.status).toBe(202);

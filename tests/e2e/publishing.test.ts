@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
 import { post, publishTo } from './support/http.js';
-import { repoRoot, startService, type RunningService } from './support/service.js';
+import { type RunningService, repoRoot, startService } from './support/service.js';
 import { endOffsets, readWithKcat, TopicCollector, type TopicRecord } from './support/topic.js';
 
 const TOPIC = 'order-events';
@@ -24,44 +24,93 @@ afterAll(async () => {
 }, 60_000);
 
 const json = { 'content-type': 'application/json' };
-const publish = (path: string, body: unknown, headers?: Record<string, string>) => publishTo(service, path, body, headers);
+const publish = (path: string, body: unknown, headers?: Record<string, string>) =>
+  publishTo(service, path, body, headers);
 
-const order = (orderId: string) => ({ orderId, customerId: 'c-1', items: [{ sku: 'SKU-1', quantity: 3, unitPrice: 2.5 }], total: 7.5 });
+const order = (orderId: string) => ({
+  orderId,
+  customerId: 'c-1',
+  items: [{ sku: 'SKU-1', quantity: 3, unitPrice: 2.5 }],
+  total: 7.5,
+});
 const byEventId = (eventId: unknown) => (record: TopicRecord) => record.headers.ce_id === eventId;
 
 describe('each route publishes what its receipt says', () => {
   const requests = [
-    { eventType: 'order-created', path: '/orders', body: order('e2e-1'), fields: { customerId: 'c-1', items: [{ sku: 'SKU-1', quantity: 3, unitPrice: 2.5 }], total: 7.5, currency: 'USD' } },
-    { eventType: 'order-shipped', path: '/orders/e2e-1/shipment', body: { trackingNumber: '1Z999', carrier: 'UPS' }, fields: { trackingNumber: '1Z999', carrier: 'UPS' } },
-    { eventType: 'order-cancelled', path: '/orders/e2e-1/cancellation', body: { reason: 'changed mind' }, fields: { reason: 'changed mind' } },
+    {
+      eventType: 'order-created',
+      path: '/orders',
+      body: order('e2e-1'),
+      fields: {
+        customerId: 'c-1',
+        items: [{ sku: 'SKU-1', quantity: 3, unitPrice: 2.5 }],
+        total: 7.5,
+        currency: 'USD',
+      },
+    },
+    {
+      eventType: 'order-shipped',
+      path: '/orders/e2e-1/shipment',
+      body: { trackingNumber: '1Z999', carrier: 'UPS' },
+      fields: { trackingNumber: '1Z999', carrier: 'UPS' },
+    },
+    {
+      eventType: 'order-cancelled',
+      path: '/orders/e2e-1/cancellation',
+      body: { reason: 'changed mind' },
+      fields: { reason: 'changed mind' },
+    },
   ];
 
-  it.each(requests)('$eventType: 202 receipt, record read back by kafkajs and kcat', async ({ eventType, path, body, fields }) => {
-    const reply = await publish(path, body);
-    expect(reply.status).toBe(202);
-    const receipt = reply.body as { eventId: string; eventType: string; topic: string; partition: number; offset: string };
-    expect(receipt).toEqual({ eventId: expect.any(String), eventType, topic: TOPIC, partition: expect.any(Number), offset: expect.any(String) });
-
-    const [viaKafkajs] = await collector.waitFor(1, byEventId(receipt.eventId));
-    const viaKcat = (await readWithKcat(service.kafkaBrokers, TOPIC)).find(byEventId(receipt.eventId));
-    for (const record of [viaKafkajs!, viaKcat!]) {
-      expect(record).toBeDefined();
-      expect(record.partition).toBe(receipt.partition);
-      expect(record.offset).toBe(receipt.offset);
-      expect(record.key).toBe('e2e-1');
-      expect(record.headers).toEqual({
-        ce_specversion: '1.0',
-        ce_id: receipt.eventId,
-        ce_type: eventType,
-        ce_source: '/order-events-publisher',
-        ce_time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
-        ce_subject: 'e2e-1',
-        'content-type': 'application/json',
+  it.each(requests)(
+    '$eventType: 202 receipt, record read back by kafkajs and kcat',
+    async ({ eventType, path, body, fields }) => {
+      const reply = await publish(path, body);
+      expect(reply.status).toBe(202);
+      const receipt = reply.body as {
+        eventId: string;
+        eventType: string;
+        topic: string;
+        partition: number;
+        offset: string;
+      };
+      expect(receipt).toEqual({
+        eventId: expect.any(String),
+        eventType,
+        topic: TOPIC,
+        partition: expect.any(Number),
+        offset: expect.any(String),
       });
-      const value = JSON.parse(record.value);
-      expect(value).toEqual({ eventId: receipt.eventId, eventType, orderId: 'e2e-1', timestamp: record.headers.ce_time, ...fields });
-    }
-  });
+
+      const [viaKafkajs] = await collector.waitFor(1, byEventId(receipt.eventId));
+      const viaKcat = (await readWithKcat(service.kafkaBrokers, TOPIC)).find(
+        byEventId(receipt.eventId),
+      );
+      for (const record of [viaKafkajs!, viaKcat!]) {
+        expect(record).toBeDefined();
+        expect(record.partition).toBe(receipt.partition);
+        expect(record.offset).toBe(receipt.offset);
+        expect(record.key).toBe('e2e-1');
+        expect(record.headers).toEqual({
+          ce_specversion: '1.0',
+          ce_id: receipt.eventId,
+          ce_type: eventType,
+          ce_source: '/order-events-publisher',
+          ce_time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+          ce_subject: 'e2e-1',
+          'content-type': 'application/json',
+        });
+        const value = JSON.parse(record.value);
+        expect(value).toEqual({
+          eventId: receipt.eventId,
+          eventType,
+          orderId: 'e2e-1',
+          timestamp: record.headers.ce_time,
+          ...fields,
+        });
+      }
+    },
+  );
 });
 
 describe('logs', () => {
@@ -79,7 +128,9 @@ describe('logs', () => {
     // The line reaches us through serverless-offline's and npm start's output: wait for it a little.
     let published: Record<string, unknown>[] = [];
     for (let attempt = 0; attempt < 50 && published.length === 0; attempt += 1) {
-      published = logLines().filter((line) => line.message === 'published' && line.eventId === reply.body.eventId);
+      published = logLines().filter(
+        (line) => line.message === 'published' && line.eventId === reply.body.eventId,
+      );
       if (published.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(published).toHaveLength(1);
@@ -109,9 +160,13 @@ describe('ordering', () => {
     }
     expect(new Set(receipts.map((receipt) => receipt.partition)).size).toBe(1);
     const records = await collector.waitFor(8, (record) => record.key === 'ordered-7');
-    const onTopic = records.sort((a, b) => Number(a.offset) - Number(b.offset)).map((record) => JSON.parse(record.value).reason);
+    const onTopic = records
+      .sort((a, b) => Number(a.offset) - Number(b.offset))
+      .map((record) => JSON.parse(record.value).reason);
     expect(onTopic).toEqual(receipts.map((_, i) => `attempt ${i}`));
-    expect(records.map((record) => record.headers.ce_id)).toEqual(receipts.map((receipt) => receipt.eventId));
+    expect(records.map((record) => record.headers.ce_id)).toEqual(
+      receipts.map((receipt) => receipt.eventId),
+    );
   });
 });
 
@@ -127,7 +182,8 @@ describe('invalid requests publish nothing', () => {
       publish('/orders/o-1/cancellation', { reason: '' }),
     ]);
     expect(replies.map((reply) => reply.status)).toEqual([400, 400, 415, 413, 400, 400]);
-    for (const reply of replies) expect(reply.headers.get('content-type')).toContain('application/problem+json');
+    for (const reply of replies)
+      expect(reply.headers.get('content-type')).toContain('application/problem+json');
     expect(await endOffsets(service.kafkaBrokers, TOPIC)).toEqual(before);
   });
 });
@@ -153,52 +209,101 @@ describe('authentication', () => {
       { authorization: `Bearer ${await token({ expiresAt: expired })}` },
     ];
     for (const path of ['/orders', '/orders/auth-1/shipment', '/orders/auth-1/cancellation']) {
-      const body = path === '/orders' ? order('auth-1') : path.endsWith('shipment') ? { trackingNumber: 'T' } : { reason: 'r' };
+      const body =
+        path === '/orders'
+          ? order('auth-1')
+          : path.endsWith('shipment')
+            ? { trackingNumber: 'T' }
+            : { reason: 'r' };
       for (const headers of attempts) {
         const reply = await post(`${service.http}${path}`, body, { ...json, ...headers });
-        expect([path, headers.authorization ?? 'none', reply.status]).toEqual([path, headers.authorization ?? 'none', 401]);
+        expect([path, headers.authorization ?? 'none', reply.status]).toEqual([
+          path,
+          headers.authorization ?? 'none',
+          401,
+        ]);
       }
     }
     expect(await endOffsets(service.kafkaBrokers, TOPIC)).toEqual(before);
   });
 
   it('accepts a token from the configured issuer for the configured audience', async () => {
-    const reply = await post(`${service.http}/orders/auth-2/cancellation`, { reason: 'r' }, { ...json, authorization: `Bearer ${await token({})}` });
+    const reply = await post(
+      `${service.http}/orders/auth-2/cancellation`,
+      { reason: 'r' },
+      { ...json, authorization: `Bearer ${await token({})}` },
+    );
     expect(reply.status).toBe(202);
   });
 });
 
 describe('local invocation without HTTP', () => {
   it("publishes through serverless-offline's Lambda invoke endpoint", async () => {
-    const reply = await post(`${service.lambda}/2015-03-31/functions/order-events-publisher-dev-orderShipped/invocations`, {
-      orderId: 'invoke-1',
-      trackingNumber: 'T-1',
-    });
+    const reply = await post(
+      `${service.lambda}/2015-03-31/functions/order-events-publisher-dev-orderShipped/invocations`,
+      {
+        orderId: 'invoke-1',
+        trackingNumber: 'T-1',
+      },
+    );
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({ eventType: 'order-shipped', topic: TOPIC });
     const [record] = await collector.waitFor(1, byEventId(reply.body.eventId));
-    expect(record).toMatchObject({ key: 'invoke-1', partition: reply.body.partition, offset: reply.body.offset });
+    expect(record).toMatchObject({
+      key: 'invoke-1',
+      partition: reply.body.partition,
+      offset: reply.body.offset,
+    });
   });
 
   it('answers a structured validation error through the invoke endpoint', async () => {
-    const reply = await post(`${service.lambda}/2015-03-31/functions/order-events-publisher-dev-orderCancelled/invocations`, { orderId: 'invoke-2' });
-    expect(reply.body).toMatchObject({ status: 400, errors: [{ path: 'reason', message: expect.any(String) }] });
+    const reply = await post(
+      `${service.lambda}/2015-03-31/functions/order-events-publisher-dev-orderCancelled/invocations`,
+      { orderId: 'invoke-2' },
+    );
+    expect(reply.body).toMatchObject({
+      status: 400,
+      errors: [{ path: 'reason', message: expect.any(String) }],
+    });
   });
 
   it('publishes through `serverless invoke local`', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['node_modules/serverless/bin/serverless.js', 'invoke', 'local', '-f', 'orderCancelled', '--data', JSON.stringify({ orderId: 'local-1', reason: 'from the CLI' })],
+      [
+        'node_modules/serverless/bin/serverless.js',
+        'invoke',
+        'local',
+        '-f',
+        'orderCancelled',
+        '--data',
+        JSON.stringify({ orderId: 'local-1', reason: 'from the CLI' }),
+      ],
       {
         cwd: repoRoot,
         timeout: 90_000,
-        env: { ...process.env, NODE_OPTIONS: '', KAFKA_BROKERS: service.kafkaBrokers, KAFKA_IDEMPOTENT: 'false', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+        env: {
+          ...process.env,
+          NODE_OPTIONS: '',
+          KAFKA_BROKERS: service.kafkaBrokers,
+          KAFKA_IDEMPOTENT: 'false',
+          SLS_TELEMETRY_DISABLED: '1',
+          SLS_NOTIFICATIONS_MODE: 'off',
+        },
       },
     );
     // serverless prints the result last, indented over several lines, after the function's own log lines.
-    const receipt = JSON.parse(stdout.slice(stdout.lastIndexOf('{\n'))) as { eventId: string; partition: number; offset: string };
+    const receipt = JSON.parse(stdout.slice(stdout.lastIndexOf('{\n'))) as {
+      eventId: string;
+      partition: number;
+      offset: string;
+    };
     expect(receipt).toMatchObject({ eventType: 'order-cancelled', topic: TOPIC });
     const [record] = await collector.waitFor(1, byEventId(receipt.eventId));
-    expect(record).toMatchObject({ key: 'local-1', partition: receipt.partition, offset: receipt.offset });
+    expect(record).toMatchObject({
+      key: 'local-1',
+      partition: receipt.partition,
+      offset: receipt.offset,
+    });
   });
 });

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { spawnEmbeddedBroker, type SpawnedBroker } from '../../scripts/embedded-broker/spawn.js';
+import { type SpawnedBroker, spawnEmbeddedBroker } from '../../scripts/embedded-broker/spawn.js';
 import { repoRoot } from './support/service.js';
 
 let broker: SpawnedBroker;
@@ -16,24 +16,42 @@ afterAll(async () => {
 });
 
 it('disconnects the producer on SIGTERM, then exits 0', async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_BROKERS: broker.bootstrap, KAFKA_IDEMPOTENT: 'false', AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9001' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KAFKA_BROKERS: broker.bootstrap,
+    KAFKA_IDEMPOTENT: 'false',
+    AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9001',
+  };
   delete env.NODE_OPTIONS;
-  const container = spawn(process.execPath, ['--import', 'tsx', 'tests/e2e/support/invoke-then-wait.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const container = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'tests/e2e/support/invoke-then-wait.ts'],
+    { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const lines: string[] = [];
-  const exited = new Promise<number | null>((resolve) => container.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    container.once('exit', (code) => resolve(code)),
+  );
   try {
     const receipt = await new Promise<string>((resolve, reject) => {
       createInterface({ input: container.stdout }).on('line', (line) => {
         lines.push(line);
         if (line.includes('"eventType"')) resolve(line);
       });
-      container.once('exit', () => reject(new Error(`exited before its invocation: ${lines.join('\n')}`)));
+      container.once('exit', () =>
+        reject(new Error(`exited before its invocation: ${lines.join('\n')}`)),
+      );
     });
-    expect(JSON.parse(receipt)).toMatchObject({ eventType: 'order-cancelled', topic: 'order-events' });
+    expect(JSON.parse(receipt)).toMatchObject({
+      eventType: 'order-cancelled',
+      topic: 'order-events',
+    });
 
     container.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(lines.map((line) => (line.startsWith('{') ? JSON.parse(line).message : line))).toContain('SIGTERM: Kafka producer disconnected');
+    expect(lines.map((line) => (line.startsWith('{') ? JSON.parse(line).message : line))).toContain(
+      'SIGTERM: Kafka producer disconnected',
+    );
   } finally {
     if (container.exitCode === null && container.signalCode === null) container.kill('SIGKILL');
   }

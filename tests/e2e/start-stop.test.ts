@@ -3,7 +3,7 @@
 // the process it started, npm, so that case is tested through npm itself.
 import { connect } from 'node:net';
 import { afterAll, expect, it } from '@jest/globals';
-import { startService, type RunningService, type StartOptions } from './support/service.js';
+import { type RunningService, type StartOptions, startService } from './support/service.js';
 
 const PORTS = { http: 3380, lambda: 3382, broker: 19380, redis: 19381 };
 let service: RunningService | undefined;
@@ -32,21 +32,28 @@ const groupAlive = (pid: number) => {
 };
 
 /** Starts the service, checks every port is served, ends it with `end`, and checks nothing is left of it. */
-const expectNothingLeftAfter = async (end: (started: RunningService) => void, options: StartOptions = {}) => {
+const expectNothingLeftAfter = async (
+  end: (started: RunningService) => void,
+  options: StartOptions = {},
+) => {
   const started = await startService(PORTS, {}, options);
   service = started;
-  for (const port of Object.values(PORTS)) expect([port, await listening(port)]).toEqual([port, true]);
+  for (const port of Object.values(PORTS))
+    expect([port, await listening(port)]).toEqual([port, true]);
 
   end(started);
-  for (let waited = 0; groupAlive(started.pid) && waited < 20_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (let waited = 0; groupAlive(started.pid) && waited < 20_000; waited += 100)
+    await new Promise((resolve) => setTimeout(resolve, 100));
 
   expect(groupAlive(started.pid)).toBe(false);
-  for (const port of Object.values(PORTS)) expect([port, await listening(port)]).toEqual([port, false]);
+  for (const port of Object.values(PORTS))
+    expect([port, await listening(port)]).toEqual([port, false]);
   service = undefined;
 };
 
 it.each(['SIGTERM', 'SIGINT'] as const)('leaves nothing behind after %s', (signal) =>
-  expectNothingLeftAfter((started) => process.kill(started.pid, signal)));
+  expectNothingLeftAfter((started) => process.kill(started.pid, signal)),
+);
 
 it('leaves nothing behind when only npm, the process a supervisor started, gets SIGTERM', () =>
   // npm's own process id, not its group

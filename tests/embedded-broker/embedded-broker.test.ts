@@ -3,9 +3,9 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { Kafka, logLevel, type KafkaMessage, type Producer, type RecordMetadata } from 'kafkajs';
-import { spawnEmbeddedBroker, type SpawnedBroker } from '../../scripts/embedded-broker/spawn.js';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Kafka, type KafkaMessage, logLevel, type Producer, type RecordMetadata } from 'kafkajs';
+import { type SpawnedBroker, spawnEmbeddedBroker } from '../../scripts/embedded-broker/spawn.js';
 
 const PORT = 19092;
 const TOPIC = 'order-events';
@@ -40,12 +40,19 @@ async function connectedProducer(retries: number): Promise<Producer> {
 }
 
 async function sendOne(producer: Producer, value = randomUUID()): Promise<RecordMetadata> {
-  const [metadata] = await producer.send({ topic: TOPIC, acks: -1, messages: [{ key: `k-${value}`, value }] });
+  const [metadata] = await producer.send({
+    topic: TOPIC,
+    acks: -1,
+    messages: [{ key: `k-${value}`, value }],
+  });
   if (!metadata) throw new Error('no record metadata returned');
   return metadata;
 }
 
-async function withProducer<T>(retries: number, use: (producer: Producer) => Promise<T>): Promise<T> {
+async function withProducer<T>(
+  retries: number,
+  use: (producer: Producer) => Promise<T>,
+): Promise<T> {
   const producer = await connectedProducer(retries);
   try {
     return await use(producer);
@@ -93,9 +100,18 @@ describe('embedded broker', () => {
       ['-b', `localhost:${PORT}`, '-t', TOPIC, '-C', '-J', '-e', '-q', '-o', 'beginning'],
       { timeout: 15_000 },
     );
-    const records = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as KcatRecord);
+    const records = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as KcatRecord);
     const record = records.find((candidate) => candidate.key === key);
-    expect(record).toMatchObject({ topic: TOPIC, partition, offset: Number(offset), key, payload: value });
+    expect(record).toMatchObject({
+      topic: TOPIC,
+      partition,
+      offset: Number(offset),
+      key,
+      payload: value,
+    });
     expect(record?.headers).toEqual(['event-type', 'OrderCreated', 'correlation-id', runId]);
   }, 30_000);
 
@@ -126,7 +142,10 @@ describe('embedded broker', () => {
 
     await withProducer(5, async (producer) => {
       const produceRequests = countRequests(producer, 'Produce');
-      await faults.pushRequestErrors(PRODUCE_API_KEY, [NOT_LEADER_OR_FOLLOWER, NOT_LEADER_OR_FOLLOWER]);
+      await faults.pushRequestErrors(PRODUCE_API_KEY, [
+        NOT_LEADER_OR_FOLLOWER,
+        NOT_LEADER_OR_FOLLOWER,
+      ]);
       expect(await sendOne(producer)).toMatchObject({ topicName: TOPIC, errorCode: 0 });
       expect(produceRequests()).toBe(3); // two rejected attempts, then the one that landed
     });
@@ -177,12 +196,18 @@ async function consumeFirst(
   timeoutMs = 20_000,
 ): Promise<{ partition: number; message: KafkaMessage }> {
   // The mock holds a Fetch for maxWaitTimeInMs when there is nothing new, and disconnect() waits for it.
-  const consumer = kafka(2).consumer({ groupId: `embedded-broker-test-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  const consumer = kafka(2).consumer({
+    groupId: `embedded-broker-test-${randomUUID()}`,
+    maxWaitTimeInMs: 100,
+  });
   try {
     await consumer.connect();
     await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
     return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching message within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no matching message within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       consumer
         .run({
           eachMessage: async ({ partition, message }) => {

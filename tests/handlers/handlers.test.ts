@@ -1,9 +1,13 @@
 import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { KafkaJsEventProducer } from '../../lib/producer/kafkajs-producer.js';
-import { createPublishHandler, type PublishHandler, type PublisherDeclaration } from '../../lib/publisher.js';
+import {
+  createPublishHandler,
+  type PublisherDeclaration,
+  type PublishHandler,
+} from '../../lib/publisher.js';
 import { orderCancelledSchema, orderCreatedSchema, orderShippedSchema } from '../../lib/schemas.js';
-import { FakeKafkaClient } from '../support/fake-kafkajs.js';
 import { jsonEvent, lambdaContext, testConfig, validOrder } from '../support/events.js';
+import { FakeKafkaClient } from '../support/fake-kafkajs.js';
 
 type HandlerModule = { declaration: PublisherDeclaration; handler: PublishHandler };
 const modules: Record<string, HandlerModule> = {};
@@ -26,20 +30,36 @@ describe('handler declarations', () => {
     expect(modules[name]!.declaration).toEqual({ eventType: name, schema, orderIdFrom });
   });
 
-  it.each(['order-created', 'order-shipped', 'order-cancelled'])('%s exports a handler that validates before any Kafka work', async (name) => {
-    const response = await modules[name]!.handler(jsonEvent({ unexpected: true }, { orderId: 'o-1' }), lambdaContext());
-    expect(response).toMatchObject({ statusCode: 400, headers: { 'Content-Type': 'application/problem+json' } });
-  });
+  it.each(['order-created', 'order-shipped', 'order-cancelled'])(
+    '%s exports a handler that validates before any Kafka work',
+    async (name) => {
+      const response = await modules[name]!.handler(
+        jsonEvent({ unexpected: true }, { orderId: 'o-1' }),
+        lambdaContext(),
+      );
+      expect(response).toMatchObject({
+        statusCode: 400,
+        headers: { 'Content-Type': 'application/problem+json' },
+      });
+    },
+  );
 });
 
 describe('a warm container', () => {
   it('connects once and reuses one kafkajs producer across many invocations', async () => {
     const client = new FakeKafkaClient();
     const config = testConfig();
-    const handler = createPublishHandler(modules['order-created']!.declaration, { config, producer: new KafkaJsEventProducer(config, () => client) });
+    const handler = createPublishHandler(modules['order-created']!.declaration, {
+      config,
+      producer: new KafkaJsEventProducer(config, () => client),
+    });
 
     const statuses = [];
-    for (let i = 0; i < 100; i += 1) statuses.push(((await handler(jsonEvent(validOrder), lambdaContext())) as { statusCode: number }).statusCode);
+    for (let i = 0; i < 100; i += 1)
+      statuses.push(
+        ((await handler(jsonEvent(validOrder), lambdaContext())) as { statusCode: number })
+          .statusCode,
+      );
 
     expect(new Set(statuses)).toEqual(new Set([202]));
     expect(client.created).toHaveLength(1);
@@ -50,10 +70,13 @@ describe('a warm container', () => {
 
 describe('the logs of an invocation', () => {
   /** What the container's Powertools Logger writes (stdout for INFO), one JSON document per line. */
-  const captureLogLines = async (work: () => Promise<unknown>): Promise<Record<string, unknown>[]> => {
+  const captureLogLines = async (
+    work: () => Promise<unknown>,
+  ): Promise<Record<string, unknown>[]> => {
     const lines: Record<string, unknown>[] = [];
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of String(chunk).split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       return true;
     });
     try {
@@ -67,14 +90,21 @@ describe('the logs of an invocation', () => {
   it.each([
     ['over HTTP', () => jsonEvent({ unexpected: true })],
     ['invoked directly', () => ({ unexpected: true })],
-  ])('carry the Lambda context of that invocation %s, and only of that one', async (_how, event) => {
-    const handler = modules['order-created']!.handler;
-    const lines = await captureLogLines(async () => {
-      await handler(event(), { ...lambdaContext(), awsRequestId: 'request-a' });
-      await handler(event(), { ...lambdaContext(), awsRequestId: 'request-b' });
-    });
-    const refusals = lines.filter((line) => line.message === 'request refused');
-    expect(refusals.map((line) => line.function_request_id)).toEqual(['request-a', 'request-b']);
-    expect(refusals[0]).toMatchObject({ function_name: 'orderCreated', cold_start: expect.any(Boolean), status: 400 });
-  });
+  ])(
+    'carry the Lambda context of that invocation %s, and only of that one',
+    async (_how, event) => {
+      const handler = modules['order-created']!.handler;
+      const lines = await captureLogLines(async () => {
+        await handler(event(), { ...lambdaContext(), awsRequestId: 'request-a' });
+        await handler(event(), { ...lambdaContext(), awsRequestId: 'request-b' });
+      });
+      const refusals = lines.filter((line) => line.message === 'request refused');
+      expect(refusals.map((line) => line.function_request_id)).toEqual(['request-a', 'request-b']);
+      expect(refusals[0]).toMatchObject({
+        function_name: 'orderCreated',
+        cold_start: expect.any(Boolean),
+        status: 400,
+      });
+    },
+  );
 });

@@ -13,11 +13,21 @@ const setUp = () => {
     producer,
     envelope: { newId: () => `id-${++ids}`, now: () => new Date('2026-11-27T10:00:00.000Z') },
   });
-  const invoke = async (body: unknown) => (await handler(jsonEvent(body, { routeKey: 'POST /order-events/batch' }), lambdaContext())) as APIGatewayProxyStructuredResultV2;
+  const invoke = async (body: unknown) =>
+    (await handler(
+      jsonEvent(body, { routeKey: 'POST /order-events/batch' }),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
   return { producer, handler, invoke };
 };
 
-const created = { eventType: 'order-created', orderId: 'o-1', customerId: 'c', items: [{ sku: 'A', quantity: 1, unitPrice: 1 }], total: 1 };
+const created = {
+  eventType: 'order-created',
+  orderId: 'o-1',
+  customerId: 'c',
+  items: [{ sku: 'A', quantity: 1, unitPrice: 1 }],
+  total: 1,
+};
 const shipped = { eventType: 'order-shipped', orderId: 'o-1', trackingNumber: 'T' };
 const cancelled = { eventType: 'order-cancelled', orderId: 'o-2', reason: 'r' };
 
@@ -34,26 +44,55 @@ describe('the batch route', () => {
     ]);
     expect(JSON.parse(String(response.body))).toEqual({
       results: [
-        { eventId: 'id-1', eventType: 'order-created', topic: 'order-events', partition: 0, offset: '0' },
-        { eventId: 'id-2', eventType: 'order-shipped', topic: 'order-events', partition: 0, offset: '1' },
-        { eventId: 'id-3', eventType: 'order-cancelled', topic: 'order-events', partition: 0, offset: '2' },
+        {
+          eventId: 'id-1',
+          eventType: 'order-created',
+          topic: 'order-events',
+          partition: 0,
+          offset: '0',
+        },
+        {
+          eventId: 'id-2',
+          eventType: 'order-shipped',
+          topic: 'order-events',
+          partition: 0,
+          offset: '1',
+        },
+        {
+          eventId: 'id-3',
+          eventType: 'order-cancelled',
+          topic: 'order-events',
+          partition: 0,
+          offset: '2',
+        },
       ],
     });
     expect(JSON.parse(producer.sent[0]!.value)).toEqual({
-      eventId: 'id-1', eventType: 'order-created', orderId: 'o-1', timestamp: '2026-11-27T10:00:00.000Z',
-      customerId: 'c', items: [{ sku: 'A', quantity: 1, unitPrice: 1 }], total: 1, currency: 'USD',
+      eventId: 'id-1',
+      eventType: 'order-created',
+      orderId: 'o-1',
+      timestamp: '2026-11-27T10:00:00.000Z',
+      customerId: 'c',
+      items: [{ sku: 'A', quantity: 1, unitPrice: 1 }],
+      total: 1,
+      currency: 'USD',
     });
   });
 
   it('rejects the whole batch if any event is invalid, naming index and path, and sends nothing', async () => {
     const { producer, invoke } = setUp();
-    const response = await invoke({ events: [created, { ...shipped, trackingNumber: '' }, { ...cancelled, orderId: 'bad id' }, { eventType: 'order-lost', orderId: 'o-3' }] });
+    const response = await invoke({
+      events: [
+        created,
+        { ...shipped, trackingNumber: '' },
+        { ...cancelled, orderId: 'bad id' },
+        { eventType: 'order-lost', orderId: 'o-3' },
+      ],
+    });
     expect(response.statusCode).toBe(400);
-    expect(JSON.parse(String(response.body)).errors.map((error: { path: string }) => error.path)).toEqual([
-      'body.events.1.trackingNumber',
-      'body.events.2.orderId',
-      'body.events.3.eventType',
-    ]);
+    expect(
+      JSON.parse(String(response.body)).errors.map((error: { path: string }) => error.path),
+    ).toEqual(['body.events.1.trackingNumber', 'body.events.2.orderId', 'body.events.3.eventType']);
     expect(producer.sendOptions).toHaveLength(0);
   });
 
@@ -70,12 +109,16 @@ describe('the batch route', () => {
 
   it('accepts exactly 500 events', async () => {
     const { producer, invoke } = setUp();
-    expect((await invoke({ events: Array.from({ length: 500 }, () => cancelled) })).statusCode).toBe(202);
+    expect(
+      (await invoke({ events: Array.from({ length: 500 }, () => cancelled) })).statusCode,
+    ).toBe(202);
     expect(producer.sent).toHaveLength(500);
   });
 
   it('publishes a batch through direct invocation too', async () => {
     const { handler } = setUp();
-    expect(await handler({ events: [cancelled] }, lambdaContext())).toMatchObject({ results: [{ eventType: 'order-cancelled' }] });
+    expect(await handler({ events: [cancelled] }, lambdaContext())).toMatchObject({
+      results: [{ eventType: 'order-cancelled' }],
+    });
   });
 });

@@ -66,11 +66,18 @@ describe('loadConfig', () => {
 
   it('names a missing KAFKA_BROKERS, also when it is empty', () => {
     expect(parseError({})).toBe('Invalid configuration: KAFKA_BROKERS is required');
-    expect(parseError({ KAFKA_BROKERS: '' })).toBe('Invalid configuration: KAFKA_BROKERS is required');
+    expect(parseError({ KAFKA_BROKERS: '' })).toBe(
+      'Invalid configuration: KAFKA_BROKERS is required',
+    );
   });
 
   it('names every malformed variable in one message', () => {
-    const message = parseError({ KAFKA_BROKERS: 'no-port', KAFKA_RETRIES: 'many', KAFKA_IDEMPOTENT: 'yes', ORDER_EVENTS_TOPIC: 'bad topic' });
+    const message = parseError({
+      KAFKA_BROKERS: 'no-port',
+      KAFKA_RETRIES: 'many',
+      KAFKA_IDEMPOTENT: 'yes',
+      ORDER_EVENTS_TOPIC: 'bad topic',
+    });
     expect(message).toMatch(/^Invalid configuration: /);
     expect(message).toContain('KAFKA_BROKERS expects host:port');
     expect(message).toContain('KAFKA_RETRIES expects a whole number');
@@ -79,48 +86,106 @@ describe('loadConfig', () => {
   });
 
   it('rejects out-of-range numbers and acks=0', () => {
-    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_REQUEST_TIMEOUT_MS: '5' })).toContain('KAFKA_REQUEST_TIMEOUT_MS expects at least 100');
-    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_ACKS: '0' })).toContain('KAFKA_ACKS expects -1');
+    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_REQUEST_TIMEOUT_MS: '5' })).toContain(
+      'KAFKA_REQUEST_TIMEOUT_MS expects at least 100',
+    );
+    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_ACKS: '0' })).toContain(
+      'KAFKA_ACKS expects -1',
+    );
   });
 
   it('rejects idempotence with acks other than -1', () => {
-    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_ACKS: '1' })).toContain('KAFKA_IDEMPOTENT=true requires KAFKA_ACKS=-1');
+    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_ACKS: '1' })).toContain(
+      'KAFKA_IDEMPOTENT=true requires KAFKA_ACKS=-1',
+    );
     expect(loadConfig({ KAFKA_BROKERS: 'b:1', KAFKA_ACKS: 'all' }).acks).toBe(-1);
   });
 
   it('reads SASL settings for each mechanism', () => {
-    expect(loadConfig({ KAFKA_BROKERS: 'b:9096', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }).sasl).toMatchObject({
+    expect(
+      loadConfig({
+        KAFKA_BROKERS: 'b:9096',
+        KAFKA_SSL: 'true',
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'u',
+        KAFKA_SASL_PASSWORD: 'p',
+      }).sasl,
+    ).toMatchObject({
       mechanism: 'scram-sha-512',
       username: 'u',
     });
-    expect(loadConfig({ KAFKA_BROKERS: 'b:9098', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'aws-msk-iam', AWS_REGION: 'eu-west-1' }).sasl).toEqual({
+    expect(
+      loadConfig({
+        KAFKA_BROKERS: 'b:9098',
+        KAFKA_SSL: 'true',
+        KAFKA_SASL_MECHANISM: 'aws-msk-iam',
+        AWS_REGION: 'eu-west-1',
+      }).sasl,
+    ).toEqual({
       mechanism: 'aws-msk-iam',
       region: 'eu-west-1',
     });
   });
 
   it('rejects incomplete or unsafe SASL settings, naming the variables', () => {
-    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SASL_MECHANISM: 'gssapi' })).toContain('KAFKA_SASL_MECHANISM expects one of plain, scram-sha-256, scram-sha-512, aws-msk-iam');
-    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SASL_MECHANISM: 'scram-sha-256' })).toContain('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD required');
-    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' })).toContain('requires KAFKA_SSL=true');
-    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SASL_MECHANISM: 'aws-msk-iam', AWS_REGION: 'eu-west-1' })).toContain('requires KAFKA_SSL=true');
-    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'aws-msk-iam' })).toContain('requires AWS_REGION');
+    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SASL_MECHANISM: 'gssapi' })).toContain(
+      'KAFKA_SASL_MECHANISM expects one of plain, scram-sha-256, scram-sha-512, aws-msk-iam',
+    );
+    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SASL_MECHANISM: 'scram-sha-256' })).toContain(
+      'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD required',
+    );
+    expect(
+      parseError({
+        KAFKA_BROKERS: 'b:1',
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_USERNAME: 'u',
+        KAFKA_SASL_PASSWORD: 'p',
+      }),
+    ).toContain('requires KAFKA_SSL=true');
+    expect(
+      parseError({
+        KAFKA_BROKERS: 'b:1',
+        KAFKA_SASL_MECHANISM: 'aws-msk-iam',
+        AWS_REGION: 'eu-west-1',
+      }),
+    ).toContain('requires KAFKA_SSL=true');
+    expect(
+      parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'aws-msk-iam' }),
+    ).toContain('requires AWS_REGION');
   });
 
   it('never puts a password into an error message', () => {
-    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'pw-123456' })).not.toContain('pw-123456');
+    expect(
+      parseError({
+        KAFKA_BROKERS: 'b:1',
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_USERNAME: 'u',
+        KAFKA_SASL_PASSWORD: 'pw-123456',
+      }),
+    ).not.toContain('pw-123456');
   });
 
   it('reads the idempotency store: DynamoDB, or Redis, which wins when both are set', () => {
-    expect(loadConfig({ KAFKA_BROKERS: 'b:1', IDEMPOTENCY_TABLE: 'orders-idempotency' }).idempotency).toEqual({
+    expect(
+      loadConfig({ KAFKA_BROKERS: 'b:1', IDEMPOTENCY_TABLE: 'orders-idempotency' }).idempotency,
+    ).toEqual({
       store: 'dynamodb',
       table: 'orders-idempotency',
       expiresAfterSeconds: 86400,
     });
-    const redis = loadConfig({ KAFKA_BROKERS: 'b:1', IDEMPOTENCY_TABLE: 't-1', IDEMPOTENCY_REDIS_URL: 'redis://:pw-secret@127.0.0.1:6379', IDEMPOTENCY_EXPIRES_SECONDS: '600' });
+    const redis = loadConfig({
+      KAFKA_BROKERS: 'b:1',
+      IDEMPOTENCY_TABLE: 't-1',
+      IDEMPOTENCY_REDIS_URL: 'redis://:pw-secret@127.0.0.1:6379',
+      IDEMPOTENCY_EXPIRES_SECONDS: '600',
+    });
     expect(redis.idempotency).toMatchObject({ store: 'redis', expiresAfterSeconds: 600 });
     expect(JSON.stringify(redis)).not.toContain('pw-secret');
-    expect(parseError({ KAFKA_BROKERS: 'b:1', IDEMPOTENCY_REDIS_URL: 'http://x' })).toContain('IDEMPOTENCY_REDIS_URL expects a redis://');
-    expect(parseError({ KAFKA_BROKERS: 'b:1', IDEMPOTENCY_EXPIRES_SECONDS: '5' })).toContain('IDEMPOTENCY_EXPIRES_SECONDS expects at least 60');
+    expect(parseError({ KAFKA_BROKERS: 'b:1', IDEMPOTENCY_REDIS_URL: 'http://x' })).toContain(
+      'IDEMPOTENCY_REDIS_URL expects a redis://',
+    );
+    expect(parseError({ KAFKA_BROKERS: 'b:1', IDEMPOTENCY_EXPIRES_SECONDS: '5' })).toContain(
+      'IDEMPOTENCY_EXPIRES_SECONDS expects at least 60',
+    );
   });
 });

@@ -1,7 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildOrderEvent, toKafkaRecord } from '../../lib/events.js';
 
-const fixed = { newId: () => '7d444840-9dc0-11d1-b245-5ffdce74fad2', now: () => new Date('2026-11-27T12:00:00.123Z') };
+const fixed = {
+  newId: () => '7d444840-9dc0-11d1-b245-5ffdce74fad2',
+  now: () => new Date('2026-11-27T12:00:00.123Z'),
+};
 
 describe('buildOrderEvent', () => {
   it('puts the envelope first and the event fields after it', () => {
@@ -13,11 +16,21 @@ describe('buildOrderEvent', () => {
       timestamp: '2026-11-27T12:00:00.123Z',
       trackingNumber: 'T1',
     });
-    expect(Object.keys(event).slice(0, 4)).toEqual(['eventId', 'eventType', 'orderId', 'timestamp']);
+    expect(Object.keys(event).slice(0, 4)).toEqual([
+      'eventId',
+      'eventType',
+      'orderId',
+      'timestamp',
+    ]);
   });
 
   it('never lets a field overwrite the envelope', () => {
-    const event = buildOrderEvent('order-cancelled', 'o-1', { eventId: 'forged', orderId: 'other' }, fixed);
+    const event = buildOrderEvent(
+      'order-cancelled',
+      'o-1',
+      { eventId: 'forged', orderId: 'other' },
+      fixed,
+    );
     expect(event.eventId).toBe('7d444840-9dc0-11d1-b245-5ffdce74fad2');
     expect(event.orderId).toBe('o-1');
   });
@@ -25,7 +38,9 @@ describe('buildOrderEvent', () => {
   it('gives every event a new UUID and a UTC ISO 8601 timestamp by default', () => {
     const first = buildOrderEvent('order-cancelled', 'o-1', { reason: 'r' });
     const second = buildOrderEvent('order-cancelled', 'o-1', { reason: 'r' });
-    expect(first.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(first.eventId).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     expect(second.eventId).not.toBe(first.eventId);
     expect(first.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
   });

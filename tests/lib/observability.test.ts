@@ -1,20 +1,31 @@
 import { describe, expect, it, jest } from '@jest/globals';
+import { brokerUnavailable, internalError, invalidRequest } from '../../lib/http/problem.js';
 import { createLogger, createMetrics, powertoolsObserver } from '../../lib/observability.js';
-import { invalidRequest, internalError, brokerUnavailable } from '../../lib/http/problem.js';
 import { BrokerUnavailableError } from '../../lib/producer/errors.js';
 
 /** Captures what Powertools writes: one JSON document per line, on stdout (or stderr for WARN and ERROR). */
 const capture = () => {
   const lines: Record<string, unknown>[] = [];
   const record = (chunk: unknown) => {
-    for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+    for (const line of String(chunk).split('\n').filter(Boolean))
+      lines.push(JSON.parse(line) as Record<string, unknown>);
     return true;
   };
-  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(record), jest.spyOn(process.stderr, 'write').mockImplementation(record)];
+  const spies = [
+    jest.spyOn(process.stdout, 'write').mockImplementation(record),
+    jest.spyOn(process.stderr, 'write').mockImplementation(record),
+  ];
   return { lines, restore: () => spies.forEach((spy) => spy.mockRestore()) };
 };
 
-const published = { eventType: 'order-cancelled' as const, eventId: 'e-1', orderId: 'o-1', topic: 'order-events', partition: 2, offset: '41' };
+const published = {
+  eventType: 'order-cancelled' as const,
+  eventId: 'e-1',
+  orderId: 'o-1',
+  topic: 'order-events',
+  partition: 2,
+  offset: '41',
+};
 
 describe('powertoolsObserver', () => {
   it('logs one line per published event with its identifiers, position and latency, and emits EMF metrics', () => {
@@ -24,37 +35,70 @@ describe('powertoolsObserver', () => {
     } finally {
       restore();
     }
-    expect(lines.find((line) => line.message === 'published')).toMatchObject({ level: 'INFO', service: 'order-events-publisher', ...published, latencyMs: 1.25 });
+    expect(lines.find((line) => line.message === 'published')).toMatchObject({
+      level: 'INFO',
+      service: 'order-events-publisher',
+      ...published,
+      latencyMs: 1.25,
+    });
     const emf = lines.filter((line) => line._aws !== undefined);
     const metric = (name: string) => emf.find((line) => name in line);
     expect(metric('EventsPublished')).toMatchObject({
-      _aws: { CloudWatchMetrics: [{ Namespace: 'OrderEvents', Dimensions: [expect.arrayContaining(['eventType'])] }] },
+      _aws: {
+        CloudWatchMetrics: [
+          { Namespace: 'OrderEvents', Dimensions: [expect.arrayContaining(['eventType'])] },
+        ],
+      },
       eventType: 'order-cancelled',
       EventsPublished: 1,
     });
-    expect(metric('PublishLatency')).toMatchObject({ eventType: 'order-cancelled', PublishLatency: 1.25 });
+    expect(metric('PublishLatency')).toMatchObject({
+      eventType: 'order-cancelled',
+      PublishLatency: 1.25,
+    });
   });
 
   it('logs a refusal with where the request was wrong, never what it said, and counts a validation failure', () => {
     const { lines, restore } = capture();
     try {
-      powertoolsObserver(createLogger('INFO'), createMetrics()).refused('order-created', invalidRequest([{ path: 'body.customerId', message: 'Too big' }]), new Error('x'));
+      powertoolsObserver(createLogger('INFO'), createMetrics()).refused(
+        'order-created',
+        invalidRequest([{ path: 'body.customerId', message: 'Too big' }]),
+        new Error('x'),
+      );
     } finally {
       restore();
     }
     const log = lines.find((line) => line.message === 'request refused');
-    expect(log).toMatchObject({ route: 'order-created', status: 400, problemType: 'invalid-request', invalidPaths: ['body.customerId'] });
-    expect(lines.find((line) => line._aws !== undefined)).toMatchObject({ ValidationFailures: 1, eventType: 'order-created' });
+    expect(log).toMatchObject({
+      route: 'order-created',
+      status: 400,
+      problemType: 'invalid-request',
+      invalidPaths: ['body.customerId'],
+    });
+    expect(lines.find((line) => line._aws !== undefined)).toMatchObject({
+      ValidationFailures: 1,
+      eventType: 'order-created',
+    });
   });
 
   it('logs a broker failure with its error class and Kafka error code, and counts it', () => {
     const { lines, restore } = capture();
     try {
-      powertoolsObserver(createLogger('INFO'), createMetrics()).refused('order-shipped', brokerUnavailable('down'), new BrokerUnavailableError('down', { kafkaErrorCode: 'NOT_LEADER_OR_FOLLOWER' }));
+      powertoolsObserver(createLogger('INFO'), createMetrics()).refused(
+        'order-shipped',
+        brokerUnavailable('down'),
+        new BrokerUnavailableError('down', { kafkaErrorCode: 'NOT_LEADER_OR_FOLLOWER' }),
+      );
     } finally {
       restore();
     }
-    expect(lines.find((line) => line.message === 'publish failed')).toMatchObject({ level: 'WARN', status: 503, errorClass: 'BrokerUnavailableError', kafkaErrorCode: 'NOT_LEADER_OR_FOLLOWER' });
+    expect(lines.find((line) => line.message === 'publish failed')).toMatchObject({
+      level: 'WARN',
+      status: 503,
+      errorClass: 'BrokerUnavailableError',
+      kafkaErrorCode: 'NOT_LEADER_OR_FOLLOWER',
+    });
     expect(lines.find((line) => line._aws !== undefined)).toMatchObject({ BrokerErrors: 1 });
   });
 
@@ -62,11 +106,19 @@ describe('powertoolsObserver', () => {
     const { lines, restore } = capture();
     try {
       powertoolsObserver(createLogger('ERROR'), createMetrics()).published([published], 1);
-      powertoolsObserver(createLogger('ERROR'), createMetrics()).refused('order-created', internalError(), new TypeError('boom'));
+      powertoolsObserver(createLogger('ERROR'), createMetrics()).refused(
+        'order-created',
+        internalError(),
+        new TypeError('boom'),
+      );
     } finally {
       restore();
     }
     expect(lines.filter((line) => line.message === 'published')).toEqual([]);
-    expect(lines.find((line) => line.message === 'publish failed unexpectedly')).toMatchObject({ level: 'ERROR', errorClass: 'TypeError', error: { name: 'TypeError', stack: expect.any(String) } });
+    expect(lines.find((line) => line.message === 'publish failed unexpectedly')).toMatchObject({
+      level: 'ERROR',
+      errorClass: 'TypeError',
+      error: { name: 'TypeError', stack: expect.any(String) },
+    });
   });
 });

@@ -4,45 +4,95 @@ import { build } from 'esbuild';
 import * as z from 'zod/mini';
 import { handler } from '../../handlers/openapi.js';
 import { buildOpenApiDocument, publishingRoutes } from '../../lib/openapi.js';
-import { batchRequestSchema, orderCancelledSchema, orderCreatedSchema, orderShippedSchema } from '../../lib/schemas.js';
+import {
+  batchRequestSchema,
+  orderCancelledSchema,
+  orderCreatedSchema,
+  orderShippedSchema,
+} from '../../lib/schemas.js';
 import { repoRoot } from '../e2e/support/service.js';
 import { validOrder } from '../support/events.js';
 import { openApiValidator } from '../support/openapi-validator.js';
 
 const document = buildOpenApiDocument();
 const validator = openApiValidator(document);
-type Operation = { security: unknown[]; parameters?: { name: string; in: string; required: boolean }[]; requestBody?: unknown; responses: Record<string, Response> };
-type Response = { headers?: Record<string, unknown>; content: Record<string, { schema: unknown; example?: unknown }> };
-const operation = (route: string, method: string) => (document.paths as Record<string, Record<string, Operation>>)[route]?.[method];
+type Operation = {
+  security: unknown[];
+  parameters?: { name: string; in: string; required: boolean }[];
+  requestBody?: unknown;
+  responses: Record<string, Response>;
+};
+type Response = {
+  headers?: Record<string, unknown>;
+  content: Record<string, { schema: unknown; example?: unknown }>;
+};
+const operation = (route: string, method: string) =>
+  (document.paths as Record<string, Record<string, Operation>>)[route]?.[method];
 
-const publishing = ['/orders', '/orders/{orderId}/shipment', '/orders/{orderId}/cancellation', '/order-events/batch'];
+const publishing = [
+  '/orders',
+  '/orders/{orderId}/shipment',
+  '/orders/{orderId}/cancellation',
+  '/order-events/batch',
+];
 const problemStatuses = ['400', '409', '413', '415', '422', '500', '501', '503'];
-const requestSchemas = { '/orders': orderCreatedSchema, '/orders/{orderId}/shipment': orderShippedSchema, '/orders/{orderId}/cancellation': orderCancelledSchema, '/order-events/batch': batchRequestSchema };
+const requestSchemas = {
+  '/orders': orderCreatedSchema,
+  '/orders/{orderId}/shipment': orderShippedSchema,
+  '/orders/{orderId}/cancellation': orderCancelledSchema,
+  '/order-events/batch': batchRequestSchema,
+};
 
 describe('the OpenAPI document', () => {
   it('is OpenAPI 3.1 with every route, and nothing else', () => {
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths).sort()).toEqual([...publishing, '/health', '/openapi.json'].sort());
-    for (const route of publishing) expect(Object.keys(document.paths[route as keyof typeof document.paths])).toEqual(['post']);
+    expect(Object.keys(document.paths).sort()).toEqual(
+      [...publishing, '/health', '/openapi.json'].sort(),
+    );
+    for (const route of publishing)
+      expect(Object.keys(document.paths[route as keyof typeof document.paths])).toEqual(['post']);
     expect(Object.keys(document.paths['/health'])).toEqual(['get']);
     expect(Object.keys(document.paths['/openapi.json'])).toEqual(['get']);
   });
 
-  it.each(publishing)('POST %s: bearer JWT, a JSON body, a 202 receipt and every problem response', (route) => {
-    const post = operation(route, 'post')!;
-    expect(post.security).toEqual([{ bearerJwt: [] }]);
-    expect(post.requestBody).toMatchObject({ required: true, content: { 'application/json': { schema: expect.any(Object) } } });
-    expect(Object.keys(post.responses).sort()).toEqual(['202', '400', '401', '409', '413', '415', '422', '500', '501', '503']);
-    expect(post.responses['202']!.content['application/json']!.schema).toEqual({ $ref: `#/components/schemas/${route.endsWith('batch') ? 'BatchReceipt' : 'Receipt'}` });
-    for (const status of problemStatuses) expect(Object.keys(post.responses[status]!.content)).toEqual(['application/problem+json']);
-    expect(post.responses['401']!.content).toHaveProperty(['application/json']);
-    for (const status of ['409', '503']) expect(post.responses[status]!.headers).toHaveProperty('Retry-After');
-    const orderIdInPath = route.includes('{orderId}');
-    expect(post.parameters).toEqual([
-      ...(orderIdInPath ? [expect.objectContaining({ name: 'orderId', in: 'path', required: true })] : []),
-      expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }),
-    ]);
-  });
+  it.each(publishing)(
+    'POST %s: bearer JWT, a JSON body, a 202 receipt and every problem response',
+    (route) => {
+      const post = operation(route, 'post')!;
+      expect(post.security).toEqual([{ bearerJwt: [] }]);
+      expect(post.requestBody).toMatchObject({
+        required: true,
+        content: { 'application/json': { schema: expect.any(Object) } },
+      });
+      expect(Object.keys(post.responses).sort()).toEqual([
+        '202',
+        '400',
+        '401',
+        '409',
+        '413',
+        '415',
+        '422',
+        '500',
+        '501',
+        '503',
+      ]);
+      expect(post.responses['202']!.content['application/json']!.schema).toEqual({
+        $ref: `#/components/schemas/${route.endsWith('batch') ? 'BatchReceipt' : 'Receipt'}`,
+      });
+      for (const status of problemStatuses)
+        expect(Object.keys(post.responses[status]!.content)).toEqual(['application/problem+json']);
+      expect(post.responses['401']!.content).toHaveProperty(['application/json']);
+      for (const status of ['409', '503'])
+        expect(post.responses[status]!.headers).toHaveProperty('Retry-After');
+      const orderIdInPath = route.includes('{orderId}');
+      expect(post.parameters).toEqual([
+        ...(orderIdInPath
+          ? [expect.objectContaining({ name: 'orderId', in: 'path', required: true })]
+          : []),
+        expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }),
+      ]);
+    },
+  );
 
   it('needs no credential for /health and /openapi.json', () => {
     expect(operation('/health', 'get')!.security).toEqual([]);
@@ -52,8 +102,12 @@ describe('the OpenAPI document', () => {
   });
 
   it('declares the bearer JWT scheme and the schemas it refers to', () => {
-    expect(document.components.securitySchemes).toEqual({ bearerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } });
-    const refs = [...JSON.stringify(document).matchAll(/"\$ref":"([^"]+)"/g)].map((match) => match[1]!);
+    expect(document.components.securitySchemes).toEqual({
+      bearerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+    });
+    const refs = [...JSON.stringify(document).matchAll(/"\$ref":"([^"]+)"/g)].map(
+      (match) => match[1]!,
+    );
     expect(refs.length).toBeGreaterThan(20);
     for (const ref of new Set(refs)) {
       expect(ref).toMatch(/^#\/components\/schemas\//);
@@ -62,18 +116,33 @@ describe('the OpenAPI document', () => {
   });
 
   it('takes its request schemas from the zod schemas that validate the requests', () => {
-    const { $schema: _, ...shipped } = z.toJSONSchema(orderShippedSchema, { target: 'draft-2020-12', io: 'input' });
+    const { $schema: _, ...shipped } = z.toJSONSchema(orderShippedSchema, {
+      target: 'draft-2020-12',
+      io: 'input',
+    });
     expect(document.components.schemas.OrderShipped).toEqual(shipped);
     // A defaulted field is optional for the caller.
-    expect(document.components.schemas.OrderCreated).toMatchObject({ required: ['orderId', 'customerId', 'items', 'total'], properties: { currency: { default: 'USD' } } });
+    expect(document.components.schemas.OrderCreated).toMatchObject({
+      required: ['orderId', 'customerId', 'items', 'total'],
+      properties: { currency: { default: 'USD' } },
+    });
   });
 
   it('compiles in a strict JSON Schema 2020-12 validator, examples included', () => {
-    for (const [route, method, op] of Object.entries(document.paths).flatMap(([route, item]) => Object.entries(item).map(([method, op]) => [route, method, op as Operation] as const))) {
+    for (const [route, method, op] of Object.entries(document.paths).flatMap(([route, item]) =>
+      Object.entries(item).map(([method, op]) => [route, method, op as Operation] as const),
+    )) {
       for (const [status, response] of Object.entries(op.responses)) {
         for (const [mediaType, { example }] of Object.entries(response.content)) {
-          const result = validator.response(route, method, Number(status), mediaType, example ?? {});
-          if (example !== undefined) expect([route, status, result]).toEqual([route, status, { valid: true, errors: [] }]);
+          const result = validator.response(
+            route,
+            method,
+            Number(status),
+            mediaType,
+            example ?? {},
+          );
+          if (example !== undefined)
+            expect([route, status, result]).toEqual([route, status, { valid: true, errors: [] }]);
         }
       }
     }
@@ -88,18 +157,38 @@ describe('the documented request schemas and the zod schemas agree', () => {
     ['/orders', 'a lower-case currency', { ...validOrder, currency: 'eur' }],
     ['/orders', 'an orderId with a space', { ...validOrder, orderId: 'bad id' }],
     ['/orders', 'no items', { ...validOrder, items: [] }],
-    ['/orders', 'a fractional quantity', { ...validOrder, items: [{ sku: 'A', quantity: 1.5, unitPrice: 1 }] }],
+    [
+      '/orders',
+      'a fractional quantity',
+      { ...validOrder, items: [{ sku: 'A', quantity: 1.5, unitPrice: 1 }] },
+    ],
     ['/orders', 'an unknown field', { ...validOrder, notes: 'unknown field' }],
     ['/orders/{orderId}/shipment', 'no carrier', shipment],
     ['/orders/{orderId}/shipment', 'an empty carrier', { ...shipment, carrier: '' }],
     ['/orders/{orderId}/shipment', 'an orderId in the body', { ...shipment, orderId: 'o-1' }],
     ['/orders/{orderId}/cancellation', 'a reason of 1024 characters', { reason: 'x'.repeat(1024) }],
     ['/orders/{orderId}/cancellation', 'a reason of 1025 characters', { reason: 'x'.repeat(1025) }],
-    ['/order-events/batch', 'one cancellation', { events: [{ eventType: 'order-cancelled', orderId: 'o-1', reason: 'r' }] }],
-    ['/order-events/batch', 'an event without orderId', { events: [{ eventType: 'order-cancelled', reason: 'r' }] }],
-    ['/order-events/batch', 'an unknown eventType', { events: [{ eventType: 'order-refunded', orderId: 'o-1' }] }],
+    [
+      '/order-events/batch',
+      'one cancellation',
+      { events: [{ eventType: 'order-cancelled', orderId: 'o-1', reason: 'r' }] },
+    ],
+    [
+      '/order-events/batch',
+      'an event without orderId',
+      { events: [{ eventType: 'order-cancelled', reason: 'r' }] },
+    ],
+    [
+      '/order-events/batch',
+      'an unknown eventType',
+      { events: [{ eventType: 'order-refunded', orderId: 'o-1' }] },
+    ],
     ['/order-events/batch', 'no events', { events: [] }],
-    ...Object.entries(publishingRoutes).map(([route, { example }]): [string, string, unknown] => [route, 'the documented example', example]),
+    ...Object.entries(publishingRoutes).map(([route, { example }]): [string, string, unknown] => [
+      route,
+      'the documented example',
+      example,
+    ]),
   ];
 
   it.each(samples)('POST %s, %s', (route, _label, body) => {
@@ -109,7 +198,10 @@ describe('the documented request schemas and the zod schemas agree', () => {
 
   it('accepts every documented example', () => {
     for (const [route, { example }] of Object.entries(publishingRoutes)) {
-      expect([route, requestSchemas[route as keyof typeof requestSchemas].safeParse(example).success]).toEqual([route, true]);
+      expect([
+        route,
+        requestSchemas[route as keyof typeof requestSchemas].safeParse(example).success,
+      ]).toEqual([route, true]);
     }
   });
 });
@@ -117,7 +209,10 @@ describe('the documented request schemas and the zod schemas agree', () => {
 describe('GET /openapi.json handler', () => {
   it('answers the document as JSON', async () => {
     const response = await handler();
-    expect(response).toMatchObject({ statusCode: 200, headers: { 'Content-Type': 'application/json' } });
+    expect(response).toMatchObject({
+      statusCode: 200,
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(JSON.parse(response.body!)).toEqual(JSON.parse(JSON.stringify(document)));
   });
 
@@ -132,6 +227,8 @@ describe('GET /openapi.json handler', () => {
       logLevel: 'silent',
     });
     const inputs = Object.keys(metafile.inputs);
-    expect(inputs.filter((input) => /lib\/(runtime|config|publisher)\.ts$|kafkajs|@middy/.test(input))).toEqual([]);
+    expect(
+      inputs.filter((input) => /lib\/(runtime|config|publisher)\.ts$|kafkajs|@middy/.test(input)),
+    ).toEqual([]);
   });
 });

@@ -1,16 +1,32 @@
 import { describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Idempotency } from '../../lib/idempotency.js';
-import { createPublishHandler, type PublisherDeclaration } from '../../lib/publisher.js';
-import { MAX_BODY_BYTES } from '../../lib/schemas.js';
 import { BrokerUnavailableError, PublishTimeoutError } from '../../lib/producer/errors.js';
-import { orderCancelledSchema, orderCreatedSchema, orderShippedSchema } from '../../lib/schemas.js';
+import { createPublishHandler, type PublisherDeclaration } from '../../lib/publisher.js';
+import {
+  MAX_BODY_BYTES,
+  orderCancelledSchema,
+  orderCreatedSchema,
+  orderShippedSchema,
+} from '../../lib/schemas.js';
 import { httpEvent, jsonEvent, lambdaContext, testConfig, validOrder } from '../support/events.js';
 import { MockProducer } from '../support/mock-producer.js';
 
-const created: PublisherDeclaration = { eventType: 'order-created', schema: orderCreatedSchema, orderIdFrom: 'body' };
-const shipped: PublisherDeclaration = { eventType: 'order-shipped', schema: orderShippedSchema, orderIdFrom: 'path' };
-const cancelled: PublisherDeclaration = { eventType: 'order-cancelled', schema: orderCancelledSchema, orderIdFrom: 'path' };
+const created: PublisherDeclaration = {
+  eventType: 'order-created',
+  schema: orderCreatedSchema,
+  orderIdFrom: 'body',
+};
+const shipped: PublisherDeclaration = {
+  eventType: 'order-shipped',
+  schema: orderShippedSchema,
+  orderIdFrom: 'path',
+};
+const cancelled: PublisherDeclaration = {
+  eventType: 'order-cancelled',
+  schema: orderCancelledSchema,
+  orderIdFrom: 'path',
+};
 
 const EVENT_ID = '3b241101-e2bb-4255-8caf-4136c566a962';
 const envelope = { newId: () => EVENT_ID, now: () => new Date('2026-11-27T09:30:00.000Z') };
@@ -21,7 +37,10 @@ const setUp = (declaration: PublisherDeclaration = created, reported: unknown[] 
     config: testConfig(),
     producer,
     envelope,
-    observer: { published: () => undefined, refused: (_route, problem, error) => void reported.push([error, problem.status]) },
+    observer: {
+      published: () => undefined,
+      refused: (_route, problem, error) => void reported.push([error, problem.status]),
+    },
   });
   const invoke = async (event: APIGatewayProxyEventV2, remainingMs?: number) =>
     (await handler(event, lambdaContext(remainingMs))) as APIGatewayProxyStructuredResultV2;
@@ -30,7 +49,11 @@ const setUp = (declaration: PublisherDeclaration = created, reported: unknown[] 
 
 const json = (response: APIGatewayProxyStructuredResultV2) => JSON.parse(String(response.body));
 
-const expectProblem = (response: APIGatewayProxyStructuredResultV2, status: number, slug: string) => {
+const expectProblem = (
+  response: APIGatewayProxyStructuredResultV2,
+  status: number,
+  slug: string,
+) => {
   expect(response.statusCode).toBe(status);
   expect(response.headers?.['Content-Type']).toBe('application/problem+json');
   const problem = json(response);
@@ -48,7 +71,13 @@ describe('publishing over HTTP', () => {
 
     expect(response.statusCode).toBe(202);
     expect(response.headers?.['Content-Type']).toBe('application/json');
-    expect(json(response)).toEqual({ eventId: EVENT_ID, eventType: 'order-created', topic: 'order-events', partition: 0, offset: '0' });
+    expect(json(response)).toEqual({
+      eventId: EVENT_ID,
+      eventType: 'order-created',
+      topic: 'order-events',
+      partition: 0,
+      offset: '0',
+    });
     expect(producer.sent).toEqual([
       {
         topic: 'order-events',
@@ -79,11 +108,16 @@ describe('publishing over HTTP', () => {
 
   it('sends order-shipped keyed by the path orderId', async () => {
     const { producer, invoke } = setUp(shipped);
-    const response = await invoke(jsonEvent({ trackingNumber: '1Z999', carrier: 'UPS' }, { orderId: 'o-7' }));
+    const response = await invoke(
+      jsonEvent({ trackingNumber: '1Z999', carrier: 'UPS' }, { orderId: 'o-7' }),
+    );
 
     expect(response.statusCode).toBe(202);
     expect(json(response)).toMatchObject({ eventType: 'order-shipped', eventId: EVENT_ID });
-    expect(producer.sent[0]).toMatchObject({ key: 'o-7', headers: { ce_type: 'order-shipped', ce_subject: 'o-7' } });
+    expect(producer.sent[0]).toMatchObject({
+      key: 'o-7',
+      headers: { ce_type: 'order-shipped', ce_subject: 'o-7' },
+    });
     expect(JSON.parse(producer.sent[0]!.value)).toEqual({
       eventId: EVENT_ID,
       eventType: 'order-shipped',
@@ -100,13 +134,20 @@ describe('publishing over HTTP', () => {
 
     expect(response.statusCode).toBe(202);
     expect(producer.sent[0]).toMatchObject({ key: 'o-8', headers: { ce_type: 'order-cancelled' } });
-    expect(JSON.parse(producer.sent[0]!.value)).toMatchObject({ eventType: 'order-cancelled', orderId: 'o-8', reason: 'changed my mind' });
+    expect(JSON.parse(producer.sent[0]!.value)).toMatchObject({
+      eventType: 'order-cancelled',
+      orderId: 'o-8',
+      reason: 'changed my mind',
+    });
   });
 
   it('accepts any casing of Content-Type, a charset, and a +json media type', async () => {
     const { invoke } = setUp(created);
     const body = JSON.stringify(validOrder);
-    for (const headers of <Record<string, string>[]>[{ 'Content-Type': 'application/json; charset=utf-8' }, { 'CONTENT-TYPE': 'application/vnd.order+json' }]) {
+    for (const headers of <Record<string, string>[]>[
+      { 'Content-Type': 'application/json; charset=utf-8' },
+      { 'CONTENT-TYPE': 'application/vnd.order+json' },
+    ]) {
       expect((await invoke(httpEvent({ body, headers }))).statusCode).toBe(202);
     }
   });
@@ -114,8 +155,14 @@ describe('publishing over HTTP', () => {
   it('reads media types case-insensitively, with spaces around parameters', async () => {
     const { invoke } = setUp(created);
     const body = JSON.stringify(validOrder);
-    for (const contentType of ['Application/JSON', 'APPLICATION/JSON', 'application/json ; charset=utf-8']) {
-      expect((await invoke(httpEvent({ body, headers: { 'content-type': contentType } }))).statusCode).toBe(202);
+    for (const contentType of [
+      'Application/JSON',
+      'APPLICATION/JSON',
+      'application/json ; charset=utf-8',
+    ]) {
+      expect(
+        (await invoke(httpEvent({ body, headers: { 'content-type': contentType } }))).statusCode,
+      ).toBe(202);
     }
   });
 
@@ -138,7 +185,14 @@ describe('rejecting bad requests (nothing is published)', () => {
   it('answers an invalid body with 400 and every field error', async () => {
     const { producer, invoke } = setUp(created);
     const problem = expectProblem(
-      await invoke(jsonEvent({ ...validOrder, items: [{ sku: 'A', quantity: 0, unitPrice: 1 }], currency: 'eur', note: 'x' })),
+      await invoke(
+        jsonEvent({
+          ...validOrder,
+          items: [{ sku: 'A', quantity: 0, unitPrice: 1 }],
+          currency: 'eur',
+          note: 'x',
+        }),
+      ),
       400,
       'invalid-request',
     );
@@ -154,15 +208,31 @@ describe('rejecting bad requests (nothing is published)', () => {
 
   it('answers an invalid path orderId with 400 naming the path parameter', async () => {
     const { producer, invoke } = setUp(shipped);
-    const problem = expectProblem(await invoke(jsonEvent({ trackingNumber: 'T' }, { orderId: 'bad id!' })), 400, 'invalid-request');
-    expect(problem.errors).toEqual([{ path: 'pathParameters.orderId', message: expect.stringContaining('orderId may only contain') }]);
+    const problem = expectProblem(
+      await invoke(jsonEvent({ trackingNumber: 'T' }, { orderId: 'bad id!' })),
+      400,
+      'invalid-request',
+    );
+    expect(problem.errors).toEqual([
+      {
+        path: 'pathParameters.orderId',
+        message: expect.stringContaining('orderId may only contain'),
+      },
+    ]);
     expect(producer.sent).toHaveLength(0);
   });
 
   it('reports a bad path orderId and a bad body together', async () => {
     const { invoke } = setUp(cancelled);
-    const problem = expectProblem(await invoke(jsonEvent({}, { orderId: 'x'.repeat(65) })), 400, 'invalid-request');
-    expect(problem.errors.map((error: { path: string }) => error.path)).toEqual(['pathParameters.orderId', 'body.reason']);
+    const problem = expectProblem(
+      await invoke(jsonEvent({}, { orderId: 'x'.repeat(65) })),
+      400,
+      'invalid-request',
+    );
+    expect(problem.errors.map((error: { path: string }) => error.path)).toEqual([
+      'pathParameters.orderId',
+      'body.reason',
+    ]);
   });
 
   it.each([
@@ -178,26 +248,45 @@ describe('rejecting bad requests (nothing is published)', () => {
 
   it('answers malformed JSON with 400 (middy 7’s parser alone would answer 422)', async () => {
     const { producer, invoke } = setUp(created);
-    const problem = expectProblem(await invoke(httpEvent({ body: '{"orderId": "o-1",' })), 400, 'malformed-json');
+    const problem = expectProblem(
+      await invoke(httpEvent({ body: '{"orderId": "o-1",' })),
+      400,
+      'malformed-json',
+    );
     expect(problem.errors).toEqual([{ path: 'body', message: expect.any(String) }]);
     expect(producer.sent).toHaveLength(0);
   });
 
   it.each([
-    ['__proto__ at the top', `{"__proto__":{"isAdmin":true},${JSON.stringify(validOrder).slice(1)}`, 'body'],
-    ['constructor.prototype at the top', `{"constructor":{"prototype":{"polluted":"yes"}},${JSON.stringify(validOrder).slice(1)}`, 'body'],
+    [
+      '__proto__ at the top',
+      `{"__proto__":{"isAdmin":true},${JSON.stringify(validOrder).slice(1)}`,
+      'body',
+    ],
+    [
+      'constructor.prototype at the top',
+      `{"constructor":{"prototype":{"polluted":"yes"}},${JSON.stringify(validOrder).slice(1)}`,
+      'body',
+    ],
     [
       '__proto__ inside an item',
       JSON.stringify(validOrder).replace('{"sku"', '{"__proto__":{"polluted":"yes"},"sku"'),
       'body.items.0',
     ],
-  ])('answers a %s key with 400 naming where it is (middy 7’s parser alone would answer 422), polluting nothing', async (_, body, path) => {
-    const { producer, invoke } = setUp(created);
-    const problem = expectProblem(await invoke(httpEvent({ body })), 400, 'invalid-request');
-    expect(problem.errors).toEqual([{ path, message: expect.stringMatching(/Unrecognized key/) }]);
-    expect(({} as Record<string, unknown>).isAdmin ?? ({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(producer.sent).toHaveLength(0);
-  });
+  ])(
+    'answers a %s key with 400 naming where it is (middy 7’s parser alone would answer 422), polluting nothing',
+    async (_, body, path) => {
+      const { producer, invoke } = setUp(created);
+      const problem = expectProblem(await invoke(httpEvent({ body })), 400, 'invalid-request');
+      expect(problem.errors).toEqual([
+        { path, message: expect.stringMatching(/Unrecognized key/) },
+      ]);
+      expect(
+        ({} as Record<string, unknown>).isAdmin ?? ({} as Record<string, unknown>).polluted,
+      ).toBeUndefined();
+      expect(producer.sent).toHaveLength(0);
+    },
+  );
 
   it.each([undefined, ''])('answers an empty body (%j) with 400', async (body) => {
     const { producer, invoke } = setUp(created);
@@ -217,8 +306,18 @@ describe('rejecting bad requests (nothing is published)', () => {
 
   it('answers a body that is not UTF-8 with 400', async () => {
     const { producer, invoke } = setUp(cancelled);
-    const bytes = Buffer.concat([Buffer.from('{"reason":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
-    expectProblem(await invoke(httpEvent({ body: bytes.toString('base64'), isBase64Encoded: true, orderId: 'o-1' })), 400, 'invalid-encoding');
+    const bytes = Buffer.concat([
+      Buffer.from('{"reason":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}'),
+    ]);
+    expectProblem(
+      await invoke(
+        httpEvent({ body: bytes.toString('base64'), isBase64Encoded: true, orderId: 'o-1' }),
+      ),
+      400,
+      'invalid-encoding',
+    );
     expect(producer.sent).toHaveLength(0);
   });
 
@@ -228,7 +327,11 @@ describe('rejecting bad requests (nothing is published)', () => {
     ['no Content-Type', {}],
   ])('answers %s with 415', async (_, headers) => {
     const { producer, invoke } = setUp(created);
-    const problem = expectProblem(await invoke(httpEvent({ body: JSON.stringify(validOrder), headers })), 415, 'unsupported-media-type');
+    const problem = expectProblem(
+      await invoke(httpEvent({ body: JSON.stringify(validOrder), headers })),
+      415,
+      'unsupported-media-type',
+    );
     expect(problem.detail).toContain('application/json');
     expect(producer.sent).toHaveLength(0);
   });
@@ -236,22 +339,34 @@ describe('rejecting bad requests (nothing is published)', () => {
   it('answers a body over 256 KiB with 413, before parsing it', async () => {
     const { producer, invoke } = setUp(cancelled);
     const body = JSON.stringify({ reason: 'r'.repeat(MAX_BODY_BYTES) });
-    const problem = expectProblem(await invoke(httpEvent({ body, orderId: 'o-1' })), 413, 'payload-too-large');
+    const problem = expectProblem(
+      await invoke(httpEvent({ body, orderId: 'o-1' })),
+      413,
+      'payload-too-large',
+    );
     expect(problem.detail).toContain(String(MAX_BODY_BYTES));
     expect(producer.sent).toHaveLength(0);
   });
 
   it('measures the size of a base64 body decoded', async () => {
     const { invoke } = setUp(cancelled);
-    const body = Buffer.from(JSON.stringify({ reason: 'r'.repeat(MAX_BODY_BYTES) })).toString('base64');
-    expectProblem(await invoke(httpEvent({ body, isBase64Encoded: true, orderId: 'o-1' })), 413, 'payload-too-large');
+    const body = Buffer.from(JSON.stringify({ reason: 'r'.repeat(MAX_BODY_BYTES) })).toString(
+      'base64',
+    );
+    expectProblem(
+      await invoke(httpEvent({ body, isBase64Encoded: true, orderId: 'o-1' })),
+      413,
+      'payload-too-large',
+    );
   });
 });
 
 describe('broker failures', () => {
   it('answers an unreachable broker with 503 and Retry-After', async () => {
     const { producer, invoke } = setUp(created);
-    producer.failure = new BrokerUnavailableError('Connection error: connect ECONNREFUSED 10.0.0.1:9092');
+    producer.failure = new BrokerUnavailableError(
+      'Connection error: connect ECONNREFUSED 10.0.0.1:9092',
+    );
     const response = await invoke(jsonEvent(validOrder));
     const problem = expectProblem(response, 503, 'broker-unavailable');
     expect(response.headers?.['Retry-After']).toBe('1');
@@ -310,7 +425,10 @@ describe('direct invocation (serverless invoke local, Lambda invoke API)', () =>
     const receipt = await handler({ orderId: 'o-3', trackingNumber: 'T-3' }, lambdaContext());
     expect(receipt).toMatchObject({ eventType: 'order-shipped' });
     expect(producer.sent[0]?.key).toBe('o-3');
-    expect(JSON.parse(producer.sent[0]!.value)).toMatchObject({ orderId: 'o-3', trackingNumber: 'T-3' });
+    expect(JSON.parse(producer.sent[0]!.value)).toMatchObject({
+      orderId: 'o-3',
+      trackingNumber: 'T-3',
+    });
   });
 
   it('returns a structured validation error and publishes nothing', async () => {
@@ -331,7 +449,9 @@ describe('direct invocation (serverless invoke local, Lambda invoke API)', () =>
   it('returns a 503 problem when the broker fails', async () => {
     const { producer, handler } = setUp(cancelled);
     producer.failure = new BrokerUnavailableError('down');
-    expect(await handler({ orderId: 'o-1', reason: 'r' }, lambdaContext())).toMatchObject({ status: 503 });
+    expect(await handler({ orderId: 'o-1', reason: 'r' }, lambdaContext())).toMatchObject({
+      status: 503,
+    });
   });
 });
 
@@ -351,10 +471,24 @@ describe('Idempotency-Key', () => {
 
   const setUpWith = (idempotency?: Idempotency) => {
     const producer = new MockProducer();
-    const handler = createPublishHandler(cancelled, { config: testConfig(), producer, envelope, ...(idempotency ? { idempotency } : {}) });
+    const handler = createPublishHandler(cancelled, {
+      config: testConfig(),
+      producer,
+      envelope,
+      ...(idempotency ? { idempotency } : {}),
+    });
     const invoke = async (key?: string) =>
       (await handler(
-        jsonEvent({ reason: 'r' }, { orderId: 'o-1', headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'Idempotency-Key': key }) } }),
+        jsonEvent(
+          { reason: 'r' },
+          {
+            orderId: 'o-1',
+            headers: {
+              'content-type': 'application/json',
+              ...(key === undefined ? {} : { 'Idempotency-Key': key }),
+            },
+          },
+        ),
         lambdaContext(),
       )) as APIGatewayProxyStructuredResultV2;
     return { producer, invoke };
@@ -380,13 +514,16 @@ describe('Idempotency-Key', () => {
     expect(answers.size).toBe(0);
   });
 
-  it.each(['', 'k'.repeat(256), 'has space', 'ключ'])('refuses the key %j with 400', async (key) => {
-    const { idempotency } = memoryIdempotency();
-    const { producer, invoke } = setUpWith(idempotency);
-    const problem = expectProblem(await invoke(key), 400, 'invalid-request');
-    expect(problem.errors[0].path).toBe('headers.idempotency-key');
-    expect(producer.sent).toHaveLength(0);
-  });
+  it.each(['', 'k'.repeat(256), 'has space', 'ключ'])(
+    'refuses the key %j with 400',
+    async (key) => {
+      const { idempotency } = memoryIdempotency();
+      const { producer, invoke } = setUpWith(idempotency);
+      const problem = expectProblem(await invoke(key), 400, 'invalid-request');
+      expect(problem.errors[0].path).toBe('headers.idempotency-key');
+      expect(producer.sent).toHaveLength(0);
+    },
+  );
 
   it('answers 501 to a key when the deployment has no store, publishing nothing', async () => {
     const { producer, invoke } = setUpWith();

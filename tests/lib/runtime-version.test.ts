@@ -11,7 +11,11 @@ const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 it('runs on the Node.js major that serverless.yml deploys, .nvmrc and engines name', () => {
   const deployed = /^\s*runtime:\s*nodejs(\d+)\.x\s*$/m.exec(read('serverless.yml'))?.[1];
   const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
-  expect({ nvmrc: read('.nvmrc').trim(), engines, running: process.versions.node.split('.')[0] }).toEqual({
+  expect({
+    nvmrc: read('.nvmrc').trim(),
+    engines,
+    running: process.versions.node.split('.')[0],
+  }).toEqual({
     nvmrc: deployed,
     engines: `>=${deployed} <${Number(deployed) + 1}`,
     running: deployed,

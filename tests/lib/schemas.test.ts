@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { orderCancelledSchema, orderCreatedSchema, orderIdSchema, orderShippedSchema } from '../../lib/schemas.js';
+import {
+  orderCancelledSchema,
+  orderCreatedSchema,
+  orderIdSchema,
+  orderShippedSchema,
+} from '../../lib/schemas.js';
 import { validOrder } from '../support/events.js';
 
 const issuePaths = (result: { success: boolean; error?: { issues: { path: PropertyKey[] }[] } }) =>
@@ -10,9 +15,12 @@ describe('orderIdSchema', () => {
     expect(orderIdSchema.safeParse(orderId).success).toBe(true);
   });
 
-  it.each(['', 'x'.repeat(65), 'order 1', 'order/1', 'ördér', 'a\nb', '%2F'])('rejects %j', (orderId) => {
-    expect(orderIdSchema.safeParse(orderId).success).toBe(false);
-  });
+  it.each(['', 'x'.repeat(65), 'order 1', 'order/1', 'ördér', 'a\nb', '%2F'])(
+    'rejects %j',
+    (orderId) => {
+      expect(orderIdSchema.safeParse(orderId).success).toBe(false);
+    },
+  );
 
   it('rejects what is not a string', () => {
     expect(orderIdSchema.safeParse(42).success).toBe(false);
@@ -31,9 +39,21 @@ describe('orderCreatedSchema', () => {
   it.each([
     ['an empty items list', { items: [] }, 'items'],
     ['a zero quantity', { items: [{ sku: 'A', quantity: 0, unitPrice: 1 }] }, 'items.0.quantity'],
-    ['a fractional quantity', { items: [{ sku: 'A', quantity: 1.5, unitPrice: 1 }] }, 'items.0.quantity'],
-    ['a negative unit price', { items: [{ sku: 'A', quantity: 1, unitPrice: -1 }] }, 'items.0.unitPrice'],
-    ['an unknown item field', { items: [{ sku: 'A', quantity: 1, unitPrice: 1, colour: 'red' }] }, 'items.0'],
+    [
+      'a fractional quantity',
+      { items: [{ sku: 'A', quantity: 1.5, unitPrice: 1 }] },
+      'items.0.quantity',
+    ],
+    [
+      'a negative unit price',
+      { items: [{ sku: 'A', quantity: 1, unitPrice: -1 }] },
+      'items.0.unitPrice',
+    ],
+    [
+      'an unknown item field',
+      { items: [{ sku: 'A', quantity: 1, unitPrice: 1, colour: 'red' }] },
+      'items.0',
+    ],
     ['an empty sku', { items: [{ sku: '', quantity: 1, unitPrice: 1 }] }, 'items.0.sku'],
     ['a negative total', { total: -0.01 }, 'total'],
     ['an infinite total', { total: Number.POSITIVE_INFINITY }, 'total'],
@@ -56,7 +76,9 @@ describe('orderCreatedSchema', () => {
   });
 
   it('rejects a __proto__ key rather than merging it', () => {
-    const body = JSON.parse(`{"orderId":"o-1","customerId":"c","items":[{"sku":"A","quantity":1,"unitPrice":1}],"total":1,"__proto__":{"polluted":true}}`);
+    const body = JSON.parse(
+      `{"orderId":"o-1","customerId":"c","items":[{"sku":"A","quantity":1,"unitPrice":1}],"total":1,"__proto__":{"polluted":true}}`,
+    );
     const result = orderCreatedSchema.safeParse(body);
     expect(result.success).toBe(false);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -65,8 +87,13 @@ describe('orderCreatedSchema', () => {
 
 describe('orderShippedSchema', () => {
   it('accepts a tracking number with or without a carrier', () => {
-    expect(orderShippedSchema.parse({ trackingNumber: '1Z999' })).toEqual({ trackingNumber: '1Z999' });
-    expect(orderShippedSchema.parse({ trackingNumber: '1Z999', carrier: 'UPS' })).toEqual({ trackingNumber: '1Z999', carrier: 'UPS' });
+    expect(orderShippedSchema.parse({ trackingNumber: '1Z999' })).toEqual({
+      trackingNumber: '1Z999',
+    });
+    expect(orderShippedSchema.parse({ trackingNumber: '1Z999', carrier: 'UPS' })).toEqual({
+      trackingNumber: '1Z999',
+      carrier: 'UPS',
+    });
   });
 
   it.each([
@@ -74,7 +101,11 @@ describe('orderShippedSchema', () => {
     ['an empty tracking number', { trackingNumber: '' }, 'trackingNumber'],
     ['an empty carrier', { trackingNumber: 'T', carrier: '' }, 'carrier'],
     ['a numeric carrier', { trackingNumber: 'T', carrier: 7 }, 'carrier'],
-    ['an orderId in the body (it belongs in the path)', { trackingNumber: 'T', orderId: 'o-1' }, ''],
+    [
+      'an orderId in the body (it belongs in the path)',
+      { trackingNumber: 'T', orderId: 'o-1' },
+      '',
+    ],
   ])('rejects %s', (_, body, path) => {
     expect(issuePaths(orderShippedSchema.safeParse(body))).toContain(path);
   });
@@ -82,7 +113,9 @@ describe('orderShippedSchema', () => {
 
 describe('orderCancelledSchema', () => {
   it('accepts a reason', () => {
-    expect(orderCancelledSchema.parse({ reason: 'customer request' })).toEqual({ reason: 'customer request' });
+    expect(orderCancelledSchema.parse({ reason: 'customer request' })).toEqual({
+      reason: 'customer request',
+    });
   });
 
   it.each([
@@ -95,6 +128,7 @@ describe('orderCancelledSchema', () => {
   });
 
   it('rejects what is not an object', () => {
-    for (const body of [null, [], 'reason', 3]) expect(orderCancelledSchema.safeParse(body).success).toBe(false);
+    for (const body of [null, [], 'reason', 3])
+      expect(orderCancelledSchema.safeParse(body).success).toBe(false);
   });
 });

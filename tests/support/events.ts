@@ -14,7 +14,13 @@ interface HttpRequest {
 }
 
 /** An API Gateway HTTP API (payload 2.0) event as Lambda receives it. */
-export const httpEvent = ({ body, headers = { 'content-type': 'application/json' }, orderId, isBase64Encoded = false, routeKey = 'POST /orders' }: HttpRequest = {}): APIGatewayProxyEventV2 => {
+export const httpEvent = ({
+  body,
+  headers = { 'content-type': 'application/json' },
+  orderId,
+  isBase64Encoded = false,
+  routeKey = 'POST /orders',
+}: HttpRequest = {}): APIGatewayProxyEventV2 => {
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey,
@@ -26,7 +32,13 @@ export const httpEvent = ({ body, headers = { 'content-type': 'application/json'
       apiId: 'api',
       domainName: 'localhost',
       domainPrefix: 'localhost',
-      http: { method: 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
+      http: {
+        method: 'POST',
+        path: '/',
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'jest',
+      },
       requestId: 'request-1',
       routeKey,
       stage: '$default',
@@ -40,7 +52,8 @@ export const httpEvent = ({ body, headers = { 'content-type': 'application/json'
   return event;
 };
 
-export const jsonEvent = (body: unknown, request: Omit<HttpRequest, 'body'> = {}) => httpEvent({ ...request, body: JSON.stringify(body) });
+export const jsonEvent = (body: unknown, request: Omit<HttpRequest, 'body'> = {}) =>
+  httpEvent({ ...request, body: JSON.stringify(body) });
 
 /** A Lambda context with a given amount of time left. */
 export const lambdaContext = (remainingMs = 10_000): Context => ({

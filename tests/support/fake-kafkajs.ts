@@ -44,7 +44,17 @@ export class FakeKafkaProducer {
     const partitioner = this.producerConfig.createPartitioner!();
     const perPartition = new Map<number, number>();
     for (const message of record.messages) {
-      const partition = partitioner({ topic: record.topic, message, partitionMetadata: [0, 1, 2, 3].map((id) => ({ partitionId: id, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 })) });
+      const partition = partitioner({
+        topic: record.topic,
+        message,
+        partitionMetadata: [0, 1, 2, 3].map((id) => ({
+          partitionId: id,
+          leader: 1,
+          replicas: [1],
+          isr: [1],
+          partitionErrorCode: 0,
+        })),
+      });
       perPartition.set(partition, (perPartition.get(partition) ?? 0) + 1);
     }
     return [...perPartition].map(([partition, count]) => {

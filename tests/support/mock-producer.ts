@@ -1,4 +1,9 @@
-import type { EventProducer, OutgoingRecord, RecordAck, SendOptions } from '../../lib/producer/event-producer.js';
+import type {
+  EventProducer,
+  OutgoingRecord,
+  RecordAck,
+  SendOptions,
+} from '../../lib/producer/event-producer.js';
 
 /** An in-memory EventProducer: records what was sent, acknowledges on partition 0, or fails on demand. */
 export class MockProducer implements EventProducer {

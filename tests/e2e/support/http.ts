@@ -5,7 +5,11 @@ export interface Reply {
   body: Record<string, unknown>;
 }
 
-export const post = async (url: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<Reply> => {
+export const post = async (
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+): Promise<Reply> => {
   const response = await fetch(url, {
     method: 'POST',
     headers,
@@ -19,8 +23,12 @@ export const post = async (url: string, body: unknown, headers: Record<string, s
 const json = { 'content-type': 'application/json' };
 
 /** A POST to one of the service's publishing routes, with its development token (and JSON unless told otherwise). */
-export const publishTo = (service: { http: string; authHeaders: Record<string, string> }, path: string, body: unknown, headers: Record<string, string> = json) =>
-  post(`${service.http}${path}`, body, { ...service.authHeaders, ...headers });
+export const publishTo = (
+  service: { http: string; authHeaders: Record<string, string> },
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = json,
+) => post(`${service.http}${path}`, body, { ...service.authHeaders, ...headers });
 
 /** JSON bodies parsed; anything else (serverless-offline's own plain-text errors) kept as { text }. */
 const parseBody = (text: string): Record<string, unknown> => {

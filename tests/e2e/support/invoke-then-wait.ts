@@ -3,6 +3,9 @@
 import { handler } from '../../../handlers/order-cancelled.js';
 import { lambdaContext } from '../../support/events.js';
 
-const receipt = await handler({ orderId: 'sigterm-1', reason: 'container shutting down' }, lambdaContext());
+const receipt = await handler(
+  { orderId: 'sigterm-1', reason: 'container shutting down' },
+  lambdaContext(),
+);
 process.stdout.write(`${JSON.stringify(receipt)}\n`);
 setInterval(() => undefined, 60_000);

@@ -4,7 +4,11 @@ import { handler } from '../../../handlers/order-cancelled.js';
 import { httpEvent, lambdaContext } from '../../support/events.js';
 
 const [orderId = '', key = '', reason = ''] = process.argv.slice(2);
-const event = httpEvent({ body: JSON.stringify({ reason }), orderId, headers: { 'content-type': 'application/json', 'idempotency-key': key } });
+const event = httpEvent({
+  body: JSON.stringify({ reason }),
+  orderId,
+  headers: { 'content-type': 'application/json', 'idempotency-key': key },
+});
 const answer = await handler(event, lambdaContext());
 process.stdout.write(`${JSON.stringify(answer)}\n`);
 process.exit(0);

@@ -45,7 +45,11 @@ export interface StartOptions {
   viaNpmStart?: boolean;
 }
 
-export const startService = async (ports: ServicePorts, extraEnv: Record<string, string> = {}, options: StartOptions = {}): Promise<RunningService> => {
+export const startService = async (
+  ports: ServicePorts,
+  extraEnv: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<RunningService> => {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HTTP_PORT: String(ports.http),
@@ -92,8 +96,17 @@ export const startService = async (ports: ServicePorts, extraEnv: Record<string,
 
   try {
     const ready = await new Promise<ReadyLine>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the service was not ready after 120 s')), 120_000);
-      child.once('exit', (code) => reject(new Error(`${options.viaNpmStart ? 'npm start' : 'scripts/start.ts'} exited with ${code} before it was ready`)));
+      const timer = setTimeout(
+        () => reject(new Error('the service was not ready after 120 s')),
+        120_000,
+      );
+      child.once('exit', (code) =>
+        reject(
+          new Error(
+            `${options.viaNpmStart ? 'npm start' : 'scripts/start.ts'} exited with ${code} before it was ready`,
+          ),
+        ),
+      );
       createInterface({ input: child.stdout }).on('line', (line) => {
         if (!line.startsWith('{')) return;
         const parsed = JSON.parse(line) as Partial<ReadyLine>;

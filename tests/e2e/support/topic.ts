@@ -2,8 +2,8 @@
 // write), to check what the service claims it published.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import kafkajs from 'kafkajs';
 import type { Consumer, KafkaMessage } from 'kafkajs';
+import kafkajs from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;
 const run = promisify(execFile);
@@ -18,20 +18,40 @@ export interface TopicRecord {
 
 /** Every record on the topic, read by kcat from the beginning to the current end. */
 export const readWithKcat = async (bootstrap: string, topic: string): Promise<TopicRecord[]> => {
-  const { stdout } = await run('kcat', ['-b', bootstrap, '-t', topic, '-C', '-J', '-e', '-q', '-o', 'beginning'], { timeout: 30_000 });
+  const { stdout } = await run(
+    'kcat',
+    ['-b', bootstrap, '-t', topic, '-C', '-J', '-e', '-q', '-o', 'beginning'],
+    { timeout: 30_000 },
+  );
   return stdout
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => {
-      const record = JSON.parse(line) as { partition: number; offset: number; key: string | null; payload: string; headers?: string[] };
+      const record = JSON.parse(line) as {
+        partition: number;
+        offset: number;
+        key: string | null;
+        payload: string;
+        headers?: string[];
+      };
       const headers: Record<string, string> = {};
-      for (let i = 0; i + 1 < (record.headers?.length ?? 0); i += 2) headers[record.headers![i]!] = record.headers![i + 1]!;
-      return { partition: record.partition, offset: String(record.offset), key: record.key, value: record.payload, headers };
+      for (let i = 0; i + 1 < (record.headers?.length ?? 0); i += 2)
+        headers[record.headers![i]!] = record.headers![i + 1]!;
+      return {
+        partition: record.partition,
+        offset: String(record.offset),
+        key: record.key,
+        value: record.payload,
+        headers,
+      };
     });
 };
 
 /** End offset of every partition, via kafkajs's admin client (ListOffsets). */
-export const endOffsets = async (bootstrap: string, topic: string): Promise<Record<number, string>> => {
+export const endOffsets = async (
+  bootstrap: string,
+  topic: string,
+): Promise<Record<number, string>> => {
   const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
@@ -47,8 +67,15 @@ export class TopicCollector {
   readonly records: TopicRecord[] = [];
   private readonly consumer: Consumer;
 
-  constructor(bootstrap: string, private readonly topic: string) {
-    this.consumer = new Kafka({ brokers: [bootstrap], clientId: 'e2e-reader', logLevel: logLevel.NOTHING }).consumer({
+  constructor(
+    bootstrap: string,
+    private readonly topic: string,
+  ) {
+    this.consumer = new Kafka({
+      brokers: [bootstrap],
+      clientId: 'e2e-reader',
+      logLevel: logLevel.NOTHING,
+    }).consumer({
       groupId: `e2e-${process.pid}-${Date.now()}`,
       maxWaitTimeInMs: 100,
     });
@@ -65,12 +92,19 @@ export class TopicCollector {
   }
 
   /** Waits until records matching every predicate have arrived; fails after timeoutMs. */
-  async waitFor(count: number, match: (record: TopicRecord) => boolean, timeoutMs = 20_000): Promise<TopicRecord[]> {
+  async waitFor(
+    count: number,
+    match: (record: TopicRecord) => boolean,
+    timeoutMs = 20_000,
+  ): Promise<TopicRecord[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.records.filter(match);
       if (found.length >= count) return found;
-      if (Date.now() > deadline) throw new Error(`expected ${count} matching records, found ${found.length} after ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `expected ${count} matching records, found ${found.length} after ${timeoutMs} ms`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -85,5 +119,7 @@ const toRecord = (partition: number, message: KafkaMessage): TopicRecord => ({
   offset: message.offset,
   key: message.key?.toString() ?? null,
   value: message.value?.toString() ?? '',
-  headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)])),
+  headers: Object.fromEntries(
+    Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+  ),
 });

@@ -14,11 +14,16 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { createPublishHandler, type PublisherDeclaration } from '../../../lib/publisher.js';
-import { MAX_BODY_BYTES, MAX_BODY_NESTING } from '../../../lib/schemas.js';
-import { orderCancelledSchema, orderCreatedSchema, orderShippedSchema } from '../../../lib/schemas.js';
+import {
+  MAX_BODY_BYTES,
+  MAX_BODY_NESTING,
+  orderCancelledSchema,
+  orderCreatedSchema,
+  orderShippedSchema,
+} from '../../../lib/schemas.js';
 import { httpEvent, lambdaContext, testConfig } from '../../support/events.js';
-import { MockProducer } from '../../support/mock-producer.js';
 import { raw, toJson, withKey } from '../../support/json-text.js';
+import { MockProducer } from '../../support/mock-producer.js';
 import { bump, show, total } from '../../support/tally.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -30,10 +35,20 @@ const routeNames: readonly RouteName[] = ['created', 'shipped', 'cancelled'];
 const pathRoutes: readonly RouteName[] = ['shipped', 'cancelled'];
 
 const routes: Record<RouteName, { declaration: PublisherDeclaration; routeKey: string }> = {
-  created: { declaration: { eventType: 'order-created', schema: orderCreatedSchema, orderIdFrom: 'body' }, routeKey: 'POST /orders' },
-  shipped: { declaration: { eventType: 'order-shipped', schema: orderShippedSchema, orderIdFrom: 'path' }, routeKey: 'POST /orders/{orderId}/shipment' },
+  created: {
+    declaration: { eventType: 'order-created', schema: orderCreatedSchema, orderIdFrom: 'body' },
+    routeKey: 'POST /orders',
+  },
+  shipped: {
+    declaration: { eventType: 'order-shipped', schema: orderShippedSchema, orderIdFrom: 'path' },
+    routeKey: 'POST /orders/{orderId}/shipment',
+  },
   cancelled: {
-    declaration: { eventType: 'order-cancelled', schema: orderCancelledSchema, orderIdFrom: 'path' },
+    declaration: {
+      eventType: 'order-cancelled',
+      schema: orderCancelledSchema,
+      orderIdFrom: 'path',
+    },
     routeKey: 'POST /orders/{orderId}/cancellation',
   },
 };
@@ -80,7 +95,11 @@ const send = async (request: BadInputRequest): Promise<Sent> => {
     config,
     producer,
     // Every refusal reaches the observer; only 5xx would be the service's own failure.
-    observer: { published: () => undefined, refused: (_route, problem, error) => void (problem.status >= 500 && reported.push([error, problem.status])) },
+    observer: {
+      published: () => undefined,
+      refused: (_route, problem, error) =>
+        void (problem.status >= 500 && reported.push([error, problem.status])),
+    },
   });
   const event: APIGatewayProxyEventV2 = httpEvent({
     body: request.body,
@@ -135,9 +154,12 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-const isText = (max: number) => (value: unknown) => typeof value === 'string' && value.length >= 1 && value.length <= max;
-const isAmount = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1e12;
-const isQuantity = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 1_000_000;
+const isText = (max: number) => (value: unknown) =>
+  typeof value === 'string' && value.length >= 1 && value.length <= max;
+const isAmount = (value: unknown) =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1e12;
+const isQuantity = (value: unknown) =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 1_000_000;
 const isOrderId = (value: unknown) => typeof value === 'string' && ORDER_ID.test(value);
 
 type Check = (value: unknown, at: string) => string[];
@@ -180,7 +202,9 @@ const bodyFields: Record<RouteName, Record<string, Field>> = {
     items: required((value, at) => {
       if (!Array.isArray(value)) return [at];
       const errors = value.length < 1 || value.length > 500 ? [at] : [];
-      value.forEach((item, index) => errors.push(...checkObject(item, `${at}.${index}`, itemFields)));
+      value.forEach((item, index) =>
+        errors.push(...checkObject(item, `${at}.${index}`, itemFields)),
+      );
       return errors;
     }),
     total: required(leaf(isAmount)),
@@ -199,7 +223,9 @@ const allowedKeys = (route: RouteName) => new Set(Object.keys(bodyFields[route])
  */
 type ContentTypeClass = 'json' | 'variant' | 'other';
 const TOKEN = "[A-Za-z0-9!#$%&'*+.^_`|~-]+";
-const JSON_MEDIA_TYPE = new RegExp(`^application/(?:[a-z0-9][a-z0-9!#$&^_.-]*\\+)?json(?:; ?${TOKEN}=(?:${TOKEN}|"[^"\\\\]*"))*$`);
+const JSON_MEDIA_TYPE = new RegExp(
+  `^application/(?:[a-z0-9][a-z0-9!#$&^_.-]*\\+)?json(?:; ?${TOKEN}=(?:${TOKEN}|"[^"\\\\]*"))*$`,
+);
 
 const classifyContentType = (headers: Record<string, string>): ContentTypeClass => {
   const names = Object.keys(headers).filter((name) => name.toLowerCase() === 'content-type');
@@ -207,7 +233,11 @@ const classifyContentType = (headers: Record<string, string>): ContentTypeClass 
   const value = names[0] === undefined ? undefined : headers[names[0]];
   if (value === undefined) return 'other';
   if (JSON_MEDIA_TYPE.test(value)) return 'json';
-  const normalized = value.trim().toLowerCase().replace(/\s*;\s*/g, '; ').replace(/;\s*$/, '');
+  const normalized = value
+    .trim()
+    .toLowerCase()
+    .replace(/\s*;\s*/g, '; ')
+    .replace(/;\s*$/, '');
   return JSON_MEDIA_TYPE.test(normalized) ? 'variant' : 'other';
 };
 
@@ -250,19 +280,28 @@ const judge = (request: BadInputRequest): Verdict => {
   if (contentType === 'variant') maybe.push(unsupported);
 
   const pathErrors =
-    routes[request.route].declaration.orderIdFrom === 'path' && (request.pathParametersWithoutOrderId || !isOrderId(request.pathOrderId))
+    routes[request.route].declaration.orderIdFrom === 'path' &&
+    (request.pathParametersWithoutOrderId || !isOrderId(request.pathOrderId))
       ? ['pathParameters.orderId']
       : [];
-  if (pathErrors.length > 0) failures.push({ status: 400, slug: 'invalid-request', paths: pathErrors });
+  if (pathErrors.length > 0)
+    failures.push({ status: 400, slug: 'invalid-request', paths: pathErrors });
 
-  const verdict = (parsed?: unknown, bodyBytes = 0): Verdict => ({ failures, maybe, contentType, parsed, bodyBytes });
+  const verdict = (parsed?: unknown, bodyBytes = 0): Verdict => ({
+    failures,
+    maybe,
+    contentType,
+    parsed,
+    bodyBytes,
+  });
   const { body } = request;
   if (body === undefined || body === '') {
     failures.push({ status: 400, slug: 'empty-body', paths: ['body'] });
     return verdict();
   }
   const bytes = request.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
-  if (bytes.length > MAX_BODY_BYTES) failures.push({ status: 413, slug: 'payload-too-large', paths: [] });
+  if (bytes.length > MAX_BODY_BYTES)
+    failures.push({ status: 413, slug: 'payload-too-large', paths: [] });
   if (bytes.length === 0) {
     failures.push({ status: 400, slug: 'empty-body', paths: ['body'] });
     return verdict(undefined, 0);
@@ -288,7 +327,8 @@ const judge = (request: BadInputRequest): Verdict => {
     return verdict(undefined, bytes.length);
   }
   const bodyErrors = checkObject(parsed, 'body', bodyFields[request.route]);
-  if (bodyErrors.length > 0) failures.push({ status: 400, slug: 'invalid-request', paths: [...pathErrors, ...bodyErrors] });
+  if (bodyErrors.length > 0)
+    failures.push({ status: 400, slug: 'invalid-request', paths: [...pathErrors, ...bodyErrors] });
   return verdict(parsed, bytes.length);
 };
 
@@ -319,16 +359,27 @@ const figures = {
 
 const PROBLEM_KEYS = new Set(['type', 'title', 'status', 'detail', 'errors']);
 /** What a leaked stack trace or internal error looks like (specific enough not to match the echo of a random body). */
-const STACK_TRACE = /\n\s+at |\bat .+\(.+:\d+:\d+\)|node_modules\/|\.[cm]?[jt]s:\d+:\d+|Maximum call stack|RangeError:|TypeError:|ReferenceError:|SyntaxError:/;
+const STACK_TRACE =
+  /\n\s+at |\bat .+\(.+:\d+:\d+\)|node_modules\/|\.[cm]?[jt]s:\d+:\d+|Maximum call stack|RangeError:|TypeError:|ReferenceError:|SyntaxError:/;
 
 const headerValue = (headers: APIGatewayProxyStructuredResultV2['headers'], name: string) =>
   Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
 
 const describeRequest = (request: BadInputRequest) =>
-  JSON.stringify({ ...request, body: request.body !== undefined && request.body.length > 300 ? `${request.body.slice(0, 300)}… (${request.body.length} chars)` : request.body });
+  JSON.stringify({
+    ...request,
+    body:
+      request.body !== undefined && request.body.length > 300
+        ? `${request.body.slice(0, 300)}… (${request.body.length} chars)`
+        : request.body,
+  });
 
 /** The one property every bad request must have. */
-const expectRejected = (request: BadInputRequest, verdict: Verdict, { response, thrown, producer, reported }: Sent) => {
+const expectRejected = (
+  request: BadInputRequest,
+  verdict: Verdict,
+  { response, thrown, producer, reported }: Sent,
+) => {
   bump(figures.badByCategory, request.category);
   figures.publishedForBadInput += producer.sent.length;
   figures.largestBadBodyBytes = Math.max(figures.largestBadBodyBytes, verdict.bodyBytes);
@@ -337,7 +388,9 @@ const expectRejected = (request: BadInputRequest, verdict: Verdict, { response, 
     figures.fiveXx += 1;
     if (response === undefined) figures.thrown += 1;
     if (figures.fiveXxSamples.length < 5) {
-      figures.fiveXxSamples.push(`${describeRequest(request)} -> ${response ? `${status} ${String(response.body)}` : `threw ${String(thrown)}`}`);
+      figures.fiveXxSamples.push(
+        `${describeRequest(request)} -> ${response ? `${status} ${String(response.body)}` : `threw ${String(thrown)}`}`,
+      );
     }
   }
   expect(thrown).toBeUndefined();
@@ -379,23 +432,35 @@ const expectRejected = (request: BadInputRequest, verdict: Verdict, { response, 
   const allowed = [...verdict.failures, ...verdict.maybe];
   const matching = allowed.filter((outcome) => outcome.status === status && outcome.slug === slug);
   if (matching.length === 0) {
-    throw new Error(`answered ${status} ${slug}; expected one of ${allowed.map((o) => `${o.status} ${o.slug}`).join(', ')} for ${describeRequest(request)}`);
+    throw new Error(
+      `answered ${status} ${slug}; expected one of ${allowed.map((o) => `${o.status} ${o.slug}`).join(', ')} for ${describeRequest(request)}`,
+    );
   }
   if (slug === 'invalid-request') {
-    const paths = (problem.errors as { path: string }[] | undefined)?.map((error) => error.path) ?? [];
+    const paths =
+      (problem.errors as { path: string }[] | undefined)?.map((error) => error.path) ?? [];
     expect(paths.length).toBeGreaterThan(0);
     const expectedPaths = matching.flatMap((outcome) => outcome.paths);
     expect(paths.some((path) => expectedPaths.includes(path))).toBe(true);
     // The errors name what the generator broke: that path, or one inside it (a key missing from an item).
     const expected = request.expectErrorPath;
-    if (expected !== undefined && !paths.some((path) => path === expected || path.startsWith(`${expected}.`))) {
-      throw new Error(`the errors ${JSON.stringify(paths)} do not name ${expected} for ${describeRequest(request)}`);
+    if (
+      expected !== undefined &&
+      !paths.some((path) => path === expected || path.startsWith(`${expected}.`))
+    ) {
+      throw new Error(
+        `the errors ${JSON.stringify(paths)} do not name ${expected} for ${describeRequest(request)}`,
+      );
     }
   }
 };
 
 /** A valid request: 202 and exactly one record, carrying the body's fields as sent. */
-const expectAccepted = (request: BadInputRequest, verdict: Verdict, { response, thrown, producer }: Sent) => {
+const expectAccepted = (
+  request: BadInputRequest,
+  verdict: Verdict,
+  { response, thrown, producer }: Sent,
+) => {
   expect(thrown).toBeUndefined();
   expect(response?.statusCode).toBe(202);
   expect(producer.sent).toHaveLength(1);
@@ -412,7 +477,8 @@ const expectAccepted = (request: BadInputRequest, verdict: Verdict, { response, 
 const exercise = async (request: BadInputRequest): Promise<void> => {
   const verdict = judge(request);
   const bad = verdict.failures.length > 0;
-  if (request.mustBeBad && !bad) throw new Error(`generator bug: this request is valid: ${describeRequest(request)}`);
+  if (request.mustBeBad && !bad)
+    throw new Error(`generator bug: this request is valid: ${describeRequest(request)}`);
   const sent = await send(request);
   if (bad) {
     expectRejected(request, verdict, sent);
@@ -437,7 +503,8 @@ const exercise = async (request: BadInputRequest): Promise<void> => {
 /** A request that must be accepted (the positive controls). */
 const exerciseValid = async (request: BadInputRequest): Promise<void> => {
   const verdict = judge(request);
-  if (verdict.failures.length > 0 || verdict.contentType !== 'json') throw new Error(`generator bug: not a valid request: ${describeRequest(request)}`);
+  if (verdict.failures.length > 0 || verdict.contentType !== 'json')
+    throw new Error(`generator bug: not a valid request: ${describeRequest(request)}`);
   expectAccepted(request, verdict, await send(request));
   bump(figures.controlsAccepted, request.category);
 };
@@ -448,12 +515,21 @@ const exerciseValid = async (request: BadInputRequest): Promise<void> => {
 
 const orderIdArb = fc.stringMatching(/^[A-Za-z0-9._:-]{1,64}$/);
 const textArb = (max: number) =>
-  fc.oneof(
-    fc.string({ unit: 'grapheme', minLength: 1, maxLength: Math.min(max, 24) }),
-    fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: Math.min(max, 24) }),
-  ).filter((text) => text.length >= 1 && text.length <= max);
-const amountArb = fc.oneof(fc.integer({ min: 0, max: 100_000 }), fc.double({ min: 0, max: 1e12, noNaN: true }));
-const itemArb = fc.record({ sku: textArb(64), quantity: fc.integer({ min: 1, max: 1_000_000 }), unitPrice: amountArb });
+  fc
+    .oneof(
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: Math.min(max, 24) }),
+      fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: Math.min(max, 24) }),
+    )
+    .filter((text) => text.length >= 1 && text.length <= max);
+const amountArb = fc.oneof(
+  fc.integer({ min: 0, max: 100_000 }),
+  fc.double({ min: 0, max: 1e12, noNaN: true }),
+);
+const itemArb = fc.record({
+  sku: textArb(64),
+  quantity: fc.integer({ min: 1, max: 1_000_000 }),
+  unitPrice: amountArb,
+});
 
 const validBodyArbs: Record<RouteName, fc.Arbitrary<Record<string, unknown>>> = {
   created: fc.record(
@@ -466,7 +542,10 @@ const validBodyArbs: Record<RouteName, fc.Arbitrary<Record<string, unknown>>> = 
     },
     { requiredKeys: ['orderId', 'customerId', 'items', 'total'] },
   ),
-  shipped: fc.record({ trackingNumber: textArb(128), carrier: textArb(64) }, { requiredKeys: ['trackingNumber'] }),
+  shipped: fc.record(
+    { trackingNumber: textArb(128), carrier: textArb(64) },
+    { requiredKeys: ['trackingNumber'] },
+  ),
   cancelled: fc.record({ reason: textArb(1024) }),
 };
 
@@ -483,7 +562,10 @@ const validPartsArb = (routeChoice: fc.Arbitrary<RouteName> = routeArb) =>
     }),
   );
 
-const request = (parts: { route: RouteName; pathOrderId: string | undefined }, rest: Partial<BadInputRequest> & { category: string; body: string | undefined }): BadInputRequest => ({
+const request = (
+  parts: { route: RouteName; pathOrderId: string | undefined },
+  rest: Partial<BadInputRequest> & { category: string; body: string | undefined },
+): BadInputRequest => ({
   route: parts.route,
   pathOrderId: parts.pathOrderId,
   isBase64Encoded: false,
@@ -496,7 +578,9 @@ const request = (parts: { route: RouteName; pathOrderId: string | undefined }, r
 // Generators: bad values
 // ---------------------------------------------------------------------------------------------------------------
 
-const smallJsonObject = fc.dictionary(fc.string({ maxLength: 6 }), fc.string({ maxLength: 6 }), { maxKeys: 3 });
+const smallJsonObject = fc.dictionary(fc.string({ maxLength: 6 }), fc.string({ maxLength: 6 }), {
+  maxKeys: 3,
+});
 const wrongTypeForText = fc.oneof(
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
@@ -515,30 +599,89 @@ const wrongTypeForNumber = fc.oneof(
   fc.integer({ min: 1, max: 9 }).map((n) => [n]),
 );
 /** Non-finite numbers as JSON text: JSON.parse turns them into ±Infinity. */
-const nonFinite = fc.constantFrom('1e999', '-1e999', '1E400', '-2e308', '1e309', '9'.repeat(400), '0.1e99999').map(raw);
+const nonFinite = fc
+  .constantFrom('1e999', '-1e999', '1E400', '-2e308', '1e309', '9'.repeat(400), '0.1e99999')
+  .map(raw);
 const tooLongText = (max: number) =>
   fc
-    .record({ extra: fc.integer({ min: 1, max: 3_000 }), char: fc.constantFrom('x', 'é', '😀', '\u0000', '"', '\\', ' ') })
+    .record({
+      extra: fc.integer({ min: 1, max: 3_000 }),
+      char: fc.constantFrom('x', 'é', '😀', '\u0000', '"', '\\', ' '),
+    })
     .map(({ extra, char }) => char.repeat(max + extra));
 
 const ORDER_ID_CHARS = 'ABCXYZabcxyz0189._:-';
-const orderIdPart = (maxLength: number) => fc.string({ unit: fc.constantFrom(...ORDER_ID_CHARS), maxLength });
+const orderIdPart = (maxLength: number) =>
+  fc.string({ unit: fc.constantFrom(...ORDER_ID_CHARS), maxLength });
 const badOrderIdChar = fc.oneof(
-  fc.constantFrom(' ', '/', '\\', '%', '?', '#', '&', '=', '+', '@', '!', '*', "'", '"', '(', ')', ',', ';', '<', '>', '[', ']', '{', '}', '|', '~', '$', '^', '`'),
+  fc.constantFrom(
+    ' ',
+    '/',
+    '\\',
+    '%',
+    '?',
+    '#',
+    '&',
+    '=',
+    '+',
+    '@',
+    '!',
+    '*',
+    "'",
+    '"',
+    '(',
+    ')',
+    ',',
+    ';',
+    '<',
+    '>',
+    '[',
+    ']',
+    '{',
+    '}',
+    '|',
+    '~',
+    '$',
+    '^',
+    '`',
+  ),
   fc.constantFrom('\u0000', '\n', '\r', '\t', '\u007f', '\u00a0', '\u200b', '\ufeff', '\u2028'),
   fc.constantFrom('é', 'ü', 'Ω', 'ø', '中', '😀', 'ｏ', 'о', 'İ', 'ß'),
-  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }).filter((char) => !/^[A-Za-z0-9._:-]+$/.test(char)),
+  fc
+    .string({ unit: 'grapheme', minLength: 1, maxLength: 1 })
+    .filter((char) => !/^[A-Za-z0-9._:-]+$/.test(char)),
 );
 /** orderIds that break the rule: empty, over 64 characters, spaces, slashes, unicode, percent-encoding, control characters. */
 const badOrderIdArb = fc.oneof(
   fc.constant(''),
-  fc.tuple(orderIdArb, fc.integer({ min: 65, max: 400 })).map(([id, length]) => id.repeat(Math.ceil(length / id.length)).slice(0, length)),
-  fc.tuple(orderIdPart(20), badOrderIdChar, orderIdPart(20)).map(([before, bad, after]) => `${before}${bad}${after}`),
   fc
-    .tuple(orderIdPart(10), fc.constantFrom('%2F', '%2f', '%20', '%41', '%25', '%00', '%E2%82%AC', '%zz', '%'), orderIdPart(10))
+    .tuple(orderIdArb, fc.integer({ min: 65, max: 400 }))
+    .map(([id, length]) => id.repeat(Math.ceil(length / id.length)).slice(0, length)),
+  fc
+    .tuple(orderIdPart(20), badOrderIdChar, orderIdPart(20))
+    .map(([before, bad, after]) => `${before}${bad}${after}`),
+  fc
+    .tuple(
+      orderIdPart(10),
+      fc.constantFrom('%2F', '%2f', '%20', '%41', '%25', '%00', '%E2%82%AC', '%zz', '%'),
+      orderIdPart(10),
+    )
     .map(([before, encoded, after]) => `${before}${encoded}${after}`),
   fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).filter((id) => !ORDER_ID.test(id)),
-  fc.constantFrom('a b', 'o/1', '../etc/passwd', 'o-1\n', ' o-1', 'o-1 ', 'ｏ-1', 'о-1', 'o-1\u200b', 'order%2F1', 'o-1?x=1', 'o-1#frag'),
+  fc.constantFrom(
+    'a b',
+    'o/1',
+    '../etc/passwd',
+    'o-1\n',
+    ' o-1',
+    'o-1 ',
+    'ｏ-1',
+    'о-1',
+    'o-1\u200b',
+    'order%2F1',
+    'o-1?x=1',
+    'o-1#frag',
+  ),
 );
 
 const currencyBad = fc.oneof(
@@ -568,7 +711,9 @@ const quantityBad = fc.oneof(
   fc.double({ min: 1, max: 1e6, noNaN: true }).filter((n) => !Number.isInteger(n)),
 );
 /** Over 500 items (valid ones: the count alone is wrong). */
-const tooManyItems = fc.tuple(itemArb, fc.integer({ min: 501, max: 2_500 })).map(([item, count]) => Array.from({ length: count }, () => item));
+const tooManyItems = fc
+  .tuple(itemArb, fc.integer({ min: 501, max: 2_500 }))
+  .map(([item, count]) => Array.from({ length: count }, () => item));
 const itemsBad = fc.oneof(
   fc.constant([]),
   itemArb,
@@ -584,10 +729,14 @@ const itemBad = fc.oneof(
   fc.constant(null),
   fc.boolean(),
   itemArb.map((item) => [item.sku, item.quantity, item.unitPrice]),
-  itemArb.chain((item) => fc.constantFrom('sku', 'quantity', 'unitPrice').map((key) => deleteAt(item, key))),
+  itemArb.chain((item) =>
+    fc.constantFrom('sku', 'quantity', 'unitPrice').map((key) => deleteAt(item, key)),
+  ),
 );
 
-type SlotKind = { kind: 'text'; max: number } | { kind: 'orderId' | 'amount' | 'quantity' | 'currency' | 'items' | 'item' };
+type SlotKind =
+  | { kind: 'text'; max: number }
+  | { kind: 'orderId' | 'amount' | 'quantity' | 'currency' | 'items' | 'item' };
 interface Slot {
   path: Path;
   slot: SlotKind;
@@ -655,7 +804,17 @@ const pollutionValue = fc.oneof(
   fc.constant(JSON.parse('{"constructor":{"prototype":{"polluted":"yes"}}}') as unknown),
   fc.jsonValue({ maxDepth: 2 }),
 );
-const DANGEROUS_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', '__lookupGetter__', 'isPrototypeOf'];
+const DANGEROUS_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  '__defineGetter__',
+  '__lookupGetter__',
+  'isPrototypeOf',
+];
 /** Keys of the record's envelope: a body must not be able to smuggle them in. */
 const ENVELOPE_KEYS = ['eventId', 'eventType', 'timestamp'];
 
@@ -663,7 +822,15 @@ const extraKeyArb = (allowed: Set<string>, route: RouteName) =>
   fc
     .oneof(
       { weight: 4, arbitrary: fc.constantFrom(...DANGEROUS_KEYS) },
-      { weight: 1, arbitrary: fc.constantFrom(...ENVELOPE_KEYS, ...(route === 'created' ? [] : ['orderId']), '', ' ') },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          ...ENVELOPE_KEYS,
+          ...(route === 'created' ? [] : ['orderId']),
+          '',
+          ' ',
+        ),
+      },
       { weight: 1, arbitrary: fc.mixedCase(fc.constantFrom(...allowed)) },
       { weight: 1, arbitrary: fc.constantFrom(...allowed).map((key) => ` ${key}`) },
       { weight: 2, arbitrary: fc.string({ minLength: 1, maxLength: 12 }) },
@@ -673,23 +840,47 @@ const extraKeyArb = (allowed: Set<string>, route: RouteName) =>
 /** A valid body with one thing wrong: a wrong type, a non-finite or out-of-range number, a bad string, an extra or missing key. */
 const mutatedArb = validPartsArb().chain((parts) => {
   const { route, body } = parts;
-  const replaced = fc
-    .constantFrom(...slotsOf(route, body))
-    .chain(({ path, slot }) => badValueFor(slot).map((value) => ({ body: setAt(body, path, value), label: `wrong ${slot.kind}`, errorPath: errorPathOf(path) })));
-  const missing = fc.constantFrom(...requiredFields[route]).map((key) => ({ body: deleteAt(body, key), label: 'missing field', errorPath: errorPathOf([key]) }));
-  const itemPaths: Path[] = route === 'created' ? (body.items as unknown[]).map((_, index) => ['items', index]) : [];
+  const replaced = fc.constantFrom(...slotsOf(route, body)).chain(({ path, slot }) =>
+    badValueFor(slot).map((value) => ({
+      body: setAt(body, path, value),
+      label: `wrong ${slot.kind}`,
+      errorPath: errorPathOf(path),
+    })),
+  );
+  const missing = fc.constantFrom(...requiredFields[route]).map((key) => ({
+    body: deleteAt(body, key),
+    label: 'missing field',
+    errorPath: errorPathOf([key]),
+  }));
+  const itemPaths: Path[] =
+    route === 'created' ? (body.items as unknown[]).map((_, index) => ['items', index]) : [];
   const extra = fc
     .record({ where: fc.constantFrom<Path>([], ...itemPaths), value: pollutionValue })
     .chain(({ where, value }) => {
       const allowed = where.length === 0 ? allowedKeys(route) : new Set(Object.keys(itemFields));
       return extraKeyArb(allowed, route).map((key) => {
-        const target = where.length === 0 ? body : ((body.items as unknown[])[where[1] as number] as object);
-        return { body: setAt(body, where, withKey(target, key, value)), label: DANGEROUS_KEYS.includes(key) ? 'dangerous extra key' : 'extra key', errorPath: errorPathOf(where) };
+        const target =
+          where.length === 0 ? body : ((body.items as unknown[])[where[1] as number] as object);
+        return {
+          body: setAt(body, where, withKey(target, key, value)),
+          label: DANGEROUS_KEYS.includes(key) ? 'dangerous extra key' : 'extra key',
+          errorPath: errorPathOf(where),
+        };
       });
     });
   return fc
-    .oneof({ weight: 5, arbitrary: replaced }, { weight: 1, arbitrary: missing }, { weight: 3, arbitrary: extra })
-    .map(({ body: mutated, label, errorPath }) => request(parts, { category: `mutated field: ${label}`, body: toJson(mutated), expectErrorPath: errorPath }));
+    .oneof(
+      { weight: 5, arbitrary: replaced },
+      { weight: 1, arbitrary: missing },
+      { weight: 3, arbitrary: extra },
+    )
+    .map(({ body: mutated, label, errorPath }) =>
+      request(parts, {
+        category: `mutated field: ${label}`,
+        body: toJson(mutated),
+        expectErrorPath: errorPath,
+      }),
+    );
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -698,7 +889,12 @@ const mutatedArb = validPartsArb().chain((parts) => {
 
 const JSON_NOISE = '{}[],:"\\ \n\tntfu0-.eE+/\'';
 const garbledJson = fc
-  .record({ text: fc.json({ maxDepth: 3 }), at: fc.nat(), op: fc.constantFrom('delete', 'insert', 'replace'), char: fc.constantFrom(...JSON_NOISE) })
+  .record({
+    text: fc.json({ maxDepth: 3 }),
+    at: fc.nat(),
+    op: fc.constantFrom('delete', 'insert', 'replace'),
+    char: fc.constantFrom(...JSON_NOISE),
+  })
   .map(({ text, at, op, char }) => {
     const index = at % (text.length + 1);
     if (op === 'delete') return text.slice(0, index) + text.slice(index + 1);
@@ -710,15 +906,25 @@ const garbledJson = fc
 const arbitraryBodyArb = validPartsArb().chain((parts) => {
   const validText = toJson(parts.body);
   const validBytes = Buffer.from(validText, 'utf8');
-  const text = (category: string) => (body: string) => request(parts, { category, body, mustBeBad: false });
+  const text = (category: string) => (body: string) =>
+    request(parts, { category, body, mustBeBad: false });
   const base64 = (category: string) => (bytes: Uint8Array) =>
-    request(parts, { category, body: Buffer.from(bytes).toString('base64'), isBase64Encoded: true, mustBeBad: false });
+    request(parts, {
+      category,
+      body: Buffer.from(bytes).toString('base64'),
+      isBase64Encoded: true,
+      mustBeBad: false,
+    });
   return fc.oneof(
     fc.string({ unit: 'binary', maxLength: 200 }).map(text('random text')),
     fc.string({ unit: 'grapheme-ascii', maxLength: 200 }).map(text('random text')),
     garbledJson.map(text('malformed JSON')),
-    fc.integer({ min: 1, max: validText.length - 1 }).map((end) => text('truncated JSON')(validText.slice(0, end))),
-    fc.integer({ min: 1, max: validBytes.length - 1 }).map((end) => base64('truncated JSON (base64)')(validBytes.subarray(0, end))),
+    fc
+      .integer({ min: 1, max: validText.length - 1 })
+      .map((end) => text('truncated JSON')(validText.slice(0, end))),
+    fc
+      .integer({ min: 1, max: validBytes.length - 1 })
+      .map((end) => base64('truncated JSON (base64)')(validBytes.subarray(0, end))),
     fc.uint8Array({ minLength: 1, maxLength: 300 }).map(base64('random bytes (base64)')),
     fc
       .constantFrom(
@@ -744,7 +950,14 @@ const arbitraryBodyArb = validPartsArb().chain((parts) => {
         () => '"',
       )
       .map((doctor) => text('malformed JSON')(doctor(validText))),
-    fc.string({ maxLength: 40 }).map((s) => request(parts, { category: 'random text (base64 flag, not base64)', body: `${s}{"!`, isBase64Encoded: true, mustBeBad: false })),
+    fc.string({ maxLength: 40 }).map((s) =>
+      request(parts, {
+        category: 'random text (base64 flag, not base64)',
+        body: `${s}{"!`,
+        isBase64Encoded: true,
+        mustBeBad: false,
+      }),
+    ),
   );
 });
 
@@ -752,12 +965,31 @@ const arbitraryBodyArb = validPartsArb().chain((parts) => {
 const notAnObjectArb = validPartsArb().chain((parts) =>
   fc
     .oneof(
-      fc.jsonValue({ maxDepth: 3 }).filter((value) => !isPlainObject(value)).map((value) => JSON.stringify(value)),
+      fc
+        .jsonValue({ maxDepth: 3 })
+        .filter((value) => !isPlainObject(value))
+        .map((value) => JSON.stringify(value)),
       fc.constant(toJson([parts.body])),
       fc.constant(JSON.stringify(toJson(parts.body))),
-      fc.constantFrom('null', 'true', 'false', '0', '-0', '1e999', '-1e999', '""', '[]', '[{}]', '"{}"', '[[]]', '123456789012345678901234567890'),
+      fc.constantFrom(
+        'null',
+        'true',
+        'false',
+        '0',
+        '-0',
+        '1e999',
+        '-1e999',
+        '""',
+        '[]',
+        '[{}]',
+        '"{}"',
+        '[[]]',
+        '123456789012345678901234567890',
+      ),
     )
-    .map((body) => request(parts, { category: 'JSON that is not an object', body, expectErrorPath: 'body' })),
+    .map((body) =>
+      request(parts, { category: 'JSON that is not an object', body, expectErrorPath: 'body' }),
+    ),
 );
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -767,7 +999,11 @@ const notAnObjectArb = validPartsArb().chain((parts) =>
 type Shape = 'array' | 'object' | 'mixed';
 const nested = (shape: Shape, depth: number, closed: boolean): string => {
   const [open, inner, close] =
-    shape === 'array' ? ['[', '', ']'] : shape === 'object' ? ['{"a":', '1', '}'] : ['[{"a":', 'null', '}]'];
+    shape === 'array'
+      ? ['[', '', ']']
+      : shape === 'object'
+        ? ['{"a":', '1', '}']
+        : ['[{"a":', 'null', '}]'];
   const levels = shape === 'mixed' ? Math.ceil(depth / 2) : depth;
   return open.repeat(levels) + (closed ? inner + close.repeat(levels) : '');
 };
@@ -781,19 +1017,27 @@ interface DeepCase {
 }
 const deepCaseArb: fc.Arbitrary<DeepCase> = fc.record({
   route: routeArb,
-  depth: fc.oneof(fc.integer({ min: 1_000, max: 20_000 }), fc.integer({ min: 20_000, max: 130_000 })),
+  depth: fc.oneof(
+    fc.integer({ min: 1_000, max: 20_000 }),
+    fc.integer({ min: 20_000, max: 130_000 }),
+  ),
   shape: fc.constantFrom<Shape>('array', 'object', 'mixed'),
   where: fc.constantFrom<DeepCase['where']>('whole body', 'field', 'item', 'extra key'),
   closed: fc.boolean(),
 });
 
-const deepRequest = (deep: DeepCase, body: Record<string, unknown>, pathOrderId: string | undefined): BadInputRequest => {
+const deepRequest = (
+  deep: DeepCase,
+  body: Record<string, unknown>,
+  pathOrderId: string | undefined,
+): BadInputRequest => {
   const value = raw(nested(deep.shape, deep.depth, deep.closed));
   const field = slotsOf(deep.route, body)[0]!.path;
   let json: string;
   if (deep.where === 'whole body') json = value.text;
   else if (deep.where === 'extra key') json = toJson(withKey(body, 'nested', value));
-  else if (deep.where === 'item' && deep.route === 'created') json = toJson(setAt(body, ['items', 0], value));
+  else if (deep.where === 'item' && deep.route === 'created')
+    json = toJson(setAt(body, ['items', 0], value));
   else json = toJson(setAt(body, field, value));
   return request(
     { route: deep.route, pathOrderId },
@@ -803,7 +1047,12 @@ const deepRequest = (deep: DeepCase, body: Record<string, unknown>, pathOrderId:
 };
 
 const deepArb = deepCaseArb.chain((deep) =>
-  fc.record({ body: validBodyArbs[deep.route], pathOrderId: deep.route === 'created' ? fc.constant(undefined) : orderIdArb }).map(({ body, pathOrderId }) => deepRequest(deep, body, pathOrderId)),
+  fc
+    .record({
+      body: validBodyArbs[deep.route],
+      pathOrderId: deep.route === 'created' ? fc.constant(undefined) : orderIdArb,
+    })
+    .map(({ body, pathOrderId }) => deepRequest(deep, body, pathOrderId)),
 );
 
 /** Bodies over 256 KiB: huge strings (also of multi-byte characters), huge arrays, huge extra keys, huge base64. */
@@ -812,25 +1061,52 @@ const oversizeArb = validPartsArb().chain((parts) => {
   const firstField = slotsOf(route, body)[0]!.path;
   const overBy = fc.integer({ min: 1, max: 64 * 1024 });
   return fc.oneof(
-    fc.record({ extra: overBy, char: fc.constantFrom('x', 'é', '中', '😀') }).map(({ extra, char }) => {
-      // Enough characters that the UTF-8 bytes exceed the limit (é is 2 bytes, 中 3, 😀 4 and 2 UTF-16 units).
-      const count = Math.ceil((MAX_BODY_BYTES + extra) / Buffer.byteLength(char));
-      return request(parts, { category: 'huge string', body: toJson(setAt(body, firstField, char.repeat(count))) });
-    }),
+    fc
+      .record({ extra: overBy, char: fc.constantFrom('x', 'é', '中', '😀') })
+      .map(({ extra, char }) => {
+        // Enough characters that the UTF-8 bytes exceed the limit (é is 2 bytes, 中 3, 😀 4 and 2 UTF-16 units).
+        const count = Math.ceil((MAX_BODY_BYTES + extra) / Buffer.byteLength(char));
+        return request(parts, {
+          category: 'huge string',
+          body: toJson(setAt(body, firstField, char.repeat(count))),
+        });
+      }),
     fc.tuple(itemArb, overBy).map(([item, extra]) => {
       const count = Math.ceil((MAX_BODY_BYTES + extra) / Buffer.byteLength(toJson(item)));
-      return request(parts, { category: 'huge array', body: toJson(setAt(body, route === 'created' ? ['items'] : firstField, Array.from({ length: count }, () => item))) });
+      return request(parts, {
+        category: 'huge array',
+        body: toJson(
+          setAt(
+            body,
+            route === 'created' ? ['items'] : firstField,
+            Array.from({ length: count }, () => item),
+          ),
+        ),
+      });
     }),
-    overBy.map((extra) => request(parts, { category: 'huge string', body: toJson(withKey(body, 'padding', ' '.repeat(MAX_BODY_BYTES + extra))) })),
+    overBy.map((extra) =>
+      request(parts, {
+        category: 'huge string',
+        body: toJson(withKey(body, 'padding', ' '.repeat(MAX_BODY_BYTES + extra))),
+      }),
+    ),
     overBy.map((extra) =>
       request(parts, {
         category: 'huge string (base64)',
-        body: Buffer.from(toJson(setAt(body, firstField, 'y'.repeat(MAX_BODY_BYTES + extra)))).toString('base64'),
+        body: Buffer.from(
+          toJson(setAt(body, firstField, 'y'.repeat(MAX_BODY_BYTES + extra))),
+        ).toString('base64'),
         isBase64Encoded: true,
       }),
     ),
     // Not over the limit in bytes, but far over every length the schema allows.
-    fc.integer({ min: 10_000, max: 200_000 }).map((length) => request(parts, { category: 'huge string', body: toJson(setAt(body, firstField, 'z'.repeat(length))), expectErrorPath: errorPathOf(firstField) })),
+    fc.integer({ min: 10_000, max: 200_000 }).map((length) =>
+      request(parts, {
+        category: 'huge string',
+        body: toJson(setAt(body, firstField, 'z'.repeat(length))),
+        expectErrorPath: errorPathOf(firstField),
+      }),
+    ),
   );
 });
 
@@ -853,14 +1129,17 @@ const invalidUtf8 = fc.oneof(
   fc.tuple(byte(0x90, 0xbf), continuation, continuation).map(([b, c, d]) => [0xf4, b, c, d]), // over U+10FFFF
   fc.tuple(byte(0xf5, 0xf7), continuation, continuation, continuation).map((bytes) => bytes), // lead bytes that never occur
   byte(0xf8, 0xff).map((b) => [b]),
-  fc.uint8Array({ minLength: 1, maxLength: 12 }).filter((bytes) => {
-    try {
-      strictUtf8.decode(bytes);
-      return false;
-    } catch {
-      return true;
-    }
-  }).map((bytes) => [...bytes]),
+  fc
+    .uint8Array({ minLength: 1, maxLength: 12 })
+    .filter((bytes) => {
+      try {
+        strictUtf8.decode(bytes);
+        return false;
+      } catch {
+        return true;
+      }
+    })
+    .map((bytes) => [...bytes]),
 );
 
 const MARK = '\u0001MARK\u0001';
@@ -868,18 +1147,37 @@ const MARK = '\u0001MARK\u0001';
 const invalidUtf8Arb = validPartsArb().chain((parts) => {
   const field = slotsOf(parts.route, parts.body).find(({ slot }) => slot.kind === 'text')!.path;
   return fc
-    .record({ sequence: invalidUtf8, inString: fc.boolean(), at: fc.nat(), prefix: fc.string({ maxLength: 4 }) })
+    .record({
+      sequence: invalidUtf8,
+      inString: fc.boolean(),
+      at: fc.nat(),
+      prefix: fc.string({ maxLength: 4 }),
+    })
     .map(({ sequence, inString, at, prefix }) => {
       let bytes: Buffer;
       if (inString) {
-        const [before, after] = toJson(setAt(parts.body, field, `${prefix}${MARK}`)).split(JSON.stringify(MARK).slice(1, -1));
-        bytes = Buffer.concat([Buffer.from(before ?? ''), Buffer.from(sequence), Buffer.from(after ?? '')]);
+        const [before, after] = toJson(setAt(parts.body, field, `${prefix}${MARK}`)).split(
+          JSON.stringify(MARK).slice(1, -1),
+        );
+        bytes = Buffer.concat([
+          Buffer.from(before ?? ''),
+          Buffer.from(sequence),
+          Buffer.from(after ?? ''),
+        ]);
       } else {
         const valid = Buffer.from(toJson(parts.body));
         const index = at % (valid.length + 1);
-        bytes = Buffer.concat([valid.subarray(0, index), Buffer.from(sequence), valid.subarray(index)]);
+        bytes = Buffer.concat([
+          valid.subarray(0, index),
+          Buffer.from(sequence),
+          valid.subarray(index),
+        ]);
       }
-      return request(parts, { category: 'invalid UTF-8 (base64)', body: bytes.toString('base64'), isBase64Encoded: true });
+      return request(parts, {
+        category: 'invalid UTF-8 (base64)',
+        body: bytes.toString('base64'),
+        isBase64Encoded: true,
+      });
     });
 });
 
@@ -887,18 +1185,42 @@ const invalidUtf8Arb = validPartsArb().chain((parts) => {
 // Generators: headers and content types
 // ---------------------------------------------------------------------------------------------------------------
 
-const JSON_CONTENT_TYPES = ['application/json', 'application/vnd.orders+json', 'application/merge-patch+json', 'application/problem+json', 'application/cloudevents+json'];
+const JSON_CONTENT_TYPES = [
+  'application/json',
+  'application/vnd.orders+json',
+  'application/merge-patch+json',
+  'application/problem+json',
+  'application/cloudevents+json',
+];
 const paramArb = fc
   .record({
     name: fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/),
-    value: fc.oneof(fc.stringMatching(/^[A-Za-z0-9.+-]{1,12}$/), fc.constantFrom('utf-8', 'UTF-8', 'utf-16', 'latin1', 'us-ascii', '"a;b,c"', '""', '"x y"')),
+    value: fc.oneof(
+      fc.stringMatching(/^[A-Za-z0-9.+-]{1,12}$/),
+      fc.constantFrom('utf-8', 'UTF-8', 'utf-16', 'latin1', 'us-ascii', '"a;b,c"', '""', '"x y"'),
+    ),
     space: fc.boolean(),
   })
   .map(({ name, value, space }) => `;${space ? ' ' : ''}${name}=${value}`);
-const jsonContentType = fc.tuple(fc.constantFrom(...JSON_CONTENT_TYPES), fc.array(paramArb, { maxLength: 3 })).map(([type, params]) => type + params.join(''));
+const jsonContentType = fc
+  .tuple(fc.constantFrom(...JSON_CONTENT_TYPES), fc.array(paramArb, { maxLength: 3 }))
+  .map(([type, params]) => type + params.join(''));
 const variantContentType = fc.oneof(
-  fc.tuple(fc.mixedCase(fc.constantFrom(...JSON_CONTENT_TYPES)), fc.array(paramArb, { maxLength: 2 })).map(([type, params]) => type + params.join('')),
-  fc.constantFrom(' application/json', 'application/json ', 'application/json ; charset=utf-8', 'application/json;', 'application/json; ', 'APPLICATION/JSON', 'Application/Json; Charset=UTF-8'),
+  fc
+    .tuple(
+      fc.mixedCase(fc.constantFrom(...JSON_CONTENT_TYPES)),
+      fc.array(paramArb, { maxLength: 2 }),
+    )
+    .map(([type, params]) => type + params.join('')),
+  fc.constantFrom(
+    ' application/json',
+    'application/json ',
+    'application/json ; charset=utf-8',
+    'application/json;',
+    'application/json; ',
+    'APPLICATION/JSON',
+    'Application/Json; Charset=UTF-8',
+  ),
 );
 const otherContentType = fc.oneof(
   fc.constantFrom(
@@ -929,20 +1251,45 @@ const otherContentType = fc.oneof(
     'application/xml; x=application/json',
   ),
   fc.string({ maxLength: 40 }).filter((type) => !/^\s*application\//i.test(type)),
-  fc.string({ maxLength: 20 }).filter((suffix) => !/json/i.test(suffix)).map((suffix) => `application/${suffix}`),
+  fc
+    .string({ maxLength: 20 })
+    .filter((suffix) => !/json/i.test(suffix))
+    .map((suffix) => `application/${suffix}`),
 );
 
 const headerNameArb = fc
   .oneof(
     fc.stringMatching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,24}$/),
-    fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'x-forwarded-for', 'accept', 'authorization', 'X-Content-Type', 'content-type-options', 'X-Amzn-Trace-Id'),
+    fc.constantFrom(
+      '__proto__',
+      'constructor',
+      'prototype',
+      'toString',
+      'hasOwnProperty',
+      'x-forwarded-for',
+      'accept',
+      'authorization',
+      'X-Content-Type',
+      'content-type-options',
+      'X-Amzn-Trace-Id',
+    ),
   )
   .filter((name) => !name.toLowerCase().startsWith('content-'));
-const headerValueArb = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('application/json', 'text/plain', '{"polluted":"yes"}', '', ' '));
+const headerValueArb = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.constantFrom('application/json', 'text/plain', '{"polluted":"yes"}', '', ' '),
+);
 
 const headersArb = fc
   .record({
-    contentType: fc.option(fc.oneof({ weight: 2, arbitrary: jsonContentType }, { weight: 2, arbitrary: variantContentType }, { weight: 3, arbitrary: otherContentType }), { freq: 6 }),
+    contentType: fc.option(
+      fc.oneof(
+        { weight: 2, arbitrary: jsonContentType },
+        { weight: 2, arbitrary: variantContentType },
+        { weight: 3, arbitrary: otherContentType },
+      ),
+      { freq: 6 },
+    ),
     name: fc.mixedCase(fc.constant('content-type')),
     others: fc.array(fc.tuple(headerNameArb, headerValueArb), { maxLength: 5 }),
   })
@@ -954,7 +1301,9 @@ const headersArb = fc
       seen.add(header.toLowerCase());
       headers = withKey(headers, header, value) as Record<string, string>;
     }
-    return contentType === null ? headers : (withKey(headers, name, contentType) as Record<string, string>);
+    return contentType === null
+      ? headers
+      : (withKey(headers, name, contentType) as Record<string, string>);
   });
 
 /** Random headers and content types on valid and invalid bodies: classified by the oracle. */
@@ -962,7 +1311,12 @@ const headersCaseArb = fc
   .record({ mutated: mutatedArb, parts: validPartsArb(), valid: fc.boolean(), headers: headersArb })
   .map(({ mutated, parts, valid, headers }) =>
     valid
-      ? request(parts, { category: 'headers and content types', body: toJson(parts.body), headers, mustBeBad: false })
+      ? request(parts, {
+          category: 'headers and content types',
+          body: toJson(parts.body),
+          headers,
+          mustBeBad: false,
+        })
       : { ...mutated, category: 'headers and content types', headers, mustBeBad: false },
   );
 
@@ -971,29 +1325,97 @@ const headersCaseArb = fc
 // ---------------------------------------------------------------------------------------------------------------
 
 const badPathArb = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ parts: validPartsArb(pathRouteArb), id: badOrderIdArb }).map(({ parts, id }) => request({ ...parts, pathOrderId: id }, { category: 'path orderId', body: toJson(parts.body), expectErrorPath: 'pathParameters.orderId' })) },
-  { weight: 1, arbitrary: validPartsArb(pathRouteArb).map((parts) => request({ ...parts, pathOrderId: undefined }, { category: 'path orderId', body: toJson(parts.body), expectErrorPath: 'pathParameters.orderId' })) },
-  { weight: 1, arbitrary: validPartsArb(pathRouteArb).map((parts) => request(parts, { category: 'path orderId', body: toJson(parts.body), pathParametersWithoutOrderId: true, expectErrorPath: 'pathParameters.orderId' })) },
-  { weight: 3, arbitrary: fc.record({ parts: validPartsArb(fc.constant('created')), id: badOrderIdArb }).map(({ parts, id }) => request(parts, { category: 'body orderId', body: toJson({ ...parts.body, orderId: id }), expectErrorPath: 'body.orderId' })) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .record({ parts: validPartsArb(pathRouteArb), id: badOrderIdArb })
+      .map(({ parts, id }) =>
+        request(
+          { ...parts, pathOrderId: id },
+          {
+            category: 'path orderId',
+            body: toJson(parts.body),
+            expectErrorPath: 'pathParameters.orderId',
+          },
+        ),
+      ),
+  },
+  {
+    weight: 1,
+    arbitrary: validPartsArb(pathRouteArb).map((parts) =>
+      request(
+        { ...parts, pathOrderId: undefined },
+        {
+          category: 'path orderId',
+          body: toJson(parts.body),
+          expectErrorPath: 'pathParameters.orderId',
+        },
+      ),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: validPartsArb(pathRouteArb).map((parts) =>
+      request(parts, {
+        category: 'path orderId',
+        body: toJson(parts.body),
+        pathParametersWithoutOrderId: true,
+        expectErrorPath: 'pathParameters.orderId',
+      }),
+    ),
+  },
+  {
+    weight: 3,
+    arbitrary: fc
+      .record({ parts: validPartsArb(fc.constant('created')), id: badOrderIdArb })
+      .map(({ parts, id }) =>
+        request(parts, {
+          category: 'body orderId',
+          body: toJson({ ...parts.body, orderId: id }),
+          expectErrorPath: 'body.orderId',
+        }),
+      ),
+  },
 );
 
 // ---------------------------------------------------------------------------------------------------------------
 // The properties
 // ---------------------------------------------------------------------------------------------------------------
 
-const seed = process.env.BAD_INPUT_SEED === undefined ? undefined : Number(process.env.BAD_INPUT_SEED);
+const seed =
+  process.env.BAD_INPUT_SEED === undefined ? undefined : Number(process.env.BAD_INPUT_SEED);
 const runs = (numRuns: number) => (seed === undefined ? { numRuns } : { numRuns, seed });
-const property = (arbitrary: fc.Arbitrary<BadInputRequest>, numRuns: number, examples: BadInputRequest[] = []) =>
+const property = (
+  arbitrary: fc.Arbitrary<BadInputRequest>,
+  numRuns: number,
+  examples: BadInputRequest[] = [],
+) =>
   fc.assert(
     fc.asyncProperty(arbitrary, (generated) => exercise(generated)),
     { ...runs(numRuns), examples: examples.map((example) => [example] as [BadInputRequest]) },
   );
 
 type Descriptors = Record<string, [string, PropertyDescriptor][]>;
-const PROTOTYPES: Record<string, object> = { Object: Object.prototype, Array: Array.prototype, Function: Function.prototype, String: String.prototype, Number: Number.prototype, Boolean: Boolean.prototype };
+const PROTOTYPES: Record<string, object> = {
+  Object: Object.prototype,
+  Array: Array.prototype,
+  Function: Function.prototype,
+  String: String.prototype,
+  Number: Number.prototype,
+  Boolean: Boolean.prototype,
+};
 const prototypeSnapshot = (): Descriptors =>
   Object.fromEntries(
-    Object.entries(PROTOTYPES).map(([name, prototype]) => [name, Reflect.ownKeys(prototype).map((key) => [String(key), Object.getOwnPropertyDescriptor(prototype, key)!] as [string, PropertyDescriptor])]),
+    Object.entries(PROTOTYPES).map(([name, prototype]) => [
+      name,
+      Reflect.ownKeys(prototype).map(
+        (key) =>
+          [String(key), Object.getOwnPropertyDescriptor(prototype, key)!] as [
+            string,
+            PropertyDescriptor,
+          ],
+      ),
+    ]),
   );
 let prototypesBefore: Descriptors;
 const started = Date.now();
@@ -1042,16 +1464,41 @@ describe('bad input never gets a 5xx, never publishes, always gets a problem+jso
   it('(d) deep nesting (up to 130 000 levels) is refused before parsing, and overflows no stack', async () => {
     const validCancel = { reason: 'r' };
     const examples = [
-      deepRequest({ route: 'cancelled', depth: 10_000, shape: 'array', where: 'whole body', closed: true }, validCancel, 'o-1'),
-      deepRequest({ route: 'cancelled', depth: 100_000, shape: 'array', where: 'field', closed: true }, validCancel, 'o-1'),
-      deepRequest({ route: 'created', depth: 50_000, shape: 'object', where: 'extra key', closed: true }, { orderId: 'o-1', customerId: 'c', items: [{ sku: 's', quantity: 1, unitPrice: 1 }], total: 1 }, undefined),
-      deepRequest({ route: 'shipped', depth: 120_000, shape: 'array', where: 'whole body', closed: false }, { trackingNumber: 't' }, 'o-1'),
+      deepRequest(
+        { route: 'cancelled', depth: 10_000, shape: 'array', where: 'whole body', closed: true },
+        validCancel,
+        'o-1',
+      ),
+      deepRequest(
+        { route: 'cancelled', depth: 100_000, shape: 'array', where: 'field', closed: true },
+        validCancel,
+        'o-1',
+      ),
+      deepRequest(
+        { route: 'created', depth: 50_000, shape: 'object', where: 'extra key', closed: true },
+        {
+          orderId: 'o-1',
+          customerId: 'c',
+          items: [{ sku: 's', quantity: 1, unitPrice: 1 }],
+          total: 1,
+        },
+        undefined,
+      ),
+      deepRequest(
+        { route: 'shipped', depth: 120_000, shape: 'array', where: 'whole body', closed: false },
+        { trackingNumber: 't' },
+        'o-1',
+      ),
     ];
     await fc.assert(
       fc.asyncProperty(deepArb, async (generated) => {
         await exercise(generated);
         // Under the size limit, the handler had to parse all of it.
-        if (judge(generated).bodyBytes <= MAX_BODY_BYTES) figures.deepestRefusedNesting = Math.max(figures.deepestRefusedNesting, generated.nesting ?? 0);
+        if (judge(generated).bodyBytes <= MAX_BODY_BYTES)
+          figures.deepestRefusedNesting = Math.max(
+            figures.deepestRefusedNesting,
+            generated.nesting ?? 0,
+          );
       }),
       { ...runs(120), examples: examples.map((example) => [example] as [BadInputRequest]) },
     );
@@ -1063,7 +1510,11 @@ describe('bad input never gets a 5xx, never publishes, always gets a problem+jso
       fc.asyncProperty(invalidUtf8Arb, async (generated) => {
         await exercise(generated);
         // Would the same bytes, decoded leniently (U+FFFD for each bad sequence), have made a valid event?
-        const lenient = judge({ ...generated, body: Buffer.from(generated.body ?? '', 'base64').toString('utf8'), isBase64Encoded: false });
+        const lenient = judge({
+          ...generated,
+          body: Buffer.from(generated.body ?? '', 'base64').toString('utf8'),
+          isBase64Encoded: false,
+        });
         if (lenient.failures.length === 0) figures.invalidUtf8LenientlyValid += 1;
       }),
       runs(500),
@@ -1082,22 +1533,49 @@ describe('bad input never gets a 5xx, never publishes, always gets a problem+jso
 describe('the valid controls are accepted (so rejection is not all the handler can do)', () => {
   it('(e) a valid body sent base64-encoded: 202 and exactly one record with the fields as sent', async () => {
     await fc.assert(
-      fc.asyncProperty(validPartsArb(), fc.option(jsonContentType, { freq: 2 }), async (parts, contentType) => {
-        const headers = contentType === null ? JSON_HEADERS() : { 'Content-Type': contentType };
-        await exerciseValid(request(parts, { category: 'valid body, base64-encoded', body: Buffer.from(toJson(parts.body)).toString('base64'), isBase64Encoded: true, headers, mustBeBad: false }));
-      }),
+      fc.asyncProperty(
+        validPartsArb(),
+        fc.option(jsonContentType, { freq: 2 }),
+        async (parts, contentType) => {
+          const headers = contentType === null ? JSON_HEADERS() : { 'Content-Type': contentType };
+          await exerciseValid(
+            request(parts, {
+              category: 'valid body, base64-encoded',
+              body: Buffer.from(toJson(parts.body)).toString('base64'),
+              isBase64Encoded: true,
+              headers,
+              mustBeBad: false,
+            }),
+          );
+        },
+      ),
       runs(300),
     );
   });
 
   it('(f) a valid body under any JSON media type, any header-name casing, with unrelated headers: 202 and one record', async () => {
     await fc.assert(
-      fc.asyncProperty(validPartsArb(), jsonContentType, fc.mixedCase(fc.constant('content-type')), fc.array(fc.tuple(headerNameArb, headerValueArb), { maxLength: 4 }), async (parts, contentType, name, others) => {
-        let headers: Record<string, string> = {};
-        for (const [header, value] of others) if (!Object.keys(headers).some((key) => key.toLowerCase() === header.toLowerCase())) headers = withKey(headers, header, value) as Record<string, string>;
-        headers = withKey(headers, name, contentType) as Record<string, string>;
-        await exerciseValid(request(parts, { category: 'valid body, JSON media type', body: toJson(parts.body), headers, mustBeBad: false }));
-      }),
+      fc.asyncProperty(
+        validPartsArb(),
+        jsonContentType,
+        fc.mixedCase(fc.constant('content-type')),
+        fc.array(fc.tuple(headerNameArb, headerValueArb), { maxLength: 4 }),
+        async (parts, contentType, name, others) => {
+          let headers: Record<string, string> = {};
+          for (const [header, value] of others)
+            if (!Object.keys(headers).some((key) => key.toLowerCase() === header.toLowerCase()))
+              headers = withKey(headers, header, value) as Record<string, string>;
+          headers = withKey(headers, name, contentType) as Record<string, string>;
+          await exerciseValid(
+            request(parts, {
+              category: 'valid body, JSON media type',
+              body: toJson(parts.body),
+              headers,
+              mustBeBad: false,
+            }),
+          );
+        },
+      ),
       runs(200),
     );
   });
@@ -1113,30 +1591,33 @@ describe('bodies as serverless-offline delivers them (a parsed JSON value, not t
     ['-0', -0],
     ['null', null],
     ['""', ''],
-  ])('the JSON text %s, delivered as event.body = %p, is a 4xx problem and publishes nothing', async (text, value) => {
-    const generated: BadInputRequest = {
-      route: 'cancelled',
-      category: 'non-string event.body (serverless-offline)',
-      body: text,
-      eventBody: { value },
-      isBase64Encoded: false,
-      headers: JSON_HEADERS(),
-      pathOrderId: 'o-1',
-      mustBeBad: true,
-    };
-    const notAnObject: Verdict = {
-      failures: [
-        { status: 400, slug: 'invalid-request', paths: ['body'] },
-        { status: 400, slug: 'empty-body', paths: ['body'] },
-        // The body guard refuses any event.body that is not text before parsing it.
-        { status: 400, slug: 'invalid-encoding', paths: ['body'] },
-      ],
-      maybe: [],
-      contentType: 'json',
-      bodyBytes: Buffer.byteLength(text),
-    };
-    expectRejected(generated, notAnObject, await send(generated));
-  });
+  ])(
+    'the JSON text %s, delivered as event.body = %p, is a 4xx problem and publishes nothing',
+    async (text, value) => {
+      const generated: BadInputRequest = {
+        route: 'cancelled',
+        category: 'non-string event.body (serverless-offline)',
+        body: text,
+        eventBody: { value },
+        isBase64Encoded: false,
+        headers: JSON_HEADERS(),
+        pathOrderId: 'o-1',
+        mustBeBad: true,
+      };
+      const notAnObject: Verdict = {
+        failures: [
+          { status: 400, slug: 'invalid-request', paths: ['body'] },
+          { status: 400, slug: 'empty-body', paths: ['body'] },
+          // The body guard refuses any event.body that is not text before parsing it.
+          { status: 400, slug: 'invalid-encoding', paths: ['body'] },
+        ],
+        maybe: [],
+        contentType: 'json',
+        bodyBytes: Buffer.byteLength(text),
+      };
+      expectRejected(generated, notAnObject, await send(generated));
+    },
+  );
 });
 
 describe('no prototype pollution', () => {
@@ -1147,7 +1628,12 @@ describe('no prototype pollution', () => {
       expect(now.map(([key]) => key)).toEqual(descriptors.map(([key]) => key));
       descriptors.forEach(([key, descriptor], index) => {
         const [, current] = now[index]!;
-        expect([key, current.value, current.get, current.set]).toEqual([key, descriptor.value, descriptor.get, descriptor.set]);
+        expect([key, current.value, current.get, current.set]).toEqual([
+          key,
+          descriptor.value,
+          descriptor.get,
+          descriptor.set,
+        ]);
       });
     }
     const probe: Record<string, unknown> = {};

@@ -8,23 +8,48 @@ describe('brokerSecurity', () => {
     expect(brokerSecurity(testConfig())).toEqual({ ssl: false });
   });
 
-  it.each(['scram-sha-256', 'scram-sha-512', 'plain'])('passes %s credentials to kafkajs over TLS', (mechanism) => {
-    const config = testConfig({ KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: 'svc', KAFKA_SASL_PASSWORD: 's3cr3t-pw' });
-    expect(brokerSecurity(config)).toEqual({ ssl: true, sasl: { mechanism, username: 'svc', password: 's3cr3t-pw' } });
-  });
+  it.each(['scram-sha-256', 'scram-sha-512', 'plain'])(
+    'passes %s credentials to kafkajs over TLS',
+    (mechanism) => {
+      const config = testConfig({
+        KAFKA_SSL: 'true',
+        KAFKA_SASL_MECHANISM: mechanism,
+        KAFKA_SASL_USERNAME: 'svc',
+        KAFKA_SASL_PASSWORD: 's3cr3t-pw',
+      });
+      expect(brokerSecurity(config)).toEqual({
+        ssl: true,
+        sasl: { mechanism, username: 'svc', password: 's3cr3t-pw' },
+      });
+    },
+  );
 
   it('signs an AWS MSK IAM token with the Lambda credentials, through OAUTHBEARER', async () => {
     const saved = { ...process.env };
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIATESTKEY', AWS_SECRET_ACCESS_KEY: 'test-secret', AWS_SESSION_TOKEN: 'test-session' });
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: 'AKIATESTKEY',
+      AWS_SECRET_ACCESS_KEY: 'test-secret',
+      AWS_SESSION_TOKEN: 'test-session',
+    });
     try {
-      const security = brokerSecurity(testConfig({ KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'aws-msk-iam', AWS_REGION: 'eu-west-1' }));
+      const security = brokerSecurity(
+        testConfig({
+          KAFKA_SSL: 'true',
+          KAFKA_SASL_MECHANISM: 'aws-msk-iam',
+          AWS_REGION: 'eu-west-1',
+        }),
+      );
       expect(security).toMatchObject({ ssl: true, sasl: { mechanism: 'oauthbearer' } });
-      const { value } = await (security.sasl as { oauthBearerProvider: () => Promise<{ value: string }> }).oauthBearerProvider();
+      const { value } = await (
+        security.sasl as { oauthBearerProvider: () => Promise<{ value: string }> }
+      ).oauthBearerProvider();
       // The token is a base64url-encoded SigV4 presigned URL for the kafka-cluster:Connect action.
       const url = new URL(Buffer.from(value, 'base64url').toString());
       expect(url.host).toBe('kafka.eu-west-1.amazonaws.com');
       expect(url.searchParams.get('Action')).toBe('kafka-cluster:Connect');
-      expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^AKIATESTKEY\/\d{8}\/eu-west-1\/kafka-cluster\/aws4_request$/);
+      expect(url.searchParams.get('X-Amz-Credential')).toMatch(
+        /^AKIATESTKEY\/\d{8}\/eu-west-1\/kafka-cluster\/aws4_request$/,
+      );
       expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
     } finally {
       process.env = saved;
@@ -33,10 +58,19 @@ describe('brokerSecurity', () => {
 });
 
 describe('credentials in the configuration', () => {
-  const config = testConfig({ KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'svc', KAFKA_SASL_PASSWORD: 'hunter2-very-secret' });
+  const config = testConfig({
+    KAFKA_SSL: 'true',
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    KAFKA_SASL_USERNAME: 'svc',
+    KAFKA_SASL_PASSWORD: 'hunter2-very-secret',
+  });
 
   it('never show in JSON, inspection or string conversion', () => {
-    for (const shown of [JSON.stringify(config), inspect(config, { depth: 10 }), String(config.sasl && 'password' in config.sasl ? config.sasl.password : '')]) {
+    for (const shown of [
+      JSON.stringify(config),
+      inspect(config, { depth: 10 }),
+      String(config.sasl && 'password' in config.sasl ? config.sasl.password : ''),
+    ]) {
       expect(shown).not.toContain('hunter2-very-secret');
     }
     expect(JSON.stringify(config)).toContain('[redacted]');

@@ -5,13 +5,21 @@ import { KafkaJsEventProducer } from '../../../lib/producer/kafkajs-producer.js'
 import { testConfig } from '../../support/events.js';
 import { FakeKafkaClient } from '../../support/fake-kafkajs.js';
 
-const setUp = (overrides: Record<string, string> = {}, options: { idleDisconnectMs?: number } = {}) => {
+const setUp = (
+  overrides: Record<string, string> = {},
+  options: { idleDisconnectMs?: number } = {},
+) => {
   const client = new FakeKafkaClient();
   const producer = new KafkaJsEventProducer(testConfig(overrides), () => client, options);
   return { producer, created: client.created, fake: () => client.created[0]! };
 };
 
-const record = (key: string): OutgoingRecord => ({ topic: 'order-events', key, value: `{"orderId":"${key}"}`, headers: { ce_id: key } });
+const record = (key: string): OutgoingRecord => ({
+  topic: 'order-events',
+  key,
+  value: `{"orderId":"${key}"}`,
+  headers: { ce_id: key },
+});
 const options = { timeoutMs: 1_000 };
 
 describe('KafkaJsEventProducer', () => {
@@ -56,10 +64,17 @@ describe('KafkaJsEventProducer', () => {
   });
 
   it('sends with the configured acks, a broker timeout within the budget, and no idempotence when disabled', async () => {
-    const { producer, fake } = setUp({ KAFKA_IDEMPOTENT: 'false', KAFKA_ACKS: '1', KAFKA_REQUEST_TIMEOUT_MS: '5000' });
+    const { producer, fake } = setUp({
+      KAFKA_IDEMPOTENT: 'false',
+      KAFKA_ACKS: '1',
+      KAFKA_REQUEST_TIMEOUT_MS: '5000',
+    });
     await producer.send([record('a')], { timeoutMs: 1_200 });
     expect(fake().sends[0]).toMatchObject({ topic: 'order-events', acks: 1, timeout: 1_200 });
-    expect(fake().producerConfig).toMatchObject({ idempotent: false, allowAutoTopicCreation: false });
+    expect(fake().producerConfig).toMatchObject({
+      idempotent: false,
+      allowAutoTopicCreation: false,
+    });
   });
 
   it('runs idempotent with one request in flight by default', async () => {
@@ -72,7 +87,9 @@ describe('KafkaJsEventProducer', () => {
   it('passes key, value and headers through untouched', async () => {
     const { producer, fake } = setUp();
     await producer.send([record('o-1')], options);
-    expect(fake().sends[0]!.messages).toEqual([{ key: 'o-1', value: '{"orderId":"o-1"}', headers: { ce_id: 'o-1' } }]);
+    expect(fake().sends[0]!.messages).toEqual([
+      { key: 'o-1', value: '{"orderId":"o-1"}', headers: { ce_id: 'o-1' } },
+    ]);
   });
 
   it('answers one ack per record, in record order, from per-partition base offsets', async () => {
@@ -83,7 +100,8 @@ describe('KafkaJsEventProducer', () => {
     // Records of one key share a partition and get consecutive offsets in the order given.
     const byKey = new Map<string, { partition: number; offset: string }[]>();
     keys.forEach((key, i) => byKey.set(key, [...(byKey.get(key) ?? []), acks[i]!]));
-    for (const [, keyAcks] of byKey) expect(new Set(keyAcks.map((ack) => ack.partition)).size).toBe(1);
+    for (const [, keyAcks] of byKey)
+      expect(new Set(keyAcks.map((ack) => ack.partition)).size).toBe(1);
     const seen = new Set(acks.map((ack) => `${ack.partition}:${ack.offset}`));
     expect(seen.size).toBe(keys.length);
     const o1 = byKey.get('o-1')!.map((ack) => Number(ack.offset));
@@ -93,7 +111,10 @@ describe('KafkaJsEventProducer', () => {
   it('wraps a kafkajs failure in BrokerUnavailableError with its Kafka error code', async () => {
     const { producer, fake } = setUp();
     await producer.send([record('a')], options);
-    fake().sendFailure = Object.assign(new Error('This server is not the leader for that topic-partition'), { type: 'NOT_LEADER_OR_FOLLOWER' });
+    fake().sendFailure = Object.assign(
+      new Error('This server is not the leader for that topic-partition'),
+      { type: 'NOT_LEADER_OR_FOLLOWER' },
+    );
     const failure = producer.send([record('b')], options);
     await expect(failure).rejects.toBeInstanceOf(BrokerUnavailableError);
     await expect(failure).rejects.toMatchObject({ kafkaErrorCode: 'NOT_LEADER_OR_FOLLOWER' });
@@ -103,7 +124,9 @@ describe('KafkaJsEventProducer', () => {
     const { producer, fake } = setUp();
     await producer.send([record('a')], options);
     fake().hangSends = true;
-    await expect(producer.send([record('b')], { timeoutMs: 30 })).rejects.toBeInstanceOf(PublishTimeoutError);
+    await expect(producer.send([record('b')], { timeoutMs: 30 })).rejects.toBeInstanceOf(
+      PublishTimeoutError,
+    );
   });
 
   it('disconnects on request, and connects again on the next send', async () => {
