@@ -218,8 +218,8 @@ const saslSettings = (env: z.infer<typeof environmentSchema>): SaslSettings | un
     );
   return {
     mechanism,
-    username: env.KAFKA_SASL_USERNAME!,
-    password: new Secret(env.KAFKA_SASL_PASSWORD!),
+    username: env.KAFKA_SASL_USERNAME ?? '',
+    password: new Secret(env.KAFKA_SASL_PASSWORD ?? ''),
   };
 };
 

@@ -33,7 +33,11 @@ export const createLogger = (logLevel: Config['logLevel']) =>
 export const createMetrics = () =>
   new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
-type Measurement = [name: string, unit: MetricUnit, value: number];
+type Measurement = [
+  name: string,
+  unit: (typeof MetricUnit)[keyof typeof MetricUnit],
+  value: number,
+];
 
 export const powertoolsObserver = (logger: Logger, metrics: Metrics): PublishObserver => {
   /** One EMF document per call, from the container's Metrics (a singleMetric() per metric costs far more). */
@@ -80,8 +84,6 @@ export const powertoolsObserver = (logger: Logger, metrics: Metrics): PublishObs
     },
   };
 };
-
-type MetricUnit = (typeof MetricUnit)[keyof typeof MetricUnit];
 
 const refusalMetric = (status: number, error: unknown): string => {
   if (status === 400 || status === 413 || status === 415) return 'ValidationFailures';

@@ -156,17 +156,14 @@ export const createRouteHandler = <Answer extends object>(
       { timeoutMs: invocationBudgetMs(config.publishTimeoutMs, context, config.publishMarginMs) },
     );
     const latencyMs = performance.now() - started;
-    if (acks.length !== events.length)
-      throw new Error(`The producer acknowledged ${acks.length} of ${events.length} records`);
-    const receipts = events.map((event, i) => ({
-      eventId: event.eventId,
-      eventType: event.eventType,
-      ...acks[i]!,
-    }));
-    observer.published(
-      receipts.map((receipt, i) => ({ ...receipt, orderId: events[i]!.orderId })),
-      latencyMs,
-    );
+    const published = events.map((event, i) => {
+      const ack = acks[i];
+      if (!ack || acks.length !== events.length)
+        throw new Error(`The producer acknowledged ${acks.length} of ${events.length} records`);
+      return { ...ack, eventId: event.eventId, eventType: event.eventType, orderId: event.orderId };
+    });
+    observer.published(published, latencyMs);
+    const receipts = published.map(({ orderId: _, ...receipt }) => receipt);
     return route.answer(receipts);
   };
 
@@ -241,7 +238,10 @@ export const singleEventRoute = (declaration: PublisherDeclaration): PublishRout
     const { orderId, values } = validate(declaration, fields, pathOrderId, where);
     return [{ eventType: declaration.eventType, orderId, fields: values }];
   },
-  answer: ([receipt]) => receipt!,
+  answer: ([receipt]) => {
+    if (!receipt) throw new Error('A single event was published without a receipt');
+    return receipt;
+  },
 });
 
 const validate = (

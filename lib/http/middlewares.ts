@@ -81,9 +81,9 @@ export const nestsDeeperThan = (text: string, limit: number): boolean => {
  */
 const normalizeContentType = (headers: Record<string, string | undefined> | undefined) => {
   const contentType = headers?.['content-type'];
-  if (typeof contentType !== 'string') return;
+  if (!headers || typeof contentType !== 'string') return;
   const [mediaType = '', ...parameters] = contentType.split(';').map((part) => part.trim());
-  headers!['content-type'] = [mediaType.toLowerCase(), ...parameters].join('; ');
+  headers['content-type'] = [mediaType.toLowerCase(), ...parameters].join('; ');
 };
 
 /**

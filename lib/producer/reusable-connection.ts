@@ -35,7 +35,8 @@ export class ReusableConnection<Client extends Connectable> {
   }
 
   private async open(): Promise<Client> {
-    const client = (this.client ??= this.create());
+    this.client ??= this.create();
+    const client = this.client;
     await client.connect();
     this.connected = true;
     return client;

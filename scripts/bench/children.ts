@@ -226,7 +226,8 @@ export const measureCold = async (
           `the cold invocation of ${label} answered ${receipt.status}: ${receipt.receipt}`,
         );
       if (i >= 0) {
-        result.cold[label]!.push({
+        result.cold[label] ??= [];
+        result.cold[label].push({
           receiptMs: cold.firstLineMs,
           exitMs: cold.exitMs,
           loadMs: receipt.loadMs ?? Number.NaN,

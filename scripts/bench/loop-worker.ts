@@ -206,8 +206,8 @@ const main = async () => {
 
   const example = recordFor(0);
   const result: LoopWorkerResult = {
-    raw: sections[0]!.samples,
-    rawWithObservability: sections[1]!.samples,
+    raw: sections[0]?.samples ?? [],
+    rawWithObservability: sections[1]?.samples ?? [],
     warm: Object.fromEntries(sections.slice(2).map((section) => [section.label, section.samples])),
     naive,
     naiveReuse,

@@ -99,6 +99,12 @@ const TARGETS = {
 };
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
+/** A section's figures that the run must have produced by now. */
+const must = <T>(value: T | undefined, what: string): T => {
+  if (value === undefined) throw new Error(`the bench has no figures for ${what}`);
+  return value;
+};
+
 const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const heading = (title: string) => {
   out();
@@ -200,7 +206,7 @@ const describeTree = async (dir: string): Promise<string> => {
   const git = (...gitArgs: string[]) =>
     run('git', gitArgs, { cwd: dir, timeoutMs: 10_000 }).catch(() => undefined);
   const head = await git('rev-parse', '--short', 'HEAD');
-  if (!head || head.code !== 0) return dir;
+  if (head?.code !== 0) return dir;
   const status = await git('--no-optional-locks', 'status', '--porcelain');
   const changed = status?.stdout.split('\n').filter(Boolean).length ?? 0;
   return `${dir} at ${head.stdout.trim()}${changed ? ` with ${changed} uncommitted change(s) (scripts/bench/ among them while it is new)` : ''}`;
@@ -353,9 +359,14 @@ const main = async (): Promise<number> => {
     out(
       table(LATENCY_HEADER, [
         latencyRow('raw (bare kafkajs, connected)', raw),
-        latencyRow('raw + log line and metrics', rawWithObservability!),
+        latencyRow(
+          'raw + log line and metrics',
+          must(rawWithObservability, 'raw + log line and metrics'),
+        ),
         latencyRow('warm (packaged handler, direct)', warm),
-        ...compared.map((other) => latencyRow(`warm, ${other.label}`, warmOf(other.label)!)),
+        ...compared.map((other) =>
+          latencyRow(`warm, ${other.label}`, must(warmOf(other.label), other.label)),
+        ),
         latencyRow('naive (connect+send+disconnect)', naive),
         latencyRow('naive, module-scope producer', summarize(loops.naiveReuse)),
       ]),
@@ -369,11 +380,11 @@ const main = async (): Promise<number> => {
       `warm over raw (p50): ${(warm.p50 / raw.p50).toFixed(3)}; naive over warm (p50): ${(naive.p50 / warm.p50).toFixed(1)}`,
     );
     out(
-      `floor: raw + the log line and EMF metrics every publish writes (lib/observability.ts, no handler) over raw (p50): ${(rawWithObservability!.p50 / raw.p50).toFixed(3)}`,
+      `floor: raw + the log line and EMF metrics every publish writes (lib/observability.ts, no handler) over raw (p50): ${(must(rawWithObservability, 'raw + log line and metrics').p50 / raw.p50).toFixed(3)}`,
     );
     for (const other of compared)
       out(
-        `${other.label}: warm over raw (p50): ${(warmOf(other.label)!.p50 / raw.p50).toFixed(3)}`,
+        `${other.label}: warm over raw (p50): ${(must(warmOf(other.label), other.label).p50 / raw.p50).toFixed(3)}`,
       );
   }
 
@@ -391,14 +402,14 @@ const main = async (): Promise<number> => {
     cold?.cold[label] ? summarize(cold.cold[label].map((sample) => sample.receiptMs)) : undefined;
   const coldReceipt = coldOf(tree.label);
   if (cold && bare && coldReceipt) {
-    const samples = cold.cold[tree.label]!;
+    const samples = must(cold.cold[tree.label], tree.label);
     out(
       `${plan.cold} rounds (and one discarded first round), alternating; each process timed from spawn by this one`,
     );
     out(
       table(LATENCY_HEADER, [
         latencyRow('bare `node -e 0`, to exit', bare),
-        latencyRow('kafkajs floor, to the ack', kafkajsFloor!),
+        latencyRow('kafkajs floor, to the ack', must(kafkajsFloor, 'kafkajs floor')),
         latencyRow('cold, to the receipt', coldReceipt),
         latencyRow('cold, to exit', summarize(samples.map((sample) => sample.exitMs))),
         latencyRow('  in the child: require()', summarize(samples.map((sample) => sample.loadMs))),
@@ -409,33 +420,35 @@ const main = async (): Promise<number> => {
         ),
         latencyRow('    of which CPU', summarize(samples.map((sample) => sample.invokeCpuMs))),
         ...compared.flatMap((other) => [
-          latencyRow(`${other.label}, to the receipt`, coldOf(other.label)!),
+          latencyRow(`${other.label}, to the receipt`, must(coldOf(other.label), other.label)),
           latencyRow(
             '  in the child: require()',
-            summarize(cold!.cold[other.label]!.map((sample) => sample.loadMs)),
+            summarize(must(cold?.cold[other.label], other.label).map((sample) => sample.loadMs)),
           ),
           latencyRow(
             '    of which CPU',
-            summarize(cold!.cold[other.label]!.map((sample) => sample.loadCpuMs)),
+            summarize(must(cold?.cold[other.label], other.label).map((sample) => sample.loadCpuMs)),
           ),
           latencyRow(
             '  in the child: invocation',
-            summarize(cold!.cold[other.label]!.map((sample) => sample.invokeMs)),
+            summarize(must(cold?.cold[other.label], other.label).map((sample) => sample.invokeMs)),
           ),
           latencyRow(
             '    of which CPU',
-            summarize(cold!.cold[other.label]!.map((sample) => sample.invokeCpuMs)),
+            summarize(
+              must(cold?.cold[other.label], other.label).map((sample) => sample.invokeCpuMs),
+            ),
           ),
         ]),
       ]),
     );
     out(`cold over bare (p50): ${(coldReceipt.p50 / bare.p50).toFixed(2)}`);
     out(
-      `floor: kafkajs alone (bundled like the functions; connect, send one record, nothing else) over bare (p50): ${(kafkajsFloor!.p50 / bare.p50).toFixed(2)}`,
+      `floor: kafkajs alone (bundled like the functions; connect, send one record, nothing else) over bare (p50): ${(must(kafkajsFloor, 'kafkajs floor').p50 / bare.p50).toFixed(2)}`,
     );
     for (const other of compared)
       out(
-        `${other.label}: cold over bare (p50): ${(coldOf(other.label)!.p50 / bare.p50).toFixed(2)}`,
+        `${other.label}: cold over bare (p50): ${(must(coldOf(other.label), other.label).p50 / bare.p50).toFixed(2)}`,
       );
   }
 

@@ -199,7 +199,9 @@ export const breakdown = async (
     ...exclude.filter((name) => name !== '*'),
   ];
   for (const option of PLUGIN_OPTIONS) delete custom[option];
-  const handlerModule = state.service.functions[fn.key]!.handler.replace(/\.[^.]+$/, '');
+  const handler = state.service.functions[fn.key]?.handler;
+  if (!handler) throw new Error(`serverless.yml has no handler for ${fn.key}`);
+  const handlerModule = handler.replace(/\.[^.]+$/, '');
   const source = ['.ts', '.mts', '.js', '.mjs', '.cjs']
     .map((extension) => path.join(staging, handlerModule + extension))
     .find(existsSync);

@@ -115,8 +115,8 @@ class OutputTail {
   add(chunk: string): void {
     this.chunks.push(chunk);
     this.length += chunk.length;
-    while (this.chunks.length > 1 && this.length - this.chunks[0]!.length >= this.keepBytes)
-      this.length -= this.chunks.shift()!.length;
+    while (this.chunks.length > 1 && this.length - (this.chunks[0]?.length ?? 0) >= this.keepBytes)
+      this.length -= this.chunks.shift()?.length ?? 0;
   }
 
   text(): string {

@@ -12,7 +12,7 @@ export interface Summary {
 export const percentile = (sorted: readonly number[], q: number): number => {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.ceil(q * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? Number.NaN;
 };
 
 export const summarize = (samples: readonly number[]): Summary => {
@@ -53,7 +53,7 @@ export const table = (header: readonly string[], rows: readonly (readonly string
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, column) =>
-        column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!),
+        column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
       )
       .join('  ');
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join(

@@ -42,8 +42,8 @@ export async function startBootstrapProxy(options: BootstrapProxyOptions): Promi
     const tryUpstream = (attempt: number) => {
       if (client.destroyed) return;
       // Every broker refused: behave like a down cluster and drop the client.
-      if (attempt >= candidates.length) return void client.destroy();
-      const target = candidates[(start + attempt) % candidates.length]!;
+      const target = candidates[(start + attempt) % candidates.length];
+      if (attempt >= candidates.length || !target) return void client.destroy();
       const upstream = net.connect({ host: target.host, port: target.port, noDelay: true });
       track(upstream);
       // A down mock broker closes its listener, so the connect fails fast and we move on.

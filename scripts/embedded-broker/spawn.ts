@@ -76,7 +76,7 @@ export async function spawnEmbeddedBroker(options: SpawnOptions = {}): Promise<S
     bootstrap: ready.bootstrap,
     controlUrl: ready.control,
     brokerIds: ready.brokerIds,
-    pid: child.pid!,
+    pid: child.pid ?? 0,
     faults: {
       brokerDown: (id) => call('POST', `/brokers/${id}/down`),
       brokerUp: (id) => call('POST', `/brokers/${id}/up`),

@@ -573,12 +573,12 @@ const pathArb = fc
   .record({
     parts: partsArb.filter((parts) => parts.route !== 'created'),
     id: badOrderIdArb,
-    raw: fc.constantFrom('encoded', 'encoded', 'empty', 'slash', 'bad-escape'),
-    escape: fc.constantFrom('%zz', '%FF', '%C3', '%G1', '%'),
+    form: fc.constantFrom('encoded', 'encoded', 'empty', 'slash', 'bad-escape'),
+    badEscape: fc.constantFrom('%zz', '%FF', '%C3', '%G1', '%'),
   })
-  .map(({ parts, id, raw, escape }) => {
+  .map(({ parts, id, form, badEscape }) => {
     const body = toJson(parts.body);
-    switch (raw) {
+    switch (form) {
       case 'encoded':
         return make({ ...parts, orderId: id }, 'path orderId', body, {
           expect: invalidRequest('pathParameters.orderId'),
@@ -595,7 +595,7 @@ const pathArb = fc
         });
       default:
         return make(parts, 'path orderId', body, {
-          path: urlPath(parts.route, `${encodeURIComponent(parts.orderId)}${escape}`),
+          path: urlPath(parts.route, `${encodeURIComponent(parts.orderId)}${badEscape}`),
           httpLayerMay: BROKEN_PATH,
         });
     }
@@ -757,7 +757,7 @@ describe('bad requests over HTTP', () => {
       } catch (error) {
         failures.push(
           `${describeRequest(request)}\n      -> ${String((error as Error).message)
-            .replace(/\u001b\[[0-9;]*m/g, '')
+            .replace(new RegExp(`${String.fromCharCode(0x1b)}\\[[0-9;]*m`, 'g'), '') // colour codes
             .split('\n')
             .filter(Boolean)
             .slice(0, 3)

@@ -15,7 +15,12 @@ const capture = () => {
     jest.spyOn(process.stdout, 'write').mockImplementation(record),
     jest.spyOn(process.stderr, 'write').mockImplementation(record),
   ];
-  return { lines, restore: () => spies.forEach((spy) => spy.mockRestore()) };
+  return {
+    lines,
+    restore: () => {
+      for (const spy of spies) spy.mockRestore();
+    },
+  };
 };
 
 const published = {

@@ -202,9 +202,9 @@ const bodyFields: Record<RouteName, Record<string, Field>> = {
     items: required((value, at) => {
       if (!Array.isArray(value)) return [at];
       const errors = value.length < 1 || value.length > 500 ? [at] : [];
-      value.forEach((item, index) =>
-        errors.push(...checkObject(item, `${at}.${index}`, itemFields)),
-      );
+      value.forEach((item, index) => {
+        errors.push(...checkObject(item, `${at}.${index}`, itemFields));
+      });
       return errors;
     }),
     total: required(leaf(isAmount)),

@@ -99,7 +99,9 @@ describe('KafkaJsEventProducer', () => {
     expect(acks).toHaveLength(keys.length);
     // Records of one key share a partition and get consecutive offsets in the order given.
     const byKey = new Map<string, { partition: number; offset: string }[]>();
-    keys.forEach((key, i) => byKey.set(key, [...(byKey.get(key) ?? []), acks[i]!]));
+    keys.forEach((key, i) => {
+      byKey.set(key, [...(byKey.get(key) ?? []), acks[i]!]);
+    });
     for (const [, keyAcks] of byKey)
       expect(new Set(keyAcks.map((ack) => ack.partition)).size).toBe(1);
     const seen = new Set(acks.map((ack) => `${ack.partition}:${ack.offset}`));
