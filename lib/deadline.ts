@@ -32,3 +32,24 @@ export const invocationBudgetMs = (
       : Infinity;
   return Math.max(0, Math.min(limitMs, remaining - marginMs));
 };
+
+/**
+ * The one point in time by which an invocation's work must have ended, taken once when the request arrives, so
+ * that every step after it (the idempotency store, the send) shares what is left instead of each starting a
+ * budget of its own.
+ */
+export class Deadline {
+  private constructor(private readonly endsAt: number) {}
+
+  static after(budgetMs: number): Deadline {
+    return new Deadline(performance.now() + Math.max(0, budgetMs));
+  }
+
+  remainingMs(): number {
+    return Math.max(0, Math.floor(this.endsAt - performance.now()));
+  }
+
+  get passed(): boolean {
+    return this.remainingMs() <= 0;
+  }
+}

@@ -1,28 +1,46 @@
 /**
- * EventProducer on kafkajs. One instance lives for the whole container: it connects on the first send,
- * shares that one connect among concurrent first sends, and reconnects on the next send after kafkajs
- * reports the producer disconnected. It never disconnects per request, which is the point: a warm
- * invocation costs one produce round trip, not a TCP (and TLS, and SASL) handshake per call.
+ * EventProducer on kafkajs. One producer serves the container's warm invocations: it connects on the first
+ * send, shares that one connect among concurrent first sends, and reconnects on the next send after kafkajs
+ * reports it disconnected. It never disconnects per request, which is the point: a warm invocation costs one
+ * produce round trip, not a TCP (and TLS, and SASL) handshake per call.
+ *
+ * A send ends with its deadline: if the broker has not acknowledged by then, the producer's generation is
+ * retired (see producer-generation.ts), so nothing of that send goes on after the answer, and the next send
+ * starts on a new producer.
+ *
+ * A send of several records to a topic whose leaders are known goes out as one request per leading broker, so
+ * that when one broker fails, the records the others acknowledged are known and reported (in the error's
+ * `acknowledged`), instead of kafkajs's all-or-nothing answer for the whole send.
  */
 
-import type { Kafka, Message, Producer, ProducerConfig } from 'kafkajs';
+import type { ISocketFactory, Kafka, Message, Producer, ProducerConfig } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { Config } from '../config.js';
 import { withDeadline } from '../deadline.js';
 import { brokerConnection } from './broker-security.js';
-import { BrokerUnavailableError, PublishTimeoutError } from './errors.js';
+import {
+  type BrokerError,
+  BrokerUnavailableError,
+  BudgetSpentError,
+  PublishTimeoutError,
+} from './errors.js';
 import type { EventProducer, OutgoingRecord, RecordAck, SendOptions } from './event-producer.js';
-import { ReusableConnection } from './reusable-connection.js';
+import { ProducerGeneration } from './producer-generation.js';
 
 const { Kafka: KafkaClient, Partitioners, logLevel } = kafkajs;
 
 /** What this class needs from kafkajs's Kafka client; unit tests hand in a fake. */
-export type KafkaFactory = (config: Config) => Pick<Kafka, 'producer'>;
+export type KafkaFactory = (
+  config: Config,
+  socketFactory: ISocketFactory,
+) => Pick<Kafka, 'producer'>;
 
-export const createKafkaClient: KafkaFactory = (config) =>
+/** The client; without a socket factory, kafkajs's own (for code that needs no generations: the bench's raw floor). */
+export const createKafkaClient = (config: Config, socketFactory?: ISocketFactory): Kafka =>
   new KafkaClient({
     clientId: config.clientId,
     ...brokerConnection(config),
+    ...(socketFactory ? { socketFactory } : {}),
     retry: {
       retries: config.retries,
       initialRetryTime: config.retryInitialMs,
@@ -41,11 +59,20 @@ export interface KafkaJsEventProducerOptions {
   idleDisconnectMs?: number;
 }
 
+/** The records of one send that go to one broker, with their places in the send. */
+interface RecordGroup {
+  indexes: number[];
+  messages: Message[];
+}
+
 export class KafkaJsEventProducer implements EventProducer {
-  private readonly connection = new ReusableConnection(() => this.createProducer());
+  private generation: ProducerGeneration | undefined;
+  /** Generations retired so far in this container (for tests and diagnostics). */
+  retiredGenerations = 0;
   private idleTimer: NodeJS.Timeout | undefined;
-  /** Which partition the partitioner chose for each message of the send under way (see send). */
+  /** Which partition the partitioner chose for each message of the sends under way. */
   private readonly chosenPartition = new WeakMap<Message, number>();
+  private readonly partitionByKey = Partitioners.DefaultPartitioner();
 
   constructor(
     private readonly config: Config,
@@ -54,21 +81,69 @@ export class KafkaJsEventProducer implements EventProducer {
   ) {}
 
   async send(records: readonly OutgoingRecord[], { timeoutMs }: SendOptions): Promise<RecordAck[]> {
+    if (timeoutMs <= 0)
+      throw new BudgetSpentError('The time left for the send was spent before it began');
     clearTimeout(this.idleTimer);
+    const generation = this.currentGeneration();
+    const acks: (RecordAck | undefined)[] = records.map(() => undefined);
+    const failures: BrokerError[] = [];
     try {
-      return await withDeadline(
-        this.connectAndSend(records, timeoutMs),
+      const sends = this.groupByLeader(generation, records).map((group) =>
+        this.sendGroup(generation, group, records, timeoutMs).then(
+          (groupAcks) => {
+            group.indexes.forEach((index, i) => {
+              acks[index] = groupAcks[i];
+            });
+          },
+          (error: unknown) => {
+            failures.push(toBrokerError(error, acks));
+          },
+        ),
+      );
+      await withDeadline(
+        Promise.all(sends),
         timeoutMs,
         () => new PublishTimeoutError(`Kafka did not acknowledge within ${timeoutMs} ms`),
       );
+    } catch (timeout) {
+      // What is still under way must not outlive the invocation: retire the producer it runs on.
+      this.retire(generation);
+      throw new PublishTimeoutError((timeout as Error).message, { acknowledged: [...acks] });
     } finally {
       this.scheduleIdleDisconnect();
     }
+    const [failure] = failures;
+    if (failure) {
+      throw new BrokerUnavailableError(failure.message, {
+        cause: failure.cause,
+        kafkaErrorCode: failure.kafkaErrorCode,
+        acknowledged: [...acks],
+      });
+    }
+    return acks.map((ack) => {
+      if (!ack)
+        throw new BrokerUnavailableError('The broker acknowledged the send but not a record');
+      return ack;
+    });
   }
 
   async disconnect(): Promise<void> {
     clearTimeout(this.idleTimer);
-    await this.connection.close();
+    await this.generation?.connection.close();
+  }
+
+  private currentGeneration(): ProducerGeneration {
+    if (!this.generation || this.generation.retired)
+      this.generation = new ProducerGeneration((socketFactory, generation) =>
+        this.createProducer(socketFactory, generation),
+      );
+    return this.generation;
+  }
+
+  private retire(generation: ProducerGeneration): void {
+    if (generation.retired) return;
+    generation.retire();
+    this.retiredGenerations += 1;
   }
 
   private scheduleIdleDisconnect(): void {
@@ -82,53 +157,84 @@ export class KafkaJsEventProducer implements EventProducer {
     this.idleTimer.unref();
   }
 
-  private async connectAndSend(
+  /**
+   * One group per broker that leads a partition the records go to, each record pinned to the partition the
+   * default partitioner picks for its key (so to the same one a single send would have). Before this
+   * generation has seen the topic's partitions, one group: kafkajs fetches them during that first send.
+   */
+  private groupByLeader(
+    generation: ProducerGeneration,
+    records: readonly OutgoingRecord[],
+  ): RecordGroup[] {
+    const topic = records[0]?.topic ?? this.config.topic;
+    const partitionMetadata = generation.partitionsOf(topic);
+    const toMessage = ({ key, value, headers, timestamp }: OutgoingRecord): Message => ({
+      key,
+      value,
+      headers,
+      timestamp,
+    });
+    if (!partitionMetadata || records.length === 1)
+      return [{ indexes: records.map((_, i) => i), messages: records.map(toMessage) }];
+    const groups = new Map<number, RecordGroup>();
+    records.forEach((record, index) => {
+      const message = toMessage(record);
+      message.partition = this.partitionByKey({ topic, partitionMetadata, message });
+      const leader =
+        partitionMetadata.find(({ partitionId }) => partitionId === message.partition)?.leader ??
+        -1;
+      const group = groups.get(leader) ?? { indexes: [], messages: [] };
+      group.indexes.push(index);
+      group.messages.push(message);
+      groups.set(leader, group);
+    });
+    return [...groups.values()];
+  }
+
+  private async sendGroup(
+    generation: ProducerGeneration,
+    { messages }: RecordGroup,
     records: readonly OutgoingRecord[],
     timeoutMs: number,
   ): Promise<RecordAck[]> {
-    const producer = await this.connection.get().catch((error: unknown) => {
-      throw toBrokerError(error);
-    });
+    const producer = await generation.connection.get();
     const topic = records[0]?.topic ?? this.config.topic;
-    const messages: Message[] = records.map(({ key, value, headers }) => ({ key, value, headers }));
-    try {
-      const results = await producer.send({
-        topic,
-        messages,
-        acks: this.config.acks,
-        timeout: Math.min(this.config.requestTimeoutMs, timeoutMs),
-      });
-      return acksInRecordOrder(
-        messages,
-        (message) => this.chosenPartition.get(message),
-        results,
-        topic,
-      );
-    } catch (error) {
-      throw toBrokerError(error);
-    }
+    const results = await producer.send({
+      topic,
+      messages,
+      acks: this.config.acks,
+      timeout: Math.min(this.config.requestTimeoutMs, timeoutMs),
+    });
+    return acksInRecordOrder(
+      messages,
+      (message) => this.chosenPartition.get(message),
+      results,
+      topic,
+    );
   }
 
-  private createProducer(): Producer {
+  private createProducer(socketFactory: ISocketFactory, generation: ProducerGeneration): Producer {
     const producerConfig: ProducerConfig = {
       idempotent: this.config.idempotent,
       allowAutoTopicCreation: false,
       // kafkajs's DefaultPartitioner is Java's murmur2: the same key lands on the same partition as with
-      // any other Kafka client. Wrapped to remember each message's partition, because kafkajs answers
-      // per partition (a base offset), not per message.
+      // any other Kafka client (and it keeps a partition a message already names). Wrapped to remember each
+      // message's partition, because kafkajs answers per partition (a base offset), not per message, and
+      // the partitions' leaders, to split the next sends by broker.
       createPartitioner: () => {
         const partition = Partitioners.DefaultPartitioner();
         return (args) => {
           const chosen = partition(args);
           this.chosenPartition.set(args.message, chosen);
+          generation.rememberPartitions(args.topic, args.partitionMetadata);
           return chosen;
         };
       },
     };
     // Idempotence needs one in-flight request per connection to keep its ordering guarantee.
     if (this.config.idempotent) producerConfig.maxInFlightRequests = 1;
-    const producer = this.createClient(this.config).producer(producerConfig);
-    producer.on(producer.events.DISCONNECT, () => this.connection.markLost());
+    const producer = this.createClient(this.config, socketFactory).producer(producerConfig);
+    producer.on(producer.events.DISCONNECT, () => generation.connection.markLost());
     return producer;
   }
 }
@@ -164,12 +270,17 @@ const acksInRecordOrder = (
   });
 };
 
-const toBrokerError = (error: unknown): BrokerUnavailableError => {
+const toBrokerError = (
+  error: unknown,
+  acknowledged: readonly (RecordAck | undefined)[],
+): BrokerError => {
+  if (error instanceof BrokerUnavailableError) return error;
   const kafkaErrorCode =
     typeof error === 'object' && error !== null && 'type' in error ? String(error.type) : undefined;
   const message = error instanceof Error ? error.message : String(error);
   return new BrokerUnavailableError(`Kafka did not accept the record: ${message}`, {
     cause: error,
     kafkaErrorCode,
+    acknowledged,
   });
 };

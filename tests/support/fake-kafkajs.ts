@@ -10,6 +10,10 @@ export class FakeKafkaProducer {
   connectFailure: Error | undefined;
   sendFailure: Error | undefined;
   hangSends = false;
+  /** Which broker leads each of the topic's four partitions. */
+  leaders = [1, 1, 1, 1];
+  /** Sends with a record for a partition this broker leads fail, as if the broker were down. */
+  downBroker: number | undefined;
   readonly events = { DISCONNECT: 'producer.disconnect' } as const;
   private readonly offsets = new Map<number, number>();
   private readonly disconnectListeners: (() => void)[] = [];
@@ -47,14 +51,18 @@ export class FakeKafkaProducer {
       const partition = partitioner({
         topic: record.topic,
         message,
-        partitionMetadata: [0, 1, 2, 3].map((id) => ({
+        partitionMetadata: this.leaders.map((leader, id) => ({
           partitionId: id,
-          leader: 1,
-          replicas: [1],
-          isr: [1],
+          leader,
+          replicas: [leader],
+          isr: [leader],
           partitionErrorCode: 0,
         })),
       });
+      if (this.leaders[partition] === this.downBroker)
+        throw Object.assign(new Error('Connection error: connect ECONNREFUSED'), {
+          type: 'NETWORK_EXCEPTION',
+        });
       perPartition.set(partition, (perPartition.get(partition) ?? 0) + 1);
     }
     return [...perPartition].map(([partition, count]) => {

@@ -1,5 +1,11 @@
+import net from 'node:net';
 import { describe, expect, it } from '@jest/globals';
-import { BrokerUnavailableError, PublishTimeoutError } from '../../../lib/producer/errors.js';
+import type { ISocketFactory } from 'kafkajs';
+import {
+  BrokerUnavailableError,
+  BudgetSpentError,
+  PublishTimeoutError,
+} from '../../../lib/producer/errors.js';
 import type { OutgoingRecord } from '../../../lib/producer/event-producer.js';
 import { KafkaJsEventProducer } from '../../../lib/producer/kafkajs-producer.js';
 import { testConfig } from '../../support/events.js';
@@ -10,8 +16,16 @@ const setUp = (
   options: { idleDisconnectMs?: number } = {},
 ) => {
   const client = new FakeKafkaClient();
-  const producer = new KafkaJsEventProducer(testConfig(overrides), () => client, options);
-  return { producer, created: client.created, fake: () => client.created[0]! };
+  const socketFactories: ISocketFactory[] = [];
+  const producer = new KafkaJsEventProducer(
+    testConfig(overrides),
+    (_config, socketFactory) => {
+      socketFactories.push(socketFactory);
+      return client;
+    },
+    options,
+  );
+  return { producer, created: client.created, fake: () => client.created[0]!, socketFactories };
 };
 
 const record = (key: string): OutgoingRecord => ({
@@ -153,5 +167,106 @@ describe('KafkaJsEventProducer', () => {
     expect(fake().disconnects).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(fake().disconnects).toBe(1);
+  });
+
+  it('refuses a send whose budget is already spent, and sends nothing', async () => {
+    const { producer, created } = setUp();
+    await expect(producer.send([record('a')], { timeoutMs: 0 })).rejects.toBeInstanceOf(
+      BudgetSpentError,
+    );
+    expect(created).toHaveLength(0);
+  });
+
+  it('retires the producer whose send outlived its deadline: its sockets close and it may open no more', async () => {
+    const server = net.createServer();
+    const accepted: net.Socket[] = [];
+    server.on('connection', (socket) => accepted.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      const { producer, fake, socketFactories } = setUp();
+      await producer.send([record('a')], options);
+      const openSocket = socketFactories[0]!;
+      const socket = await new Promise<net.Socket>((resolve) => {
+        const opened = openSocket({
+          host: '127.0.0.1',
+          port,
+          ssl: false,
+          onConnect: () => resolve(opened),
+        } as never);
+      });
+      fake().hangSends = true;
+      await expect(producer.send([record('b')], { timeoutMs: 30 })).rejects.toBeInstanceOf(
+        PublishTimeoutError,
+      );
+      expect(socket.destroyed).toBe(true);
+      expect(() => openSocket({ host: '127.0.0.1', port, ssl: false } as never)).toThrow(/retired/);
+      expect(producer.retiredGenerations).toBe(1);
+    } finally {
+      for (const socket of accepted) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('sends the next request on a new producer, which waits behind nothing of the abandoned send', async () => {
+    const { producer, created } = setUp();
+    await producer.send([record('a')], options);
+    created[0]!.hangSends = true;
+    await expect(producer.send([record('b')], { timeoutMs: 30 })).rejects.toBeInstanceOf(
+      PublishTimeoutError,
+    );
+    expect(created[0]!.disconnects).toBe(1);
+    await expect(producer.send([record('c')], options)).resolves.toHaveLength(1);
+    expect(created).toHaveLength(2);
+    expect(created[1]!.connects).toBe(1);
+    expect(created[1]!.sends.map(({ messages }) => messages[0]!.key)).toEqual(['c']);
+  });
+
+  it('sends a batch as one request per leading broker once the leaders are known, and reports what one broker acknowledged when another fails', async () => {
+    const { producer, fake } = setUp();
+    await producer.send([record('connects')], options);
+    fake().leaders = [1, 2, 1, 2];
+    await producer.send([record('learns the leaders')], options);
+    const keys = Array.from({ length: 12 }, (_, i) => `order-${i}`);
+    await producer.send(keys.map(record), options);
+    const batchSends = fake().sends.slice(2);
+    expect(batchSends).toHaveLength(2);
+    for (const send of batchSends) {
+      const leaders = new Set(send.messages.map(({ partition }) => fake().leaders[partition!]));
+      expect(leaders.size).toBe(1);
+    }
+
+    fake().downBroker = 2;
+    const failure = await producer.send(keys.map(record), options).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(BrokerUnavailableError);
+    const { acknowledged } = failure as BrokerUnavailableError;
+    expect(acknowledged).toHaveLength(keys.length);
+    const sentToBroker1 = fake()
+      .sends.slice(-2)
+      .flatMap(({ messages }) => messages)
+      .filter(({ partition }) => fake().leaders[partition!] === 1)
+      .map(({ key }) => key);
+    expect(sentToBroker1.length).toBeGreaterThan(0);
+    keys.forEach((key, i) => {
+      if (sentToBroker1.includes(key))
+        expect(acknowledged[i]).toMatchObject({ topic: 'order-events' });
+      else expect(acknowledged[i]).toBeUndefined();
+    });
+  });
+
+  it('keeps each record on the partition its key maps to when it splits a batch by broker', async () => {
+    const keys = Array.from({ length: 12 }, (_, i) => `order-${i}`);
+    const single = setUp();
+    const split = setUp();
+    await split.producer.send([record('warm-up')], options);
+    split.fake().leaders = [1, 2, 1, 2];
+    await split.producer.send([record('warm-up')], options);
+    const unsplit = await Promise.all(
+      keys.map((key) => single.producer.send([record(key)], options)),
+    );
+    const splitAcks = await split.producer.send(keys.map(record), options);
+    expect(splitAcks.map(({ partition }) => partition)).toEqual(
+      unsplit.map(([ack]) => ack!.partition),
+    );
   });
 });
