@@ -46,7 +46,7 @@ export class Deadline {
   }
 
   remainingMs(): number {
-    return Math.max(0, Math.floor(this.endsAt - performance.now()));
+    return Math.max(0, Math.ceil(this.endsAt - performance.now()));
   }
 
   get passed(): boolean {

@@ -4,6 +4,8 @@
  * without parsing the value.
  */
 import { randomUUID } from 'node:crypto';
+import { v5 as nameBasedUuid } from 'uuid';
+import type { TraceContext } from './http/trace-context.js';
 import type { OutgoingRecord } from './producer/event-producer.js';
 
 export const eventTypes = ['order-created', 'order-shipped', 'order-cancelled'] as const;
@@ -26,14 +28,31 @@ export const systemEnvelopeSource: EventEnvelopeSource = {
   now: () => new Date(),
 };
 
+/** The namespace of every name-based eventId this service derives (a random UUID, fixed once). */
+const EVENT_ID_NAMESPACE = 'b2c46aff-0228-4630-a28d-2c370fbd821a';
+
+/**
+ * The eventId of the index-th event of a request sent with an Idempotency-Key: a name-based UUID (version 5) of
+ * the caller, the route, the key and the index, so a retry of that request writes the same ids whatever became
+ * of the first attempt, and no other caller's request can produce them.
+ */
+export const stableEventId = (of: {
+  caller: string;
+  route: string;
+  key: string;
+  index: number;
+}): string =>
+  nameBasedUuid(JSON.stringify([of.caller, of.route, of.key, of.index]), EVENT_ID_NAMESPACE);
+
 export const buildOrderEvent = <Fields extends object>(
   eventType: EventType,
   orderId: string,
   fields: Fields,
   source: EventEnvelopeSource = systemEnvelopeSource,
+  eventId: string = source.newId(),
 ): OrderEvent<Fields> => {
   const envelope = {
-    eventId: source.newId(),
+    eventId,
     eventType,
     orderId,
     timestamp: source.now().toISOString(),
@@ -42,16 +61,18 @@ export const buildOrderEvent = <Fields extends object>(
   return { ...envelope, ...fields, ...envelope };
 };
 
+/**
+ * The record: its timestamp is the event's own, and, when the request had them, the trace context travels both
+ * as W3C headers (what OpenTelemetry's Kafka instrumentations read) and as CloudEvents' distributed-tracing
+ * extension attributes, with the correlation id as an extension attribute of its own.
+ */
 export const toKafkaRecord = (
   event: OrderEvent,
   topic: string,
   ceSource: string,
-): OutgoingRecord => ({
-  topic,
-  // One order's events share a key, so they share a partition and stay in order.
-  key: event.orderId,
-  value: JSON.stringify(event),
-  headers: {
+  trace?: TraceContext,
+): OutgoingRecord => {
+  const headers: Record<string, string> = {
     ce_specversion: '1.0',
     ce_id: event.eventId,
     ce_type: event.eventType,
@@ -59,5 +80,18 @@ export const toKafkaRecord = (
     ce_time: event.timestamp,
     ce_subject: event.orderId,
     'content-type': 'application/json',
-  },
-});
+  };
+  if (trace) {
+    headers.ce_correlationid = trace.correlationId;
+    if (trace.traceparent) headers.traceparent = headers.ce_traceparent = trace.traceparent;
+    if (trace.tracestate) headers.tracestate = headers.ce_tracestate = trace.tracestate;
+  }
+  return {
+    topic,
+    // One order's events share a key, so they share a partition and stay in order.
+    key: event.orderId,
+    value: JSON.stringify(event),
+    headers,
+    timestamp: String(Date.parse(event.timestamp)),
+  };
+};

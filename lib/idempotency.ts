@@ -13,6 +13,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import type { IdempotencySettings } from './config.js';
+import { type Deadline, withDeadline } from './deadline.js';
 import {
   idempotencyKeyInFlight,
   idempotencyKeyReused,
@@ -20,16 +21,29 @@ import {
 } from './http/problem.js';
 
 export interface KeyedRequest {
+  /** The verified caller: two callers' equal keys are two independent requests. */
+  caller: string;
   key: string;
-  /** What must be the same for a retry to get the stored answer: the body, and the path's orderId. */
+  /** What must be the same for a retry to get the stored answer: the validated request. */
   request: unknown;
 }
 
-export type IdempotentWork<T> = (request: KeyedRequest, context: Context) => Promise<T>;
+/** How a keyed call ended when its answer is known but the store did not record it. */
+export type UnconfirmedAnswer = (error: unknown) => void;
 
 export interface Idempotency {
-  /** Makes work run at most once per key (per route: keyPrefix), returning the stored answer on a retry. */
-  wrap<T>(keyPrefix: string, work: IdempotentWork<T>): IdempotentWork<T>;
+  /**
+   * Runs `publish` at most once per caller and key (per route: keyPrefix), and answers a retry with the stored
+   * answer. Ends by `deadline`: a store that has not answered by then gets a 503 and `publish` never starts
+   * afterwards; once `publish` has succeeded, its answer is the answer even if the store then fails (told to
+   * `unconfirmed`), since the event is written.
+   */
+  run<T>(
+    keyPrefix: string,
+    request: KeyedRequest,
+    publish: () => Promise<T>,
+    options: { context: Context; deadline: Deadline; unconfirmed: UnconfirmedAnswer },
+  ): Promise<T>;
 }
 
 /**
@@ -38,29 +52,102 @@ export interface Idempotency {
  */
 export type IdempotencyStore = () => Promise<BasePersistenceLayer>;
 
+/** The work Powertools runs at most once: the publish a call hands in (an argument, so never hashed). */
+type Publish = (
+  request: KeyedRequest,
+  context: Context,
+  publish: () => Promise<unknown>,
+) => Promise<unknown>;
+const runPublish: Publish = (_request, _context, publish) => publish();
+
+/** Thrown into Powertools' handler when the store answered too late for the publish to start. */
+class AbandonedBeforePublish extends Error {
+  override name = 'AbandonedBeforePublish';
+}
+
+/** The store did not answer within the invocation's deadline. */
+class StoreTooLate extends Error {
+  override name = 'StoreTooLate';
+}
+
 export const createIdempotency = (
   settings: Pick<IdempotencySettings, 'expiresAfterSeconds'>,
   store: IdempotencyStore,
-): Idempotency => ({
-  wrap: <T>(keyPrefix: string, work: IdempotentWork<T>): IdempotentWork<T> => {
-    const config = new IdempotencyConfig({
-      eventKeyJmesPath: 'key',
-      payloadValidationJmesPath: 'request',
-      expiresAfterSeconds: settings.expiresAfterSeconds,
-      throwOnNoIdempotencyKey: true,
-    });
-    let idempotent: IdempotentWork<T> | undefined;
-    return async (request, context) => {
-      try {
-        idempotent ??= makeIdempotent(work, { persistenceStore: await store(), config, keyPrefix });
-        return await idempotent(request, context);
-      } catch (error) {
-        throw toIdempotencyProblem(error);
-      }
-    };
-  },
-});
+): Idempotency => {
+  const idempotentByRoute = new Map<string, Publish>();
+  const idempotentFor = async (keyPrefix: string): Promise<Publish> => {
+    let idempotent = idempotentByRoute.get(keyPrefix);
+    if (!idempotent) {
+      const config = new IdempotencyConfig({
+        eventKeyJmesPath: '[caller, key]',
+        payloadValidationJmesPath: 'request',
+        expiresAfterSeconds: settings.expiresAfterSeconds,
+        throwOnNoIdempotencyKey: true,
+      });
+      idempotent = makeIdempotent(runPublish, {
+        persistenceStore: await store(),
+        config,
+        keyPrefix,
+      });
+      idempotentByRoute.set(keyPrefix, idempotent);
+    }
+    return idempotent;
+  };
 
+  return {
+    run: async <T>(
+      keyPrefix: string,
+      request: KeyedRequest,
+      publish: () => Promise<T>,
+      {
+        context,
+        deadline,
+        unconfirmed,
+      }: { context: Context; deadline: Deadline; unconfirmed: UnconfirmedAnswer },
+    ): Promise<T> => {
+      // An object, not a variable: the publish changes it while this function awaits.
+      const progress: { stage: 'store' | 'publishing' | 'published' | 'abandoned' } = {
+        stage: 'store',
+      };
+      let publishing: Promise<T> | undefined;
+      let answer: T | undefined;
+      const publishOnce = async (): Promise<T> => {
+        if (progress.stage === 'abandoned' || deadline.passed) throw new AbandonedBeforePublish();
+        progress.stage = 'publishing';
+        publishing = publish();
+        answer = await publishing;
+        progress.stage = 'published';
+        return answer;
+      };
+      const budgetMs = deadline.remainingMs();
+      const storeTooLate = () =>
+        new StoreTooLate(`The idempotency store did not answer within ${budgetMs} ms`);
+      try {
+        const idempotent = await withDeadline(idempotentFor(keyPrefix), budgetMs, storeTooLate);
+        const call = idempotent(request, context, publishOnce) as Promise<T>;
+        return await withDeadline(call, deadline.remainingMs(), storeTooLate);
+      } catch (error) {
+        if (progress.stage === 'published') {
+          // The event is written: its receipt is the true answer, whatever the store did after.
+          unconfirmed(error);
+          return answer as T;
+        }
+        if (progress.stage === 'publishing' && publishing) {
+          if (!(error instanceof StoreTooLate)) throw toIdempotencyProblem(error);
+          // The send has the same deadline, so it ends about now: its own outcome is the answer.
+          const written = await publishing;
+          unconfirmed(error);
+          return written;
+        }
+        progress.stage = 'abandoned';
+        const problem = toIdempotencyProblem(error);
+        if (problem instanceof StoreTooLate || problem instanceof AbandonedBeforePublish)
+          throw idempotencyStoreUnavailable(problem);
+        throw problem;
+      }
+    },
+  };
+};
 /** The store's refusals as problems; anything else (the work's own errors) passes through unchanged. */
 const toIdempotencyProblem = (error: unknown): unknown => {
   const name = error instanceof Error ? error.name : '';

@@ -19,10 +19,20 @@ export interface PublishedEvent {
   offset: string;
 }
 
+/** Who published, and what ties the publish to the request: for the log line, never the token. */
+export interface PublishContext {
+  route: string;
+  correlationId: string;
+  /** The verified caller's subject, when the request came through the JWT authorizer. */
+  caller?: string | undefined;
+}
+
 /** Told of every invocation's outcome; the default writes logs and metrics, tests record the calls. */
 export interface PublishObserver {
-  published(events: PublishedEvent[], latencyMs: number): void;
+  published(events: PublishedEvent[], latencyMs: number, about?: PublishContext): void;
   refused(route: string, problem: HttpProblem, error: unknown): void;
+  /** Published, but the idempotency store did not record the answer: a retry may publish the same ids again. */
+  unconfirmed(route: string, eventIds: string[], error: unknown): void;
 }
 
 export const SERVICE_NAME = 'order-events-publisher';
@@ -48,10 +58,10 @@ export const powertoolsObserver = (logger: Logger, metrics: Metrics): PublishObs
   };
 
   return {
-    published(events, latencyMs) {
+    published(events, latencyMs, about) {
       const [only] = events;
-      if (events.length === 1 && only) logger.info('published', { ...only, latencyMs });
-      else logger.info('published batch', { count: events.length, events, latencyMs });
+      if (events.length === 1 && only) logger.info('published', { ...only, ...about, latencyMs });
+      else logger.info('published batch', { count: events.length, events, ...about, latencyMs });
       for (const [eventType, count] of countBy(events.map((event) => event.eventType))) {
         emit(
           eventType,
@@ -77,18 +87,40 @@ export const powertoolsObserver = (logger: Logger, metrics: Metrics): PublishObs
       };
       if (problem.status === 500)
         logger.error('publish failed unexpectedly', { ...details, error: error as Error });
+      else if (problem.slug === STORE_UNAVAILABLE)
+        logger.warn('idempotency store unavailable', { ...details, ...storeCause(error) });
       else if (problem.status >= 500) logger.warn('publish failed', details);
       else logger.info('request refused', details);
 
-      emit(route, [refusalMetric(problem.status, error), MetricUnit.Count, 1]);
+      emit(route, [refusalMetric(problem, error), MetricUnit.Count, 1]);
+    },
+
+    unconfirmed(route, eventIds, error) {
+      logger.warn('published, but the idempotency store did not record the answer', {
+        route,
+        eventIds,
+        errorClass: error instanceof Error ? error.name : typeof error,
+      });
+      emit(route, ['IdempotencyStoreErrors', MetricUnit.Count, 1]);
     },
   };
 };
 
-const refusalMetric = (status: number, error: unknown): string => {
+const STORE_UNAVAILABLE = 'idempotency-store-unavailable';
+
+/** The store's own error class, which the problem carries as its cause. */
+const storeCause = (problem: unknown) => {
+  const cause = problem instanceof Error ? problem.cause : undefined;
+  return cause instanceof Error ? { storeErrorClass: cause.name } : {};
+};
+
+const refusalMetric = (problem: HttpProblem, error: unknown): string => {
+  const { status } = problem;
   if (status === 400 || status === 413 || status === 415) return 'ValidationFailures';
   if (status < 500) return 'RequestsRefused';
-  return error instanceof BrokerError ? 'BrokerErrors' : 'PublishErrors';
+  if (problem.slug === STORE_UNAVAILABLE) return 'IdempotencyStoreErrors';
+  const brokerError = error instanceof Error && error.cause instanceof BrokerError;
+  return error instanceof BrokerError || brokerError ? 'BrokerErrors' : 'PublishErrors';
 };
 
 const countBy = <T>(values: T[]): Map<T, number> => {

@@ -19,14 +19,17 @@ import type {
 } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import type { Config } from './config.js';
-import { invocationBudgetMs } from './deadline.js';
+import { Deadline, invocationBudgetMs } from './deadline.js';
 import {
   buildOrderEvent,
   type EventEnvelopeSource,
   type EventType,
+  type OrderEvent,
+  stableEventId,
   systemEnvelopeSource,
   toKafkaRecord,
 } from './events.js';
+import { callerOf } from './http/caller.js';
 import { toHttpProblem } from './http/errors.js';
 import {
   type ErrorReporter,
@@ -35,14 +38,24 @@ import {
   requestBodyGuard,
 } from './http/middlewares.js';
 import {
+  type EventResult,
+  eventsPartlyAcknowledged,
   type FieldError,
+  idempotencyKeyWithoutCaller,
   idempotencyUnsupported,
   invalidRequest,
   type ProblemDocument,
 } from './http/problem.js';
-import type { Idempotency, IdempotentWork } from './idempotency.js';
-import type { PublishObserver } from './observability.js';
-import type { EventProducer } from './producer/event-producer.js';
+import {
+  type TraceContext,
+  traceContext,
+  traceContextFor,
+  traceContextOf,
+} from './http/trace-context.js';
+import type { Idempotency } from './idempotency.js';
+import type { PublishContext, PublishObserver } from './observability.js';
+import { BrokerError, BudgetSpentError } from './producer/errors.js';
+import type { EventProducer, RecordAck } from './producer/event-producer.js';
 import {
   idempotencyKeySchema,
   MAX_BODY_BYTES,
@@ -78,6 +91,16 @@ export interface Receipt {
   topic: string;
   partition: number;
   offset: string;
+}
+
+/** What one request's publish needs besides its events. */
+interface PublishRequest {
+  deadline: Deadline;
+  trace: TraceContext;
+  /** Names the event ids of a keyed request (see stableEventId); random ids without one. */
+  eventId?: (index: number) => string;
+  /** For the logs: which route, which caller, which correlation id. */
+  about: PublishContext;
 }
 
 /** An event that passed validation, before it has an id and a timestamp. */
@@ -118,6 +141,7 @@ const bugsToConsole: PublishObserver = {
   refused: (_route, problem, error) => {
     if (problem.status === 500) console.error('publish failed unexpectedly', error);
   },
+  unconfirmed: () => undefined,
 };
 
 export const createPublishHandler = (
@@ -139,65 +163,108 @@ export const createRouteHandler = <Answer extends object>(
   } = dependencies;
   const report: ErrorReporter = (error, problem) => observer.refused(route.name, problem, error);
 
+  /** Sends the validated events and answers with their receipts; everything ends by `deadline`. */
   const publish = async (
-    fields: unknown,
-    pathOrderId: unknown,
-    where: Locations,
-    context: Context,
+    pending: readonly PendingEvent[],
+    request: PublishRequest,
   ): Promise<Answer> => {
-    const events = route
-      .toEvents(fields, pathOrderId, where)
-      .map(({ eventType, orderId, fields: values }) =>
-        buildOrderEvent(eventType, orderId, values, envelope),
-      );
-    const started = performance.now();
-    const acks = await producer.send(
-      events.map((event) => toKafkaRecord(event, config.topic, config.eventSource)),
-      { timeoutMs: invocationBudgetMs(config.publishTimeoutMs, context, config.publishMarginMs) },
+    // Whatever held the invocation up (the idempotency store, a slow parse), no send starts without time left.
+    if (request.deadline.passed)
+      throw new BudgetSpentError('The time left for the send was spent before it began');
+    const events = pending.map(({ eventType, orderId, fields }, index) =>
+      buildOrderEvent(eventType, orderId, fields, envelope, request.eventId?.(index)),
     );
+    const records = events.map((event) =>
+      toKafkaRecord(event, config.topic, config.eventSource, request.trace),
+    );
+    const started = performance.now();
+    const withReceipt = (ack: RecordAck, i: number) => {
+      const { eventId, eventType, orderId } = events[i] as OrderEvent;
+      return { ...ack, eventId, eventType, orderId };
+    };
+    let acks: RecordAck[];
+    try {
+      acks = await producer.send(records, { timeoutMs: request.deadline.remainingMs() });
+    } catch (error) {
+      if (!(error instanceof BrokerError) || error.acknowledgedCount === 0) throw error;
+      // Part of the request is on the topic: say which part, and let the logs count it as published.
+      const written = error.acknowledged.flatMap((ack, i) => (ack ? [withReceipt(ack, i)] : []));
+      observer.published(written, performance.now() - started, request.about);
+      throw Object.assign(eventsPartlyAcknowledged(eventResults(events, error.acknowledged)), {
+        cause: error,
+      });
+    }
     const latencyMs = performance.now() - started;
-    const published = events.map((event, i) => {
-      const ack = acks[i];
-      if (!ack || acks.length !== events.length)
-        throw new Error(`The producer acknowledged ${acks.length} of ${events.length} records`);
-      return { ...ack, eventId: event.eventId, eventType: event.eventType, orderId: event.orderId };
-    });
-    observer.published(published, latencyMs);
-    const receipts = published.map(({ orderId: _, ...receipt }) => receipt);
-    return route.answer(receipts);
+    if (acks.length !== events.length)
+      throw new Error(`The producer acknowledged ${acks.length} of ${events.length} records`);
+    const published = acks.map(withReceipt);
+    observer.published(published, latencyMs, request.about);
+    return route.answer(published.map(({ orderId: _, ...receipt }) => receipt));
   };
 
-  type Request = { body: unknown; pathOrderId: unknown };
-  const publishOnce: IdempotentWork<Answer> | undefined = idempotency?.wrap(
-    route.name,
-    ({ request }, context) => {
-      const { body, pathOrderId } = request as Request;
-      return publish(body, pathOrderId, httpLocations, context);
-    },
-  );
+  /** Publishes once per caller and Idempotency-Key, under event ids that a retry derives again. */
+  const publishKeyed = (
+    pending: readonly PendingEvent[],
+    key: string,
+    caller: string,
+    request: PublishRequest,
+    context: Context,
+  ): Promise<Answer> => {
+    if (!idempotency) throw idempotencyUnsupported();
+    const eventId = (index: number) => stableEventId({ caller, route: route.name, key, index });
+    return idempotency.run(
+      route.name,
+      { caller, key, request: pending },
+      () => publish(pending, { ...request, eventId }),
+      {
+        context,
+        deadline: request.deadline,
+        unconfirmed: (error) =>
+          observer.unconfirmed(
+            route.name,
+            pending.map((_, index) => eventId(index)),
+            error,
+          ),
+      },
+    );
+  };
+
+  const deadlineOf = (context: Context) =>
+    Deadline.after(invocationBudgetMs(config.publishTimeoutMs, context, config.publishMarginMs));
 
   const http = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use([...invocationMiddlewares])
+    .use(traceContext())
     .use(problemJsonResponses({ report }))
     .use(httpHeaderNormalizer())
     .use(requestBodyGuard({ maxBytes: MAX_BODY_BYTES, maxNesting: MAX_BODY_NESTING }))
     .use(jsonBodyParser())
     .handler(async (event, context) => {
-      // jsonBodyParser has replaced the body text with the parsed value.
-      const request: Request = {
-        body: event.body as unknown,
-        pathOrderId: event.pathParameters?.orderId,
-      };
+      const deadline = deadlineOf(context);
       const key = event.headers?.['idempotency-key'];
+      const parsedKey = key === undefined ? undefined : idempotencyKeySchema.safeParse(key);
+      if (parsedKey && !parsedKey.success)
+        throw invalidRequest(toFieldErrors(parsedKey.error.issues, 'headers.idempotency-key'));
+      // jsonBodyParser has replaced the body text with the parsed value. Validated before anything else
+      // (the idempotency store included) sees it.
+      const pending = route.toEvents(
+        event.body as unknown,
+        event.pathParameters?.orderId,
+        httpLocations,
+      );
+      const trace = traceContextFor(event);
+      const { subject } = callerOf(event);
+      const request: PublishRequest = {
+        deadline,
+        trace,
+        about: { route: route.name, correlationId: trace.correlationId, caller: subject },
+      };
       let answer: Answer;
-      if (key === undefined) {
-        answer = await publish(request.body, request.pathOrderId, httpLocations, context);
-      } else {
-        if (!publishOnce) throw idempotencyUnsupported();
-        const parsedKey = idempotencyKeySchema.safeParse(key);
-        if (!parsedKey.success)
-          throw invalidRequest(toFieldErrors(parsedKey.error.issues, 'headers.idempotency-key'));
-        answer = await publishOnce({ key: parsedKey.data, request }, context);
+      if (parsedKey === undefined) answer = await publish(pending, request);
+      else {
+        if (!idempotency) throw idempotencyUnsupported();
+        if (subject === undefined) throw idempotencyKeyWithoutCaller();
+        answer = await publishKeyed(pending, parsedKey.data, subject, request, context);
       }
       return {
         statusCode: 202,
@@ -211,11 +278,17 @@ export const createRouteHandler = <Answer extends object>(
     context: Context,
   ): Promise<Answer | ProblemDocument> => {
     try {
-      if (route.orderIdFrom === 'path' && isObject(event)) {
-        const { orderId, ...fields } = event;
-        return await publish(fields, orderId, directLocations, context);
-      }
-      return await publish(event, undefined, directLocations, context);
+      const deadline = deadlineOf(context);
+      const pending =
+        route.orderIdFrom === 'path' && isObject(event)
+          ? (({ orderId, ...fields }) => route.toEvents(fields, orderId, directLocations))(event)
+          : route.toEvents(event, undefined, directLocations);
+      const trace = traceContextOf(undefined);
+      return await publish(pending, {
+        deadline,
+        trace,
+        about: { route: route.name, correlationId: trace.correlationId },
+      });
     } catch (error) {
       const problem = toHttpProblem(error);
       report(error, problem);
@@ -278,3 +351,15 @@ const isHttpEvent = (event: unknown): event is APIGatewayProxyEventV2 =>
   isObject(event) &&
   isObject(event.requestContext) &&
   ('routeKey' in event || 'rawPath' in event || 'httpMethod' in event);
+
+/** Each event's outcome, in request order, for a request the broker acknowledged only in part. */
+const eventResults = (
+  events: readonly OrderEvent[],
+  acknowledged: readonly (RecordAck | undefined)[],
+): EventResult[] =>
+  events.map(({ eventId }, i) => {
+    const ack = acknowledged[i];
+    return ack
+      ? { eventId, status: 'acknowledged', partition: ack.partition, offset: ack.offset }
+      : { eventId, status: 'not-acknowledged' };
+  });

@@ -2,10 +2,11 @@
  * One mapping from anything the publishing path can throw to the problem the caller sees, shared by the
  * HTTP edge and direct invocation so both answer the same failure the same way.
  */
-import { BrokerError, PublishTimeoutError } from '../producer/errors.js';
+import { BrokerError, BudgetSpentError, PublishTimeoutError } from '../producer/errors.js';
 import {
   brokerUnavailable,
   brokerUnreachable,
+  budgetSpentBeforeSend,
   HttpProblem,
   internalError,
   malformedJson,
@@ -28,6 +29,7 @@ const middyCause = (error: unknown, packageName: string): MiddyErrorCause | unde
 
 export const toHttpProblem = (error: unknown): HttpProblem => {
   if (error instanceof HttpProblem) return error;
+  if (error instanceof BudgetSpentError) return budgetSpentBeforeSend();
   if (error instanceof PublishTimeoutError) {
     return brokerUnavailable(
       'Kafka did not acknowledge the event in time. It may or may not have been written; retry the request.',

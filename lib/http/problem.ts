@@ -15,7 +15,14 @@ export interface ProblemDocument {
   status: number;
   detail: string;
   errors?: FieldError[];
+  /** Per event of a request that was partly written: which the broker acknowledged, which not. */
+  results?: EventResult[];
 }
+
+/** One event's outcome in a partly written request, in the request's order. */
+export type EventResult =
+  | { eventId: string; status: 'acknowledged'; partition: number; offset: string }
+  | { eventId: string; status: 'not-acknowledged' };
 
 /** Seconds a caller should wait before retrying a 409 or a 503. */
 export const RETRY_AFTER_SECONDS = 1;
@@ -33,6 +40,7 @@ export class HttpProblem extends Error {
     readonly detail: string,
     readonly errors?: FieldError[],
     readonly headers: Record<string, string> = {},
+    readonly results?: EventResult[],
   ) {
     super(detail);
   }
@@ -45,6 +53,7 @@ export class HttpProblem extends Error {
       detail: this.detail,
     };
     if (this.errors) document.errors = this.errors;
+    if (this.results) document.results = this.results;
     return document;
   }
 }
@@ -112,6 +121,46 @@ export const brokerUnavailable = (detail: string) =>
 export const brokerUnreachable = () =>
   brokerUnavailable(
     'Kafka could not be reached or did not accept the event. Nothing was acknowledged; retry the request.',
+  );
+
+/** Some events of the request were acknowledged, some not: a retry with the same Idempotency-Key re-sends them under the same eventIds. */
+export const eventsPartlyAcknowledged = (results: EventResult[]) => {
+  const acknowledged = results.filter(({ status }) => status === 'acknowledged').length;
+  return new HttpProblem(
+    503,
+    'events-partly-acknowledged',
+    'Some events were not acknowledged',
+    `Kafka acknowledged ${acknowledged} of the ${results.length} events (see results); the others may or may not have been written. Retry the request with the same Idempotency-Key: the retry writes every event under the eventId it has here.`,
+    undefined,
+    retryAfter,
+    results,
+  );
+};
+
+/** The invocation's time was spent (on the idempotency store, say) before the send began. */
+export const budgetSpentBeforeSend = () =>
+  new HttpProblem(
+    503,
+    'time-budget-spent',
+    'Out of time before publishing',
+    "The invocation's time ran out before the event could be sent; nothing was published. Retry the request.",
+    undefined,
+    retryAfter,
+  );
+
+/** An Idempotency-Key is kept per caller, so a keyed request must come with a verified one. */
+export const idempotencyKeyWithoutCaller = () =>
+  new HttpProblem(
+    400,
+    'idempotency-key-without-caller',
+    'Idempotency-Key needs a verified caller',
+    'Idempotency-Key records are kept per caller, and this request carries no verified caller (a token with a sub or client_id claim). Send it with such a token, or without Idempotency-Key.',
+    [
+      {
+        path: 'headers.idempotency-key',
+        message: 'needs a token that names its caller (sub or client_id)',
+      },
+    ],
   );
 
 export const internalError = () =>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { batchRoute } from '../../lib/batch.js';
+import { BrokerUnavailableError, PublishTimeoutError } from '../../lib/producer/errors.js';
 import { createRouteHandler } from '../../lib/publisher.js';
 import { jsonEvent, lambdaContext, testConfig } from '../support/events.js';
 import { MockProducer } from '../support/mock-producer.js';
@@ -120,5 +121,40 @@ describe('the batch route', () => {
     expect(await handler({ events: [cancelled] }, lambdaContext())).toMatchObject({
       results: [{ eventType: 'order-cancelled' }],
     });
+  });
+
+  it('answers a partly acknowledged batch with the outcome of each event, never "nothing was acknowledged"', async () => {
+    const { producer, invoke } = setUp();
+    producer.failure = new BrokerUnavailableError('broker 2 is down', {
+      acknowledged: [
+        { topic: 'order-events', partition: 1, offset: '7' },
+        undefined,
+        { topic: 'order-events', partition: 1, offset: '8' },
+      ],
+    });
+    const response = await invoke({ events: [created, shipped, cancelled] });
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['Retry-After']).toBe('1');
+    const problem = JSON.parse(String(response.body));
+    expect(problem).toMatchObject({
+      type: 'urn:order-events-publisher:problem:events-partly-acknowledged',
+      results: [
+        { eventId: 'id-1', status: 'acknowledged', partition: 1, offset: '7' },
+        { eventId: 'id-2', status: 'not-acknowledged' },
+        { eventId: 'id-3', status: 'acknowledged', partition: 1, offset: '8' },
+      ],
+    });
+    expect(problem.detail).toMatch(/acknowledged 2 of the 3 events/);
+    expect(problem.detail).not.toMatch(/nothing was acknowledged/i);
+  });
+
+  it('says that events may have been written when the broker did not answer in time', async () => {
+    const { producer, invoke } = setUp();
+    producer.failure = new PublishTimeoutError('no answer in time', {
+      acknowledged: [undefined, undefined, undefined],
+    });
+    const response = await invoke({ events: [created, shipped, cancelled] });
+    expect(response.statusCode).toBe(503);
+    expect(JSON.parse(String(response.body)).detail).toMatch(/may or may not have been written/);
   });
 });

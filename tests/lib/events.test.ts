@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildOrderEvent, toKafkaRecord } from '../../lib/events.js';
+import { buildOrderEvent, stableEventId, toKafkaRecord } from '../../lib/events.js';
 
 const fixed = {
   newId: () => '7d444840-9dc0-11d1-b245-5ffdce74fad2',
@@ -62,6 +62,50 @@ describe('toKafkaRecord', () => {
         ce_subject: 'o-9',
         'content-type': 'application/json',
       },
+      timestamp: String(Date.parse('2026-11-27T12:00:00.123Z')),
     });
+  });
+
+  it('carries the trace context as W3C headers and CloudEvents extension attributes', () => {
+    const event = buildOrderEvent('order-cancelled', 'o-9', { reason: 'r' }, fixed);
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const { headers } = toKafkaRecord(event, 'order-events', '/order-events-publisher', {
+      correlationId: 'corr-1',
+      traceparent,
+      tracestate: 'vendor=1',
+    });
+    expect(headers).toMatchObject({
+      traceparent,
+      ce_traceparent: traceparent,
+      tracestate: 'vendor=1',
+      ce_tracestate: 'vendor=1',
+      ce_correlationid: 'corr-1',
+    });
+  });
+});
+
+describe('stableEventId', () => {
+  const of = { caller: 'caller-a', route: 'order-events-batch', key: 'key-1', index: 0 };
+
+  it('is a version-5 UUID that the same caller, route, key and index always derive again', () => {
+    expect(stableEventId(of)).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(stableEventId({ ...of })).toBe(stableEventId(of));
+  });
+
+  it.each([
+    ['caller', { caller: 'caller-b' }],
+    ['route', { route: 'order-created' }],
+    ['key', { key: 'key-2' }],
+    ['index', { index: 1 }],
+  ])('differs when the %s differs', (_, change) => {
+    expect(stableEventId({ ...of, ...change })).not.toBe(stableEventId(of));
+  });
+
+  it('cannot be forged by moving text between fields', () => {
+    expect(stableEventId({ ...of, caller: 'a', key: 'b"c' })).not.toBe(
+      stableEventId({ ...of, caller: 'a","b', key: 'c' }),
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { stableEventId } from '../../lib/events.js';
 import type { Idempotency } from '../../lib/idempotency.js';
 import { BrokerUnavailableError, PublishTimeoutError } from '../../lib/producer/errors.js';
 import { createPublishHandler, type PublisherDeclaration } from '../../lib/publisher.js';
@@ -40,6 +41,7 @@ const setUp = (declaration: PublisherDeclaration = created, reported: unknown[] 
     observer: {
       published: () => undefined,
       refused: (_route, problem, error) => void reported.push([error, problem.status]),
+      unconfirmed: () => undefined,
     },
   });
   const invoke = async (event: APIGatewayProxyEventV2, remainingMs?: number) =>
@@ -91,7 +93,9 @@ describe('publishing over HTTP', () => {
           ce_time: '2026-11-27T09:30:00.000Z',
           ce_subject: 'order-1001',
           'content-type': 'application/json',
+          ce_correlationid: expect.any(String),
         },
+        timestamp: String(Date.parse('2026-11-27T09:30:00.000Z')),
       },
     ]);
     expect(JSON.parse(producer.sent[0]!.value)).toEqual({
@@ -455,29 +459,81 @@ describe('direct invocation (serverless invoke local, Lambda invoke API)', () =>
   });
 });
 
+describe('time budget and trace context', () => {
+  it('sends nothing and answers 503 when the budget is spent before the send', async () => {
+    const { producer, invoke } = setUp(created);
+    const response = await invoke(jsonEvent(validOrder), 100);
+    const problem = expectProblem(response, 503, 'time-budget-spent');
+    expect(problem.detail).toMatch(/nothing was published/);
+    expect(producer.sent).toHaveLength(0);
+  });
+
+  it('echoes X-Correlation-Id and writes it and the traceparent into the record', async () => {
+    const { producer, invoke } = setUp(created);
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const response = await invoke(
+      jsonEvent(validOrder, {
+        headers: {
+          'content-type': 'application/json',
+          'X-Correlation-Id': 'corr-42',
+          traceparent,
+        },
+      }),
+    );
+    expect(response.statusCode).toBe(202);
+    expect(response.headers?.['X-Correlation-Id']).toBe('corr-42');
+    expect(producer.sent[0]?.headers).toMatchObject({
+      ce_correlationid: 'corr-42',
+      traceparent,
+      ce_traceparent: traceparent,
+    });
+  });
+
+  it('makes up a correlation id when there is none, and echoes it on errors too', async () => {
+    const { producer, invoke } = setUp(created);
+    const accepted = await invoke(jsonEvent(validOrder));
+    const generated = accepted.headers?.['X-Correlation-Id'];
+    expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+    expect(producer.sent[0]?.headers.ce_correlationid).toBe(generated);
+    const refused = await invoke(jsonEvent({ orderId: 'o-1' }));
+    expect(refused.statusCode).toBe(400);
+    expect(refused.headers?.['X-Correlation-Id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('refuses a correlation id no header could carry, naming the header', async () => {
+    const { producer, invoke } = setUp(created);
+    const response = await invoke(
+      jsonEvent(validOrder, {
+        headers: { 'content-type': 'application/json', 'x-correlation-id': 'has spaces in it' },
+      }),
+    );
+    const problem = expectProblem(response, 400, 'invalid-request');
+    expect(problem.errors[0].path).toBe('headers.x-correlation-id');
+    expect(producer.sent).toHaveLength(0);
+  });
+});
+
 describe('Idempotency-Key', () => {
-  /** Stands in for the store: the first answer per key is kept and returned to every retry. */
+  /** Stands in for the store: the first answer per caller and key is kept and returned to every retry. */
   const memoryIdempotency = () => {
     const answers = new Map<string, unknown>();
     const idempotency: Idempotency = {
-      wrap: (prefix, work) => async (request, context) => {
-        const id = `${prefix}#${request.key}`;
-        if (!answers.has(id)) answers.set(id, await work(request, context));
+      run: async (prefix, { caller, key }, publish) => {
+        const id = `${prefix}#${caller}#${key}`;
+        if (!answers.has(id)) answers.set(id, await publish());
         return answers.get(id) as never;
       },
     };
     return { idempotency, answers };
   };
 
-  const setUpWith = (idempotency?: Idempotency) => {
-    const producer = new MockProducer();
+  const setUpWith = (idempotency?: Idempotency, producer = new MockProducer()) => {
     const handler = createPublishHandler(cancelled, {
       config: testConfig(),
       producer,
-      envelope,
       ...(idempotency ? { idempotency } : {}),
     });
-    const invoke = async (key?: string) =>
+    const invoke = async (key?: string, caller: string | null = 'caller-a') =>
       (await handler(
         jsonEvent(
           { reason: 'r' },
@@ -487,6 +543,7 @@ describe('Idempotency-Key', () => {
               'content-type': 'application/json',
               ...(key === undefined ? {} : { 'Idempotency-Key': key }),
             },
+            ...(caller === null ? {} : { caller }),
           },
         ),
         lambdaContext(),
@@ -494,7 +551,7 @@ describe('Idempotency-Key', () => {
     return { producer, invoke };
   };
 
-  it('runs a keyed request through the store, under the route name', async () => {
+  it('runs a keyed request through the store, per caller and route', async () => {
     const { idempotency, answers } = memoryIdempotency();
     const { producer, invoke } = setUpWith(idempotency);
     const first = await invoke('key-1');
@@ -502,7 +559,84 @@ describe('Idempotency-Key', () => {
     expect(first.statusCode).toBe(202);
     expect(retry.body).toBe(first.body);
     expect(producer.sent).toHaveLength(1);
-    expect([...answers.keys()]).toEqual(['order-cancelled#key-1']);
+    expect([...answers.keys()]).toEqual(['order-cancelled#caller-a#key-1']);
+  });
+
+  it('treats one key from two callers as two requests, with two different event ids', async () => {
+    const { idempotency } = memoryIdempotency();
+    const { producer, invoke } = setUpWith(idempotency);
+    const fromA = json(await invoke('shared-key', 'caller-a'));
+    const fromB = json(await invoke('shared-key', 'caller-b'));
+    expect(producer.sent).toHaveLength(2);
+    expect(fromA.eventId).not.toBe(fromB.eventId);
+  });
+
+  it('derives the event id from caller, route, key and index, so a retry after a failure writes the same id', async () => {
+    const forgetful: Idempotency = { run: (_prefix, _request, publish) => publish() };
+    const producer = new MockProducer();
+    const { invoke } = setUpWith(forgetful, producer);
+    producer.failure = new PublishTimeoutError('no answer in time');
+    expectProblem(await invoke('key-1'), 503, 'broker-unavailable');
+    producer.failure = undefined;
+    const retried = json(await invoke('key-1'));
+    expect(retried.eventId).toBe(
+      stableEventId({ caller: 'caller-a', route: 'order-cancelled', key: 'key-1', index: 0 }),
+    );
+    expect(producer.sendOptions).toHaveLength(2);
+    expect(producer.sent.map((record) => record.headers.ce_id)).toEqual([retried.eventId]);
+    const another = json(await invoke('key-2'));
+    expect(another.eventId).not.toBe(retried.eventId);
+  });
+
+  it('keeps random event ids for requests without a key', async () => {
+    const { producer, invoke } = setUpWith(memoryIdempotency().idempotency);
+    const first = json(await invoke());
+    const second = json(await invoke());
+    expect(first.eventId).not.toBe(second.eventId);
+    expect(producer.sent).toHaveLength(2);
+  });
+
+  it('refuses a keyed request without a verified caller with 400, publishing nothing', async () => {
+    const { idempotency, answers } = memoryIdempotency();
+    const { producer, invoke } = setUpWith(idempotency);
+    const problem = expectProblem(
+      await invoke('key-1', null),
+      400,
+      'idempotency-key-without-caller',
+    );
+    expect(problem.errors[0].path).toBe('headers.idempotency-key');
+    expect(producer.sent).toHaveLength(0);
+    expect(answers.size).toBe(0);
+  });
+
+  it('validates the body before the store sees the request', async () => {
+    const seen: unknown[] = [];
+    const watching: Idempotency = {
+      run: (_prefix, request, publish) => {
+        seen.push(request);
+        return publish();
+      },
+    };
+    const producer = new MockProducer();
+    const handler = createPublishHandler(cancelled, {
+      config: testConfig(),
+      producer,
+      idempotency: watching,
+    });
+    const response = (await handler(
+      jsonEvent(
+        { reason: 42 },
+        {
+          orderId: 'o-1',
+          headers: { 'content-type': 'application/json', 'idempotency-key': 'k' },
+          caller: 'caller-a',
+        },
+      ),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+    expectProblem(response, 400, 'invalid-request');
+    expect(seen).toHaveLength(0);
+    expect(producer.sent).toHaveLength(0);
   });
 
   it('publishes a request without a key directly', async () => {

@@ -11,6 +11,8 @@ interface HttpRequest {
   orderId?: string;
   isBase64Encoded?: boolean;
   routeKey?: string;
+  /** The verified caller's subject, as the JWT authorizer puts it in requestContext. */
+  caller?: string;
 }
 
 /** An API Gateway HTTP API (payload 2.0) event as Lambda receives it. */
@@ -20,6 +22,7 @@ export const httpEvent = ({
   orderId,
   isBase64Encoded = false,
   routeKey = 'POST /orders',
+  caller,
 }: HttpRequest = {}): APIGatewayProxyEventV2 => {
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
@@ -48,6 +51,10 @@ export const httpEvent = ({
     isBase64Encoded,
   };
   if (body !== undefined) event.body = body;
+  if (caller !== undefined)
+    Object.assign(event.requestContext, {
+      authorizer: { jwt: { claims: { sub: caller, scope: 'order-events/publish' }, scopes: null } },
+    });
   if (orderId !== undefined) event.pathParameters = { orderId };
   return event;
 };

@@ -99,6 +99,7 @@ const send = async (request: BadInputRequest): Promise<Sent> => {
       published: () => undefined,
       refused: (_route, problem, error) =>
         void (problem.status >= 500 && reported.push([error, problem.status])),
+      unconfirmed: () => undefined,
     },
   });
   const event: APIGatewayProxyEventV2 = httpEvent({
