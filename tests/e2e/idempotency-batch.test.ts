@@ -2,6 +2,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { SignJWT } from 'jose';
+import { stableEventId } from '../../lib/events.js';
 import { post, type Reply } from './support/http.js';
 import { type RunningService, repoRoot, startService } from './support/service.js';
 import { endOffsets, readWithKcat, type TopicRecord } from './support/topic.js';
@@ -31,12 +33,29 @@ const broker = async (method: string, route: string, body?: unknown) => {
   expect(response.status).toBe(200);
 };
 
-const send = (path: string, body: unknown, key?: string): Promise<Reply> =>
+const send = (
+  path: string,
+  body: unknown,
+  key?: string,
+  authHeaders: Record<string, string> = service.authHeaders,
+): Promise<Reply> =>
   post(`${service.http}${path}`, body, {
-    ...service.authHeaders,
+    ...authHeaders,
     'content-type': 'application/json',
     ...(key ? { 'idempotency-key': key } : {}),
   });
+
+/** A second caller: a token like the development one, for another subject. */
+const tokenFor = async (subject: string) => ({
+  authorization: `Bearer ${await new SignJWT({ scope: 'order-events/publish' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer('https://localhost/order-events-publisher/dev')
+    .setAudience('order-events-publisher')
+    .setSubject(subject)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode('a test key of thirty-two bytes!!'))}`,
+});
 
 const totalOffset = async () =>
   Object.values(await endOffsets(service.kafkaBrokers, TOPIC)).reduce(
@@ -141,6 +160,47 @@ describe('Idempotency-Key', () => {
     expect(answer.statusCode).toBe(202);
     expect(JSON.parse(answer.body)).toEqual(first.body);
     expect(await onTopic(reasonIs('two containers'))).toHaveLength(1);
+  });
+});
+
+describe('Idempotency-Key per caller, with stable event ids', () => {
+  it('gives two callers with one key two independent requests and two receipts', async () => {
+    const key = uniqueKey('two-callers');
+    const fromDeveloper = await send('/orders/idem-6/cancellation', { reason: 'caller a' }, key);
+    const fromOther = await send(
+      '/orders/idem-6/cancellation',
+      { reason: 'caller a' },
+      key,
+      await tokenFor('caller-b'),
+    );
+    expect(fromDeveloper.status).toBe(202);
+    expect(fromOther.status).toBe(202);
+    expect(fromOther.body.eventId).not.toBe(fromDeveloper.body.eventId);
+    const written = await onTopic(reasonIs('caller a'));
+    expect(written.map((record) => record.headers.ce_id).sort()).toEqual(
+      [fromDeveloper.body.eventId, fromOther.body.eventId].sort(),
+    );
+  });
+
+  it('writes one eventId per key however the first attempt ended: a retry after a 503 reuses it', async () => {
+    const key = uniqueKey('stable-id');
+    const expectedId = stableEventId({
+      caller: 'local-developer',
+      route: 'order-cancelled',
+      key,
+      index: 0,
+    });
+    // The broker answers after the budget: the first attempt is refused, though its record may land.
+    await broker('POST', '/brokers/-1/rtt', { ms: 4_000 });
+    const refused = await send('/orders/idem-7/cancellation', { reason: 'stable id' }, key);
+    expect(refused.status).toBe(503);
+    await broker('POST', '/brokers/-1/rtt', { ms: 0 });
+    const retried = await send('/orders/idem-7/cancellation', { reason: 'stable id' }, key);
+    expect(retried.status).toBe(202);
+    expect(retried.body.eventId).toBe(expectedId);
+    const written = await onTopic(reasonIs('stable id'));
+    expect(written.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(written.map((record) => record.headers.ce_id))).toEqual(new Set([expectedId]));
   });
 });
 

@@ -65,8 +65,15 @@ describe('each route publishes what its receipt says', () => {
   it.each(requests)(
     '$eventType: 202 receipt, record read back by kafkajs and kcat',
     async ({ eventType, path, body, fields }) => {
-      const reply = await publish(path, body);
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const correlationId = `e2e-${eventType}`;
+      const reply = await publish(path, body, {
+        ...json,
+        traceparent,
+        'x-correlation-id': correlationId,
+      });
       expect(reply.status).toBe(202);
+      expect(reply.headers.get('x-correlation-id')).toBe(correlationId);
       const receipt = reply.body as {
         eventId: string;
         eventType: string;
@@ -99,8 +106,12 @@ describe('each route publishes what its receipt says', () => {
           ce_time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
           ce_subject: 'e2e-1',
           'content-type': 'application/json',
+          ce_correlationid: correlationId,
+          traceparent,
+          ce_traceparent: traceparent,
         });
         const value = JSON.parse(record.value);
+        expect(record.timestamp).toBe(Date.parse(value.timestamp));
         expect(value).toEqual({
           eventId: receipt.eventId,
           eventType,

@@ -14,6 +14,8 @@ export interface TopicRecord {
   key: string | null;
   value: string;
   headers: Record<string, string>;
+  /** The record's own timestamp, milliseconds since the epoch. */
+  timestamp: number;
 }
 
 /** Every record on the topic, read by kcat from the beginning to the current end. */
@@ -33,6 +35,7 @@ export const readWithKcat = async (bootstrap: string, topic: string): Promise<To
         key: string | null;
         payload: string;
         headers?: string[];
+        ts: number;
       };
       const headers: Record<string, string> = {};
       for (let i = 0; i + 1 < (record.headers?.length ?? 0); i += 2)
@@ -43,6 +46,7 @@ export const readWithKcat = async (bootstrap: string, topic: string): Promise<To
         key: record.key,
         value: record.payload,
         headers,
+        timestamp: record.ts,
       };
     });
 };
@@ -119,6 +123,7 @@ const toRecord = (partition: number, message: KafkaMessage): TopicRecord => ({
   offset: message.offset,
   key: message.key?.toString() ?? null,
   value: message.value?.toString() ?? '',
+  timestamp: Number(message.timestamp),
   headers: Object.fromEntries(
     Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
   ),
