@@ -9,7 +9,6 @@
  * deletes a record only when the work itself failed.
  */
 
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import type { IdempotencySettings } from './config.js';
@@ -78,17 +77,18 @@ export const createIdempotency = (
   const idempotentFor = async (keyPrefix: string): Promise<Publish> => {
     let idempotent = idempotentByRoute.get(keyPrefix);
     if (!idempotent) {
+      // Loaded by the first keyed request: most requests carry no key, and a cold start need not pay for it.
+      const [{ IdempotencyConfig, makeIdempotent }, persistenceStore] = await Promise.all([
+        import('@aws-lambda-powertools/idempotency'),
+        store(),
+      ]);
       const config = new IdempotencyConfig({
         eventKeyJmesPath: '[caller, key]',
         payloadValidationJmesPath: 'request',
         expiresAfterSeconds: settings.expiresAfterSeconds,
         throwOnNoIdempotencyKey: true,
       });
-      idempotent = makeIdempotent(runPublish, {
-        persistenceStore: await store(),
-        config,
-        keyPrefix,
-      });
+      idempotent = makeIdempotent(runPublish, { persistenceStore, config, keyPrefix });
       idempotentByRoute.set(keyPrefix, idempotent);
     }
     return idempotent;
