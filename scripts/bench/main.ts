@@ -90,12 +90,17 @@ const rttAllowanceMs = brokerRtt * loopCalls * 2;
 /** The whole run is bounded: past this, everything started is stopped and the bench fails. */
 const TIME_LIMIT_MS = (compareTrees.length ? 420 : 170) * 1000 + loopSections * rttAllowanceMs;
 
+/**
+ * What this code may add over the floors of its required parts, measured in the same run: a cold invocation over
+ * kafkajs alone (connect and one record), a warm one over raw kafkajs plus the log line and metrics every publish
+ * writes. Absolute times differ twofold between machines; these ratios do not.
+ */
 const TARGETS = {
-  warmOverRaw: 1.1,
+  coldOverFloor: 1.12,
+  warmOverFloor: 1.12,
   naiveOverWarm: 5,
-  /** 350 KB, read as 350,000 bytes (the stricter reading). */
-  bundleBytes: 350_000,
-  coldOverBare: 1.8,
+  /** 250 KB, read as 250,000 bytes (the stricter reading). */
+  bundleBytes: 250_000,
 };
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -531,24 +536,35 @@ const main = async (): Promise<number> => {
   const observabilityFloorOverRaw =
     raw && rawWithObservability ? rawWithObservability.p50 / raw.p50 : Number.NaN;
   const kafkajsFloorOverBare = kafkajsFloor && bare ? kafkajsFloor.p50 / bare.p50 : Number.NaN;
+  const coldOverFloor =
+    coldReceipt && kafkajsFloor ? coldReceipt.p50 / kafkajsFloor.p50 : Number.NaN;
+  const warmOverFloor =
+    warm && rawWithObservability ? warm.p50 / rawWithObservability.p50 : Number.NaN;
   const met = {
-    warmOverRaw: warmOverRaw <= TARGETS.warmOverRaw,
+    coldOverFloor: coldOverFloor <= TARGETS.coldOverFloor,
+    warmOverFloor: warmOverFloor <= TARGETS.warmOverFloor,
     naiveOverWarm: naiveOverWarm >= TARGETS.naiveOverWarm,
     bundleBytes: tree.largestBytes <= TARGETS.bundleBytes,
-    coldStart: coldOverBare <= TARGETS.coldOverBare,
   };
   heading('targets');
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
   out(
     table(
-      ['target', 'value', 'limit', '', 'floor of the required parts'],
+      ['target', 'value', 'limit', '', 'the floor itself'],
       [
         [
-          'warm p50 / raw p50',
-          warmOverRaw.toFixed(3),
-          `<= ${TARGETS.warmOverRaw}`,
-          verdict(met.warmOverRaw),
-          `${observabilityFloorOverRaw.toFixed(3)} (raw + log line and metrics)`,
+          'cold p50 / kafkajs floor p50',
+          coldOverFloor.toFixed(3),
+          `<= ${TARGETS.coldOverFloor}`,
+          verdict(met.coldOverFloor),
+          `${kafkajsFloorOverBare.toFixed(2)} x bare node`,
+        ],
+        [
+          'warm p50 / (raw + log line and metrics) p50',
+          warmOverFloor.toFixed(3),
+          `<= ${TARGETS.warmOverFloor}`,
+          verdict(met.warmOverFloor),
+          `${observabilityFloorOverRaw.toFixed(3)} x raw`,
         ],
         [
           'naive p50 / warm p50',
@@ -563,13 +579,6 @@ const main = async (): Promise<number> => {
           `<= ${TARGETS.bundleBytes} B`,
           verdict(met.bundleBytes),
           '',
-        ],
-        [
-          'cold p50 / bare node p50',
-          coldOverBare.toFixed(2),
-          `<= ${TARGETS.coldOverBare}`,
-          verdict(met.coldStart),
-          `${kafkajsFloorOverBare.toFixed(2)} (kafkajs alone)`,
         ],
       ],
     ),
@@ -591,6 +600,8 @@ const main = async (): Promise<number> => {
     bareNodeMs: round(bare?.p50 ?? Number.NaN, 1),
     bareNodeP99Ms: round(bare?.p99 ?? Number.NaN, 1),
     coldOverBare: round(coldOverBare, 2),
+    coldOverFloor: round(coldOverFloor),
+    warmOverFloor: round(warmOverFloor),
     floors: {
       rawWithObservabilityP50Ms: round(rawWithObservability?.p50 ?? Number.NaN),
       observabilityFloorOverRaw: round(observabilityFloorOverRaw),
