@@ -299,7 +299,7 @@ const main = async (): Promise<number> => {
     `embedded broker (librdkafka mock cluster, brokers ${broker.brokerIds.join(',')}): ${broker.bootstrap}`,
   );
   if (brokerRtt > 0) {
-    for (const id of broker.brokerIds) await broker.faults.setRtt(id, brokerRtt);
+    for (const id of broker.brokerIds) await broker.control.setRtt(id, brokerRtt);
     out(
       `--broker-rtt: every mock broker answers ${brokerRtt} ms late (not the default setting the targets are about)`,
     );

@@ -1,11 +1,11 @@
 // Starts scripts/embedded-broker/main.ts as a child process (for npm start and the end-to-end tests). A separate process keeps
 // librdkafka's native threads out of jest's VM and lets faults be injected over the loopback control API.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import http from 'node:http';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from '../stop-child.js';
+import { BrokerControl } from './control-client.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tsxCli = path.join(repoRoot, 'node_modules/.bin/tsx');
@@ -17,20 +17,13 @@ export interface SpawnOptions {
   readyTimeoutMs?: number;
 }
 
-export interface RemoteFaults {
-  brokerDown(id: number): Promise<void>;
-  brokerUp(id: number): Promise<void>;
-  setRtt(id: number, ms: number): Promise<void>;
-  pushRequestErrors(apiKey: number, codes: number[]): Promise<void>;
-  clearRequestErrors(apiKey?: number): Promise<void>;
-}
-
 export interface SpawnedBroker {
   bootstrap: string;
   controlUrl: string;
   brokerIds: number[];
   pid: number;
-  faults: RemoteFaults;
+  /** The control API: faults, the produce log. */
+  control: BrokerControl;
   stop(): Promise<void>;
 }
 
@@ -70,24 +63,12 @@ export async function spawnEmbeddedBroker(options: SpawnOptions = {}): Promise<S
     );
   }
 
-  const call = (method: string, route: string, body?: unknown) =>
-    request(ready.control, method, route, body);
   return {
     bootstrap: ready.bootstrap,
     controlUrl: ready.control,
     brokerIds: ready.brokerIds,
     pid: child.pid ?? 0,
-    faults: {
-      brokerDown: (id) => call('POST', `/brokers/${id}/down`),
-      brokerUp: (id) => call('POST', `/brokers/${id}/up`),
-      setRtt: (id, ms) => call('POST', `/brokers/${id}/rtt`, { ms }),
-      pushRequestErrors: (apiKey, codes) => call('POST', '/request-errors', { apiKey, codes }),
-      clearRequestErrors: (apiKey) =>
-        call(
-          'DELETE',
-          apiKey === undefined ? '/request-errors' : `/request-errors?apiKey=${apiKey}`,
-        ),
-    },
+    control: new BrokerControl(ready.control),
     stop,
   };
 }
@@ -150,28 +131,4 @@ async function stopBroker(
   await stopChild(child);
   child.stdin.end();
   await exited;
-}
-
-function request(baseUrl: string, method: string, route: string, body?: unknown): Promise<void> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    // agent: false so no keep-alive socket outlives the call and holds jest open
-    const req = http.request(
-      new URL(route, baseUrl),
-      { method, agent: false, timeout: 5_000 },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          if (res.statusCode === 200) return resolve();
-          reject(new Error(`${method} ${route} -> ${res.statusCode}: ${text}`));
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${route} timed out`)));
-    req.on('error', reject);
-    if (payload !== undefined) req.setHeader('content-type', 'application/json');
-    req.end(payload);
-  });
 }
