@@ -121,7 +121,6 @@ describe('Idempotency-Key', () => {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       KAFKA_BROKERS: service.kafkaBrokers,
-      KAFKA_IDEMPOTENT: 'false',
       IDEMPOTENCY_REDIS_URL: `redis://127.0.0.1:${PORTS.redis}`,
     };
     delete env.NODE_OPTIONS;

@@ -286,7 +286,6 @@ describe('local invocation without HTTP', () => {
           ...process.env,
           NODE_OPTIONS: '',
           KAFKA_BROKERS: service.kafkaBrokers,
-          KAFKA_IDEMPOTENT: 'false',
           SLS_TELEMETRY_DISABLED: '1',
           SLS_NOTIFICATIONS_MODE: 'off',
         },

@@ -19,7 +19,6 @@ it('disconnects the producer on SIGTERM, then exits 0', async () => {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     KAFKA_BROKERS: broker.bootstrap,
-    KAFKA_IDEMPOTENT: 'false',
     AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9001',
   };
   delete env.NODE_OPTIONS;
