@@ -8,7 +8,7 @@
 // - The mock checks producer sequence numbers only for transactional producers: an idempotent producer's
 //   retried batch is written again, where a real broker would drop the duplicate.
 // - admin.createTopics() has no handler in the mock: declare topics through `topics` (Metadata requests for
-//   unknown topics also auto-create them, with every leader on one broker).
+//   unknown topics also auto-create them, leaders as the mock assigns them).
 // - Brokers keep partition leadership while down, so a produce to a partition led by a down broker
 //   fails until it is up again; there is no failover.
 import { ALL_BROKERS, type KafkaProxy, type ResetRule, startKafkaProxy } from './kafka-proxy.js';

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from '../stop-child.js';
+import { waitForReadyLine } from './child-output.js';
 import { BrokerControl } from './control-client.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -55,7 +56,10 @@ export async function spawnEmbeddedBroker(options: SpawnOptions = {}): Promise<S
 
   let ready: ReadyLine;
   try {
-    ready = await waitForReady(child, options.readyTimeoutMs ?? 20_000);
+    ready = await waitForReadyLine<ReadyLine>(child, {
+      timeoutMs: options.readyTimeoutMs ?? 20_000,
+      what: 'embedded broker',
+    });
   } catch (error) {
     await stop();
     throw new Error(
@@ -81,45 +85,6 @@ function captureStderr(child: ChildProcessWithoutNullStreams): string[] {
     if (process.env.EMBEDDED_BROKER_VERBOSE) process.stderr.write(`${line}\n`);
   });
   return tail;
-}
-
-function waitForReady(
-  child: ChildProcessWithoutNullStreams,
-  timeoutMs: number,
-): Promise<ReadyLine> {
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    const timer = setTimeout(
-      () => fail(new Error(`embedded broker not ready after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    const onExit = (code: number | null, signal: string | null) =>
-      fail(new Error(`embedded broker exited before ready (code ${code}, signal ${signal})`));
-    const cleanup = () => {
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      child.off('error', fail);
-      lines.off('line', onLine);
-    };
-    const fail = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const onLine = (line: string) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(line);
-      } catch {
-        return; // not ours; stdout is reserved for the ready line, but stay tolerant
-      }
-      if ((parsed as Partial<ReadyLine>).event !== 'ready') return;
-      cleanup();
-      resolve(parsed as ReadyLine);
-    };
-    child.once('exit', onExit);
-    child.once('error', fail);
-    lines.on('line', onLine);
-  });
 }
 
 /** SIGTERM to exactly our child's pid (SIGKILL if it hangs); closing its stdin then also ends the node process

@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { ALL_BROKERS } from './support/harness.js';
 import { post, type Reply } from './support/http.js';
 import { type RunningService, repoRoot, startService } from './support/service.js';
 import { endOffsets, readWithKcat, type TopicRecord } from './support/topic.js';
@@ -15,21 +16,13 @@ beforeAll(async () => {
 }, 180_000);
 
 afterEach(async () => {
-  await broker('POST', '/brokers/-1/rtt', { ms: 0 });
-  await broker('DELETE', '/request-errors');
+  await service.control.setRtt(ALL_BROKERS, 0);
+  await service.control.clearRequestErrors();
 });
 
 afterAll(async () => {
   await service?.stop();
 }, 60_000);
-
-const broker = async (method: string, route: string, body?: unknown) => {
-  const response = await fetch(new URL(route, service.brokerControl), {
-    method,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  expect(response.status).toBe(200);
-};
 
 const send = (path: string, body: unknown, key?: string): Promise<Reply> =>
   post(`${service.http}${path}`, body, {
@@ -87,24 +80,24 @@ describe('Idempotency-Key', () => {
 
   it('answers 409 to a request whose key is still in flight', async () => {
     const key = uniqueKey('inflight');
-    await broker('POST', '/brokers/-1/rtt', { ms: 1500 });
+    await service.control.setRtt(ALL_BROKERS, 1500);
     const slow = send('/orders/idem-3/cancellation', { reason: 'slow one' }, key);
     await new Promise((resolve) => setTimeout(resolve, 400));
     const concurrent = await send('/orders/idem-3/cancellation', { reason: 'slow one' }, key);
     expect(concurrent.status).toBe(409);
     expect(concurrent.headers.get('retry-after')).toBe('1');
     expect((await slow).status).toBe(202);
-    await broker('POST', '/brokers/-1/rtt', { ms: 0 });
+    await service.control.setRtt(ALL_BROKERS, 0);
     expect(await onTopic(reasonIs('slow one'))).toHaveLength(1);
   });
 
   it('publishes once when a retry follows a failure under an injected fault', async () => {
     const key = uniqueKey('fault');
     // More NOT_LEADER_OR_FOLLOWER answers than the producer retries: the first attempt fails, unwritten.
-    await broker('POST', '/request-errors', { apiKey: 0, codes: [6, 6, 6, 6, 6, 6] });
+    await service.control.pushRequestErrors(0, [6, 6, 6, 6, 6, 6]);
     const failed = await send('/orders/idem-4/cancellation', { reason: 'after a fault' }, key);
     expect(failed.status).toBe(503);
-    await broker('DELETE', '/request-errors');
+    await service.control.clearRequestErrors();
     const retried = await send('/orders/idem-4/cancellation', { reason: 'after a fault' }, key);
     const again = await send('/orders/idem-4/cancellation', { reason: 'after a fault' }, key);
     expect(retried.status).toBe(202);

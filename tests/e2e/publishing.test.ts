@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
+import { waitUntil } from './support/harness.js';
 import { post, publishTo } from './support/http.js';
 import { type RunningService, repoRoot, startService } from './support/service.js';
 import { endOffsets, readWithKcat, TopicCollector, type TopicRecord } from './support/topic.js';
@@ -126,13 +127,14 @@ describe('logs', () => {
         }
       });
     // The line reaches us through serverless-offline's and npm start's output: wait for it a little.
-    let published: Record<string, unknown>[] = [];
-    for (let attempt = 0; attempt < 50 && published.length === 0; attempt += 1) {
-      published = logLines().filter(
-        (line) => line.message === 'published' && line.eventId === reply.body.eventId,
-      );
-      if (published.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const published = await waitUntil(
+      () =>
+        logLines().filter(
+          (line) => line.message === 'published' && line.eventId === reply.body.eventId,
+        ),
+      (lines) => lines.length > 0,
+      { timeoutMs: 5_000 },
+    );
     expect(published).toHaveLength(1);
     expect(published[0]).toMatchObject({
       level: 'INFO',

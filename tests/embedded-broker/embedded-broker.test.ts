@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Kafka, type KafkaMessage, logLevel, type Producer, type RecordMetadata } from 'kafkajs';
-import { type SpawnedBroker, spawnEmbeddedBroker } from '../../scripts/embedded-broker/spawn.js';
+import { type SpawnedBroker, spawnEmbeddedBroker } from '../e2e/support/harness.js';
 
 const PORT = 19092;
 const TOPIC = 'order-events';

@@ -5,13 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { ALL_BROKERS } from '../../scripts/embedded-broker/control-client.js';
 import {
   FrameSplitter,
   readCorrelationId,
   Writer,
 } from '../../scripts/embedded-broker/kafka-wire.js';
-import { type SpawnedBroker, spawnEmbeddedBroker } from '../../scripts/embedded-broker/spawn.js';
+import { ALL_BROKERS, type SpawnedBroker, spawnEmbeddedBroker } from '../e2e/support/harness.js';
 import { readWithKcat } from '../e2e/support/topic.js';
 
 const PORT = 19400;
