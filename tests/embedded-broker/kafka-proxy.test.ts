@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
 import {
   FrameSplitter,
   readCorrelationId,
@@ -13,7 +13,7 @@ import {
 import { ALL_BROKERS, type SpawnedBroker, spawnEmbeddedBroker } from '../e2e/support/harness.js';
 import { readWithKcat } from '../e2e/support/topic.js';
 
-const PORT = 19400;
+const PORT = 19410;
 const TOPIC = 'order-events';
 const PRODUCE = 0;
 
@@ -255,5 +255,26 @@ describe('the produce log', () => {
     expect(entries[0]?.receivedAtMs).toBeGreaterThanOrEqual(before);
     await running().control.clearProduced();
     expect(await running().control.produced()).toEqual([]);
+  }, 30_000);
+
+  it('reads gzip-compressed batches too', async () => {
+    const ceIds = [randomUUID(), randomUUID()];
+    await withProducer((producer) =>
+      producer.send({
+        topic: TOPIC,
+        acks: -1,
+        compression: CompressionTypes.GZIP,
+        messages: ceIds.map((ceId) => ({
+          partition: 0,
+          key: `key-${ceId}`,
+          value: ceId,
+          headers: { ce_id: ceId },
+        })),
+      }),
+    );
+    const records = (await running().control.produced()).flatMap((request) => request.records);
+    expect(records).toEqual(
+      ceIds.map((ceId) => ({ topic: TOPIC, partition: 0, key: `key-${ceId}`, ceId })),
+    );
   }, 30_000);
 });
