@@ -21,6 +21,12 @@ import { FrameSplitter, readCorrelationId, readRequestHeader } from './kafka-wir
 export const ALL_BROKERS = -1;
 const ADVERTISED_HOST = '127.0.0.1';
 const PRODUCE_LOG_LIMIT = 100_000;
+/** The answers the proxy rewrites; only their requests are remembered (a Produce with acks=0 has none). */
+const REWRITTEN: ReadonlySet<number> = new Set([
+  API.apiVersions,
+  API.metadata,
+  API.findCoordinator,
+]);
 
 export interface UpstreamBroker extends Address {
   id: number;
@@ -133,7 +139,7 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
           return;
         }
         if (outcome === 'hung') continue; // read and never answered
-        inFlight.set(header.correlationId, header);
+        if (REWRITTEN.has(header.apiKey)) inFlight.set(header.correlationId, header);
         upstream.write(frame);
       }
     });
