@@ -106,6 +106,8 @@ export interface ProducedRecord {
   key: string | null;
   /** The record's `ce_id` header, when it has one. */
   ceId: string | null;
+  /** The batch's producer id: assigned by InitProducerId to an idempotent producer, -1 otherwise. */
+  producerId: number;
 }
 
 const COMPRESSION_NONE = 0;
@@ -148,16 +150,19 @@ function readRecordBatches(bytes: Buffer, topic: string, partition: number): Pro
     if (batch.int8() !== 2) break; // magic: only v2 batches (every client this proxy serves)
     batch.int32(); // crc
     const codec = batch.int16() & 0x07;
-    batch.bytesOf(4 + 8 + 8 + 8 + 2 + 4); // last offset delta .. base sequence
+    batch.bytesOf(4 + 8 + 8); // last offset delta, base and max timestamps
+    const producerId = Number(batch.int64());
+    batch.bytesOf(2 + 4); // producer epoch, base sequence
     const count = batch.int32();
     let body = batch.rest();
     if (codec === COMPRESSION_GZIP) body = gunzipSync(body);
     else if (codec !== COMPRESSION_NONE) {
-      records.push({ topic, partition, key: null, ceId: null });
+      records.push({ topic, partition, key: null, ceId: null, producerId });
       continue;
     }
     const recordReader = new Reader(body);
-    for (let i = 0; i < count; i++) records.push({ topic, partition, ...readRecord(recordReader) });
+    for (let i = 0; i < count; i++)
+      records.push({ topic, partition, ...readRecord(recordReader), producerId });
   }
   return records;
 }

@@ -114,6 +114,19 @@ describe('each route publishes what its receipt says', () => {
   );
 });
 
+describe('the production producer', () => {
+  it('publishes with the idempotent producer, as in production: its batches carry a producer id', async () => {
+    const reply = await publish('/orders/idempotent-1/cancellation', { reason: 'idempotent' });
+    expect(reply.status).toBe(202);
+    const records = (await service.control.produced())
+      .flatMap((request) => request.records)
+      .filter((record) => record.ceId === reply.body.eventId);
+    expect(records).toHaveLength(1);
+    // InitProducerId assigned it; a producer without idempotence sends -1.
+    expect(records[0]?.producerId).toBeGreaterThanOrEqual(0);
+  });
+});
+
 describe('logs', () => {
   it('writes one structured line per publish with the request id, the cold-start flag and where the event went, and no body', async () => {
     const reply = await publish('/orders', { ...order('log-1'), customerId: 'customer-secret-7' });

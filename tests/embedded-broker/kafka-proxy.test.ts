@@ -113,6 +113,11 @@ describe('the idempotent producer', () => {
     );
     expect(sent.every((result) => result.errorCode === 0)).toBe(true);
 
+    // Its batches carry the producer id InitProducerId gave it (a plain producer's are -1).
+    const logged = (await running().control.produced()).flatMap((request) => request.records);
+    expect(logged.map((record) => record.ceId).sort()).toEqual([...ceIds].sort());
+    for (const record of logged) expect(record.producerId).toBeGreaterThanOrEqual(0);
+
     const onTopic = await readWithKcat(running().bootstrap, TOPIC);
     for (const ceId of ceIds)
       expect(onTopic.filter((record) => record.headers.ce_id === ceId)).toEqual([
@@ -242,6 +247,7 @@ describe('the produce log', () => {
     const before = Date.now();
     await withProducer((producer) => sendTo(producer, 2, ceId));
     const leader = (await leaders()).get(2);
+    const producerId = expect.any(Number);
     const entries = await running().control.produced();
     expect(entries).toEqual([
       {
@@ -249,7 +255,7 @@ describe('the produce log', () => {
         receivedAtMs: expect.any(Number),
         clientId: 'kafka-proxy-test',
         outcome: 'forwarded',
-        records: [{ topic: TOPIC, partition: 2, key: `key-${ceId}`, ceId }],
+        records: [{ topic: TOPIC, partition: 2, key: `key-${ceId}`, ceId, producerId }],
       },
     ]);
     expect(entries[0]?.receivedAtMs).toBeGreaterThanOrEqual(before);
@@ -274,7 +280,13 @@ describe('the produce log', () => {
     );
     const records = (await running().control.produced()).flatMap((request) => request.records);
     expect(records).toEqual(
-      ceIds.map((ceId) => ({ topic: TOPIC, partition: 0, key: `key-${ceId}`, ceId })),
+      ceIds.map((ceId) => ({
+        topic: TOPIC,
+        partition: 0,
+        key: `key-${ceId}`,
+        ceId,
+        producerId: expect.any(Number),
+      })),
     );
   }, 30_000);
 });
