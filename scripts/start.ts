@@ -56,9 +56,6 @@ const main = async () => {
     say('Starting the embedded Kafka broker (librdkafka mock cluster)...');
     broker = await spawnEmbeddedBroker();
     env.KAFKA_BROKERS = broker.bootstrap;
-    // The mock cluster reports controller id 0, which is none of its brokers; kafkajs asks the controller
-    // for an idempotent producer id, so idempotence cannot start against it. Real clusters keep it on.
-    env.KAFKA_IDEMPOTENT = 'false';
   }
 
   if (!process.env.IDEMPOTENCY_REDIS_URL) {
@@ -106,9 +103,7 @@ const main = async () => {
   const auth = `-H "Authorization: Bearer $TOKEN"`;
   say();
   say('Order events publisher is running.');
-  say(
-    `  Kafka:    ${env.KAFKA_BROKERS}${embedded ? ' (embedded broker; idempotent producer off: the mock cluster has no controller kafkajs can reach)' : ''}`,
-  );
+  say(`  Kafka:    ${env.KAFKA_BROKERS}${embedded ? ' (embedded broker)' : ''}`);
   say(`  HTTP API: http://localhost:${httpPort}`);
   if (redis)
     say(`  Idempotency-Key records: redis://127.0.0.1:${redisPort} (in memory, for this run)`);

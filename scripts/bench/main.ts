@@ -304,17 +304,15 @@ const main = async (): Promise<number> => {
     `embedded broker (librdkafka mock cluster, brokers ${broker.brokerIds.join(',')}): ${broker.bootstrap}`,
   );
   if (brokerRtt > 0) {
-    for (const id of broker.brokerIds) await broker.faults.setRtt(id, brokerRtt);
+    for (const id of broker.brokerIds) await broker.control.setRtt(id, brokerRtt);
     out(
       `--broker-rtt: every mock broker answers ${brokerRtt} ms late (not the default setting the targets are about)`,
     );
   }
-  // The function's environment as packaged, pointed at the embedded broker. The mock cluster cannot serve
-  // an idempotent producer (controller id 0), so idempotence is off, as `npm start` does; acks stay as set.
+  // The function's environment as packaged (the production producer settings), pointed at the embedded broker.
   const functionEnv: Record<string, string> = {
     ...tree.created.environment,
     KAFKA_BROKERS: broker.bootstrap,
-    KAFKA_IDEMPOTENT: 'false',
   };
   // Children get that environment and PATH, nothing inherited: Lambda's processes do not see this shell's
   // variables, and some cost every node start a lot (NODE_EXTRA_CA_CERTS: ~40 ms of certificate parsing).

@@ -1,18 +1,21 @@
 // In-process Kafka for local runs and end-to-end tests: librdkafka's mock cluster (real wire protocol,
-// in-memory log) behind a bootstrap proxy on a well-known port.
+// in-memory log) behind a Kafka-protocol-aware proxy (kafka-proxy.ts) with a bootstrap on a well-known port.
 //
 // Known limits of the mock, as seen with kafkajs 2.2.4 against librdkafka 2.0.2:
-// - Metadata reports ControllerId 0, which is none of the brokers (their ids are 1..n; describeCluster()
-//   showed {"controller":0, brokers 1,2,3}). kafkajs sends InitProducerId for a non-transactional
-//   idempotent producer to the controller, so `producer({ idempotent: true }).connect()` fails at once
-//   (kafkajs bails, no retries) with KafkaJSBrokerNotFound "Broker 0 not found in the cached metadata".
-//   Use idempotent: false against this broker. admin.createTopics() fails the same way, and the mock has
-//   no CreateTopics handler anyway: declare topics through `topics` (Metadata requests for unknown
-//   topics also auto-create them).
+// - Metadata reports ControllerId 0, which is none of the brokers (their ids are 1..n). kafkajs asks the
+//   controller for an idempotent producer's id (InitProducerId), so the proxy names a live broker instead;
+//   with that, kafkajs's idempotent producer initialises and sends.
+// - The mock checks producer sequence numbers only for transactional producers: an idempotent producer's
+//   retried batch is written again, where a real broker would drop the duplicate.
+// - admin.createTopics() has no handler in the mock: declare topics through `topics` (Metadata requests for
+//   unknown topics also auto-create them, leaders as the mock assigns them).
 // - Brokers keep partition leadership while down, so a produce to a partition led by a down broker
 //   fails until it is up again; there is no failover.
-import { startBootstrapProxy } from './bootstrap-proxy.js';
+import { ALL_BROKERS, type KafkaProxy, type ResetRule, startKafkaProxy } from './kafka-proxy.js';
 import { MockCluster } from './mock-cluster.js';
+
+export type { ProduceLogEntry, ResetRule } from './kafka-proxy.js';
+export { ALL_BROKERS } from './kafka-proxy.js';
 
 export interface TopicSpec {
   name: string;
@@ -24,12 +27,12 @@ export interface EmbeddedBrokerOptions {
   port?: number;
   /** Number of mock brokers (ids 1..n). Default 3. */
   brokers?: number;
-  /** Topics created up front. Default: order-events with 3 partitions. */
+  /** Topics created up front, their leaders spread round-robin over the brokers. Default: order-events with 3 partitions. */
   topics?: TopicSpec[];
 }
 
 export interface BrokerFaults {
-  /** Drops the broker's open connections and refuses new ones until brokerUp. */
+  /** Drops the broker's open connections and refuses new ones until brokerUp (id -1: every broker). */
   brokerDown(id: number): void;
   brokerUp(id: number): void;
   /** Adds `ms` of latency to every response from that broker (0 removes it). */
@@ -38,6 +41,11 @@ export interface BrokerFaults {
   pushRequestErrors(apiKey: number, codes: number[]): void;
   /** Forgets queued errors for one ApiKey, or for all of them. */
   clearRequestErrors(apiKey?: number): void;
+  /** At the proxy: the broker (id -1: every broker) reads requests and never answers, until clearProxyFaults. */
+  hang(id: number): void;
+  /** At the proxy: matching requests get their connection reset once they have arrived (never forwarded). */
+  reset(rule: ResetRule): void;
+  clearProxyFaults(): void;
 }
 
 export interface EmbeddedBroker {
@@ -45,6 +53,9 @@ export interface EmbeddedBroker {
   bootstrap: string;
   brokerIds: number[];
   faults: BrokerFaults;
+  /** Every Produce request that reached the proxy, oldest first. */
+  produced: KafkaProxy['produced'];
+  clearProduced(): void;
   stop(): Promise<void>;
 }
 
@@ -60,25 +71,53 @@ export async function startEmbeddedBroker(
 ): Promise<EmbeddedBroker> {
   const cluster = new MockCluster(options.brokers ?? 3);
   try {
-    for (const topic of options.topics ?? DEFAULT_TOPICS)
+    const { brokerIds } = cluster;
+    for (const topic of options.topics ?? DEFAULT_TOPICS) {
       cluster.createTopic(topic.name, topic.partitions);
-    const addresses = cluster.brokerAddresses();
-    const proxy = await startBootstrapProxy({
-      port: options.port ?? defaultPort(),
-      upstreams: () => addresses,
+      // The mock gives every partition the same leader; a real cluster spreads them.
+      for (let partition = 0; partition < topic.partitions; partition++)
+        cluster.setPartitionLeader(
+          topic.name,
+          partition,
+          brokerIds[partition % brokerIds.length] as number,
+        );
+    }
+    const down = new Set<number>();
+    const idsOf = (id: number) => (id === ALL_BROKERS ? brokerIds : [id]);
+    const proxy = await startKafkaProxy({
+      bootstrapPort: options.port ?? defaultPort(),
+      brokers: cluster.brokerAddresses(),
+      isDown: (id) => down.has(id),
     });
 
     let stopped: Promise<void> | undefined;
     return {
-      bootstrap: `localhost:${proxy.port}`,
-      brokerIds: cluster.brokerIds,
+      bootstrap: `localhost:${proxy.bootstrapPort}`,
+      brokerIds,
       faults: {
-        brokerDown: (id) => cluster.brokerDown(id),
-        brokerUp: (id) => cluster.brokerUp(id),
+        brokerDown: (id) => {
+          cluster.brokerDown(id);
+          for (const each of idsOf(id)) down.add(each);
+        },
+        brokerUp: (id) => {
+          cluster.brokerUp(id);
+          for (const each of idsOf(id)) down.delete(each);
+        },
         setRtt: (id, ms) => cluster.setRtt(id, ms),
         pushRequestErrors: (apiKey, codes) => cluster.pushRequestErrors(apiKey, codes),
         clearRequestErrors: (apiKey) => cluster.clearRequestErrors(apiKey),
+        hang: (id) => {
+          knownBroker(brokerIds, id);
+          proxy.hang(id);
+        },
+        reset: (rule) => {
+          knownBroker(brokerIds, rule.brokerId);
+          proxy.reset(rule);
+        },
+        clearProxyFaults: () => proxy.clearFaults(),
       },
+      produced: () => proxy.produced(),
+      clearProduced: () => proxy.clearProduced(),
       stop() {
         stopped ??= proxy.stop().finally(() => cluster.destroy());
         return stopped;
@@ -88,4 +127,8 @@ export async function startEmbeddedBroker(
     cluster.destroy();
     throw error;
   }
+}
+
+function knownBroker(brokerIds: number[], id: number): void {
+  if (id !== ALL_BROKERS && !brokerIds.includes(id)) throw new Error(`no broker ${id}`);
 }

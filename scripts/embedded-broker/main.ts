@@ -7,6 +7,16 @@
 //   POST   /brokers/:id/rtt             body {"ms": N}
 //   POST   /request-errors              body {"apiKey": 0, "codes": [6, 6, 7]}
 //   DELETE /request-errors[?apiKey=N]
+// and faults at the Kafka proxy in front of the brokers (see kafka-proxy.ts):
+//   POST   /brokers/:id/hang            accepts connections and request bytes, never answers (open connections
+//                                       included; requests that arrive meanwhile are dropped) until cleared
+//   POST   /brokers/:id/reset           body {"count"?: N, "apiKey"?: K}: the next N matching requests (all until
+//                                       cleared when no count) have their connection reset once they arrived,
+//                                       without reaching the broker
+//   DELETE /proxy-faults                clears every hang and reset
+//   GET    /produced                    -> [{brokerId, receivedAtMs, clientId, outcome, records: [{topic,
+//                                       partition, key, ceId}]}]: every Produce request that reached the proxy
+//   DELETE /produced                    empties that log
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { stopWhenStdinCloses } from '../stop-child.js';
@@ -30,6 +40,12 @@ function integer(value: unknown, name: string): number {
   return parsed;
 }
 
+function positive(value: unknown, name: string): number {
+  const parsed = integer(value, name);
+  if (parsed < 1) throw new HttpError(400, `${name} must be at least 1`);
+  return parsed;
+}
+
 async function readJson(request: http.IncomingMessage): Promise<Record<string, unknown>> {
   let text = '';
   for await (const chunk of request) text += String(chunk);
@@ -44,22 +60,39 @@ async function readJson(request: http.IncomingMessage): Promise<Record<string, u
   throw new HttpError(400, 'body must be a JSON object');
 }
 
-async function route(
-  broker: EmbeddedBroker,
-  request: http.IncomingMessage,
-): Promise<Record<string, unknown>> {
+async function route(broker: EmbeddedBroker, request: http.IncomingMessage): Promise<object> {
   const url = new URL(request.url ?? '/', 'http://control');
   const method = request.method ?? 'GET';
-  const brokerAction = /^\/brokers\/(-?\d+)\/(down|up|rtt)$/.exec(url.pathname);
+  const brokerAction = /^\/brokers\/(-?\d+)\/(down|up|rtt|hang|reset)$/.exec(url.pathname);
 
   if (method === 'GET' && url.pathname === '/health') {
     return { ok: true, bootstrap: broker.bootstrap, brokerIds: broker.brokerIds };
   }
   if (method === 'POST' && brokerAction) {
     const id = integer(brokerAction[1], 'broker id');
-    if (brokerAction[2] === 'down') broker.faults.brokerDown(id);
-    else if (brokerAction[2] === 'up') broker.faults.brokerUp(id);
-    else broker.faults.setRtt(id, integer((await readJson(request)).ms, 'ms'));
+    const action = brokerAction[2];
+    if (action === 'down') broker.faults.brokerDown(id);
+    else if (action === 'up') broker.faults.brokerUp(id);
+    else if (action === 'hang') broker.faults.hang(id);
+    else if (action === 'rtt')
+      broker.faults.setRtt(id, integer((await readJson(request)).ms, 'ms'));
+    else {
+      const body = await readJson(request);
+      broker.faults.reset({
+        brokerId: id,
+        ...(body.count === undefined ? {} : { count: positive(body.count, 'count') }),
+        ...(body.apiKey === undefined ? {} : { apiKey: integer(body.apiKey, 'apiKey') }),
+      });
+    }
+    return { ok: true };
+  }
+  if (method === 'DELETE' && url.pathname === '/proxy-faults') {
+    broker.faults.clearProxyFaults();
+    return { ok: true };
+  }
+  if (method === 'GET' && url.pathname === '/produced') return broker.produced();
+  if (method === 'DELETE' && url.pathname === '/produced') {
+    broker.clearProduced();
     return { ok: true };
   }
   if (method === 'POST' && url.pathname === '/request-errors') {
@@ -92,7 +125,7 @@ function startControlServer(broker: EmbeddedBroker, port: number): Promise<http.
   });
 }
 
-function reply(response: http.ServerResponse, status: number, body: Record<string, unknown>): void {
+function reply(response: http.ServerResponse, status: number, body: object): void {
   response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 

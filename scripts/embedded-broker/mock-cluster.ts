@@ -39,6 +39,9 @@ const native = {
   topicCreate: lib.func(
     'int rd_kafka_mock_topic_create(rd_kafka_mock_cluster_t mcluster, const char *topic, int partition_cnt, int replication_factor)',
   ),
+  partitionSetLeader: lib.func(
+    'int rd_kafka_mock_partition_set_leader(rd_kafka_mock_cluster_t mcluster, const char *topic, int32_t partition, int32_t broker_id)',
+  ),
   brokerSetDown: lib.func(
     'int rd_kafka_mock_broker_set_down(rd_kafka_mock_cluster_t mcluster, int32_t broker_id)',
   ),
@@ -122,6 +125,14 @@ export class MockCluster {
     check(
       native.topicCreate(this.handle(), name, partitions, replicationFactor),
       `create topic ${name}`,
+    );
+  }
+
+  /** Moves a partition's leadership to that broker (the mock keeps it there, down or not). */
+  setPartitionLeader(topic: string, partition: number, brokerId: number): void {
+    check(
+      native.partitionSetLeader(this.handle(), topic, partition, brokerId),
+      `partition ${topic}/${partition} leader ${brokerId}`,
     );
   }
 

@@ -1,11 +1,12 @@
 // Starts scripts/embedded-broker/main.ts as a child process (for npm start and the end-to-end tests). A separate process keeps
 // librdkafka's native threads out of jest's VM and lets faults be injected over the loopback control API.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import http from 'node:http';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from '../stop-child.js';
+import { waitForReadyLine } from './child-output.js';
+import { BrokerControl } from './control-client.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tsxCli = path.join(repoRoot, 'node_modules/.bin/tsx');
@@ -17,20 +18,13 @@ export interface SpawnOptions {
   readyTimeoutMs?: number;
 }
 
-export interface RemoteFaults {
-  brokerDown(id: number): Promise<void>;
-  brokerUp(id: number): Promise<void>;
-  setRtt(id: number, ms: number): Promise<void>;
-  pushRequestErrors(apiKey: number, codes: number[]): Promise<void>;
-  clearRequestErrors(apiKey?: number): Promise<void>;
-}
-
 export interface SpawnedBroker {
   bootstrap: string;
   controlUrl: string;
   brokerIds: number[];
   pid: number;
-  faults: RemoteFaults;
+  /** The control API: faults, the produce log. */
+  control: BrokerControl;
   stop(): Promise<void>;
 }
 
@@ -62,7 +56,10 @@ export async function spawnEmbeddedBroker(options: SpawnOptions = {}): Promise<S
 
   let ready: ReadyLine;
   try {
-    ready = await waitForReady(child, options.readyTimeoutMs ?? 20_000);
+    ready = await waitForReadyLine<ReadyLine>(child, {
+      timeoutMs: options.readyTimeoutMs ?? 20_000,
+      what: 'embedded broker',
+    });
   } catch (error) {
     await stop();
     throw new Error(
@@ -70,24 +67,12 @@ export async function spawnEmbeddedBroker(options: SpawnOptions = {}): Promise<S
     );
   }
 
-  const call = (method: string, route: string, body?: unknown) =>
-    request(ready.control, method, route, body);
   return {
     bootstrap: ready.bootstrap,
     controlUrl: ready.control,
     brokerIds: ready.brokerIds,
     pid: child.pid ?? 0,
-    faults: {
-      brokerDown: (id) => call('POST', `/brokers/${id}/down`),
-      brokerUp: (id) => call('POST', `/brokers/${id}/up`),
-      setRtt: (id, ms) => call('POST', `/brokers/${id}/rtt`, { ms }),
-      pushRequestErrors: (apiKey, codes) => call('POST', '/request-errors', { apiKey, codes }),
-      clearRequestErrors: (apiKey) =>
-        call(
-          'DELETE',
-          apiKey === undefined ? '/request-errors' : `/request-errors?apiKey=${apiKey}`,
-        ),
-    },
+    control: new BrokerControl(ready.control),
     stop,
   };
 }
@@ -102,45 +87,6 @@ function captureStderr(child: ChildProcessWithoutNullStreams): string[] {
   return tail;
 }
 
-function waitForReady(
-  child: ChildProcessWithoutNullStreams,
-  timeoutMs: number,
-): Promise<ReadyLine> {
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    const timer = setTimeout(
-      () => fail(new Error(`embedded broker not ready after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    const onExit = (code: number | null, signal: string | null) =>
-      fail(new Error(`embedded broker exited before ready (code ${code}, signal ${signal})`));
-    const cleanup = () => {
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      child.off('error', fail);
-      lines.off('line', onLine);
-    };
-    const fail = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const onLine = (line: string) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(line);
-      } catch {
-        return; // not ours; stdout is reserved for the ready line, but stay tolerant
-      }
-      if ((parsed as Partial<ReadyLine>).event !== 'ready') return;
-      cleanup();
-      resolve(parsed as ReadyLine);
-    };
-    child.once('exit', onExit);
-    child.once('error', fail);
-    lines.on('line', onLine);
-  });
-}
-
 /** SIGTERM to exactly our child's pid (SIGKILL if it hangs); closing its stdin then also ends the node process
  * tsx started underneath, which watches stdin because of --exit-on-stdin-close. */
 async function stopBroker(
@@ -150,28 +96,4 @@ async function stopBroker(
   await stopChild(child);
   child.stdin.end();
   await exited;
-}
-
-function request(baseUrl: string, method: string, route: string, body?: unknown): Promise<void> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    // agent: false so no keep-alive socket outlives the call and holds jest open
-    const req = http.request(
-      new URL(route, baseUrl),
-      { method, agent: false, timeout: 5_000 },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          if (res.statusCode === 200) return resolve();
-          reject(new Error(`${method} ${route} -> ${res.statusCode}: ${text}`));
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${route} timed out`)));
-    req.on('error', reject);
-    if (payload !== undefined) req.setHeader('content-type', 'application/json');
-    req.end(payload);
-  });
 }

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../lib/openapi.js';
 import { openApiValidator } from '../support/openapi-validator.js';
+import { ALL_BROKERS, waitUntil } from './support/harness.js';
 import { post, publishTo, type Reply } from './support/http.js';
 import { type RunningService, startService } from './support/service.js';
 import { endOffsets } from './support/topic.js';
@@ -165,24 +166,10 @@ describe('publishing routes answer as documented', () => {
 });
 
 describe('GET /health', () => {
-  const control = async (route: string, body?: unknown) => {
-    const response = await fetch(new URL(route, service.brokerControl), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    expect(response.status).toBe(200);
-  };
   const health = () => get(`${service.http}/health`);
-  const healthyAgain = async () => {
-    // The same warm container recovers on its own; a check or two may still see the old state.
-    let reply = await health();
-    for (let attempt = 0; reply.status !== 200 && attempt < 20; attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      reply = await health();
-    }
-    return reply;
-  };
+  // The same warm container recovers on its own; a check or two may still see the old state.
+  const healthyAgain = () =>
+    waitUntil(health, (reply) => reply.status === 200, { timeoutMs: 5_000, intervalMs: 250 });
 
   it('is 200 with the broker’s metadata, needs no credential, and publishes nothing', async () => {
     const before = await endOffsets(service.kafkaBrokers, TOPIC);
@@ -201,7 +188,7 @@ describe('GET /health', () => {
 
   it('is 503 with Retry-After while every broker is down, and 200 again once they are back', async () => {
     const before = await endOffsets(service.kafkaBrokers, TOPIC);
-    await control('/brokers/-1/down');
+    await service.control.brokerDown(ALL_BROKERS);
     try {
       const started = Date.now();
       const reply = await health();
@@ -215,7 +202,7 @@ describe('GET /health', () => {
       });
       expect(JSON.stringify(reply.body)).not.toMatch(/127\.0\.0\.1|localhost:\d/);
     } finally {
-      await control('/brokers/-1/up');
+      await service.control.brokerUp(ALL_BROKERS);
     }
     const reply = await healthyAgain();
     expect(reply.status).toBe(200);
@@ -226,7 +213,7 @@ describe('GET /health', () => {
   });
 
   it('is 503 by its 3 s deadline when the brokers answer too slowly', async () => {
-    await control('/brokers/-1/rtt', { ms: 6_000 });
+    await service.control.setRtt(ALL_BROKERS, 6_000);
     try {
       const started = Date.now();
       const reply = await health();
@@ -240,7 +227,7 @@ describe('GET /health', () => {
         },
       });
     } finally {
-      await control('/brokers/-1/rtt', { ms: 0 });
+      await service.control.setRtt(ALL_BROKERS, 0);
     }
     expect((await healthyAgain()).status).toBe(200);
   });

@@ -2,6 +2,7 @@
 // retriable errors while the service runs as `npm start` runs it. The rule checked throughout: every eventId
 // answered 202 is on the topic, at the partition and offset its receipt names.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { ALL_BROKERS, type BrokerControl } from './support/harness.js';
 import { post, type Reply } from './support/http.js';
 import { type RunningService, startService } from './support/service.js';
 import { readWithKcat, type TopicRecord } from './support/topic.js';
@@ -10,13 +11,9 @@ const TOPIC = 'order-events';
 const NOT_LEADER_OR_FOLLOWER = 6;
 const REQUEST_TIMED_OUT = 7;
 const PRODUCE = 0;
-const ALL_BROKERS = -1;
 
 let service: RunningService;
-let control: {
-  post(route: string, body?: unknown): Promise<void>;
-  delete(route: string): Promise<void>;
-};
+let control: BrokerControl;
 
 beforeAll(async () => {
   // A tighter budget than production's, so that an outage answers 503 sooner and the test stays short.
@@ -28,25 +25,11 @@ beforeAll(async () => {
       KAFKA_REQUEST_TIMEOUT_MS: '2000',
     },
   );
-  const call = async (method: string, route: string, body?: unknown) => {
-    const response = await fetch(new URL(route, service.brokerControl), {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (response.status !== 200)
-      throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
-  };
-  control = {
-    post: (route, body) => call('POST', route, body),
-    delete: (route) => call('DELETE', route),
-  };
+  control = service.control;
 }, 180_000);
 
 afterEach(async () => {
-  await control.post(`/brokers/${ALL_BROKERS}/up`);
-  await control.post(`/brokers/${ALL_BROKERS}/rtt`, { ms: 0 });
-  await control.delete('/request-errors');
+  await control.clearAllFaults();
 });
 
 afterAll(async () => {
@@ -84,12 +67,12 @@ describe('a full outage', () => {
   it('answers 503 with Retry-After within the budget, then the same warm container recovers without a restart', async () => {
     expect((await cancel('outage-1')).status).toBe(202); // the container is warm and connected
 
-    await control.post(`/brokers/${ALL_BROKERS}/down`);
+    await control.brokerDown(ALL_BROKERS);
     const during = [];
     for (let i = 0; i < 3; i += 1) during.push(await cancel('outage-1'));
     for (const reply of during) expectRetryable503(reply);
 
-    await control.post(`/brokers/${ALL_BROKERS}/up`);
+    await control.brokerUp(ALL_BROKERS);
     const after = await cancel('outage-1', 'after the outage');
     expect(after.status).toBe(202);
     expect(reconcile([after.body], await readWithKcat(service.kafkaBrokers, TOPIC))).toEqual([]);
@@ -101,17 +84,18 @@ describe('a full outage', () => {
 
 describe('transient faults', () => {
   it('retries retriable produce errors with backoff and answers 202', async () => {
-    await control.post('/request-errors', {
-      apiKey: PRODUCE,
-      codes: [NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, NOT_LEADER_OR_FOLLOWER],
-    });
+    await control.pushRequestErrors(PRODUCE, [
+      NOT_LEADER_OR_FOLLOWER,
+      REQUEST_TIMED_OUT,
+      NOT_LEADER_OR_FOLLOWER,
+    ]);
     const reply = await cancel('transient-1');
     expect(reply.status).toBe(202);
     expect(reconcile([reply.body], await readWithKcat(service.kafkaBrokers, TOPIC))).toEqual([]);
   });
 
   it('rides out an RTT spike and answers 202', async () => {
-    await control.post(`/brokers/${ALL_BROKERS}/rtt`, { ms: 400 });
+    await control.setRtt(ALL_BROKERS, 400);
     const replies = [await cancel('slow-1'), await cancel('slow-2')];
     expect(replies.map((reply) => reply.status)).toEqual([202, 202]);
     expect(
@@ -140,22 +124,23 @@ describe('hundreds of requests under injected faults', () => {
         const broker = (round % 3) + 1;
         switch (round % 3) {
           case 0:
-            await control.post(`/brokers/${broker}/down`);
+            await control.brokerDown(broker);
             await pause(round % 2 === 0 ? 900 : 3_500); // the longer outages outlast the 3 s budget: 503s
-            await control.post(`/brokers/${broker}/up`);
+            await control.brokerUp(broker);
             injected.brokerDown += 1;
             break;
           case 1:
-            await control.post(`/brokers/${broker}/rtt`, { ms: 300 });
+            await control.setRtt(broker, 300);
             await pause(600);
-            await control.post(`/brokers/${broker}/rtt`, { ms: 0 });
+            await control.setRtt(broker, 0);
             injected.rttSpike += 1;
             break;
           default:
-            await control.post('/request-errors', {
-              apiKey: PRODUCE,
-              codes: [NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, NOT_LEADER_OR_FOLLOWER],
-            });
+            await control.pushRequestErrors(PRODUCE, [
+              NOT_LEADER_OR_FOLLOWER,
+              REQUEST_TIMED_OUT,
+              NOT_LEADER_OR_FOLLOWER,
+            ]);
             injected.requestErrors += 1;
         }
         await pause(200);

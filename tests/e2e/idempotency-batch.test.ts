@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
 import { stableEventId } from '../../lib/events.js';
+import { ALL_BROKERS } from './support/harness.js';
 import { post, type Reply } from './support/http.js';
 import { type RunningService, repoRoot, startService } from './support/service.js';
 import { endOffsets, readWithKcat, type TopicRecord } from './support/topic.js';
@@ -17,21 +18,13 @@ beforeAll(async () => {
 }, 180_000);
 
 afterEach(async () => {
-  await broker('POST', '/brokers/-1/rtt', { ms: 0 });
-  await broker('DELETE', '/request-errors');
+  await service.control.setRtt(ALL_BROKERS, 0);
+  await service.control.clearRequestErrors();
 });
 
 afterAll(async () => {
   await service?.stop();
 }, 60_000);
-
-const broker = async (method: string, route: string, body?: unknown) => {
-  const response = await fetch(new URL(route, service.brokerControl), {
-    method,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  expect(response.status).toBe(200);
-};
 
 const send = (
   path: string,
@@ -106,24 +99,24 @@ describe('Idempotency-Key', () => {
 
   it('answers 409 to a request whose key is still in flight', async () => {
     const key = uniqueKey('inflight');
-    await broker('POST', '/brokers/-1/rtt', { ms: 1500 });
+    await service.control.setRtt(ALL_BROKERS, 1500);
     const slow = send('/orders/idem-3/cancellation', { reason: 'slow one' }, key);
     await new Promise((resolve) => setTimeout(resolve, 400));
     const concurrent = await send('/orders/idem-3/cancellation', { reason: 'slow one' }, key);
     expect(concurrent.status).toBe(409);
     expect(concurrent.headers.get('retry-after')).toBe('1');
     expect((await slow).status).toBe(202);
-    await broker('POST', '/brokers/-1/rtt', { ms: 0 });
+    await service.control.setRtt(ALL_BROKERS, 0);
     expect(await onTopic(reasonIs('slow one'))).toHaveLength(1);
   });
 
   it('publishes once when a retry follows a failure under an injected fault', async () => {
     const key = uniqueKey('fault');
     // More NOT_LEADER_OR_FOLLOWER answers than the producer retries: the first attempt fails, unwritten.
-    await broker('POST', '/request-errors', { apiKey: 0, codes: [6, 6, 6, 6, 6, 6] });
+    await service.control.pushRequestErrors(0, [6, 6, 6, 6, 6, 6]);
     const failed = await send('/orders/idem-4/cancellation', { reason: 'after a fault' }, key);
     expect(failed.status).toBe(503);
-    await broker('DELETE', '/request-errors');
+    await service.control.clearRequestErrors();
     const retried = await send('/orders/idem-4/cancellation', { reason: 'after a fault' }, key);
     const again = await send('/orders/idem-4/cancellation', { reason: 'after a fault' }, key);
     expect(retried.status).toBe(202);
@@ -140,7 +133,6 @@ describe('Idempotency-Key', () => {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       KAFKA_BROKERS: service.kafkaBrokers,
-      KAFKA_IDEMPOTENT: 'false',
       IDEMPOTENCY_REDIS_URL: `redis://127.0.0.1:${PORTS.redis}`,
     };
     delete env.NODE_OPTIONS;
@@ -191,10 +183,10 @@ describe('Idempotency-Key per caller, with stable event ids', () => {
       index: 0,
     });
     // The broker answers after the budget: the first attempt is refused, though its record may land.
-    await broker('POST', '/brokers/-1/rtt', { ms: 4_000 });
+    await service.control.setRtt(ALL_BROKERS, 4_000);
     const refused = await send('/orders/idem-7/cancellation', { reason: 'stable id' }, key);
     expect(refused.status).toBe(503);
-    await broker('POST', '/brokers/-1/rtt', { ms: 0 });
+    await service.control.setRtt(ALL_BROKERS, 0);
     const retried = await send('/orders/idem-7/cancellation', { reason: 'stable id' }, key);
     expect(retried.status).toBe(202);
     expect(retried.body.eventId).toBe(expectedId);

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
+import { waitUntil } from './support/harness.js';
 import { post, publishTo } from './support/http.js';
 import { type RunningService, repoRoot, startService } from './support/service.js';
 import { endOffsets, readWithKcat, TopicCollector, type TopicRecord } from './support/topic.js';
@@ -124,6 +125,19 @@ describe('each route publishes what its receipt says', () => {
   );
 });
 
+describe('the production producer', () => {
+  it('publishes with the idempotent producer, as in production: its batches carry a producer id', async () => {
+    const reply = await publish('/orders/idempotent-1/cancellation', { reason: 'idempotent' });
+    expect(reply.status).toBe(202);
+    const records = (await service.control.produced())
+      .flatMap((request) => request.records)
+      .filter((record) => record.ceId === reply.body.eventId);
+    expect(records).toHaveLength(1);
+    // InitProducerId assigned it; a producer without idempotence sends -1.
+    expect(records[0]?.producerId).toBeGreaterThanOrEqual(0);
+  });
+});
+
 describe('logs', () => {
   it('writes one structured line per publish with the request id, the cold-start flag and where the event went, and no body', async () => {
     const reply = await publish('/orders', { ...order('log-1'), customerId: 'customer-secret-7' });
@@ -137,13 +151,14 @@ describe('logs', () => {
         }
       });
     // The line reaches us through serverless-offline's and npm start's output: wait for it a little.
-    let published: Record<string, unknown>[] = [];
-    for (let attempt = 0; attempt < 50 && published.length === 0; attempt += 1) {
-      published = logLines().filter(
-        (line) => line.message === 'published' && line.eventId === reply.body.eventId,
-      );
-      if (published.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const published = await waitUntil(
+      () =>
+        logLines().filter(
+          (line) => line.message === 'published' && line.eventId === reply.body.eventId,
+        ),
+      (lines) => lines.length > 0,
+      { timeoutMs: 5_000 },
+    );
     expect(published).toHaveLength(1);
     expect(published[0]).toMatchObject({
       level: 'INFO',
@@ -297,7 +312,6 @@ describe('local invocation without HTTP', () => {
           ...process.env,
           NODE_OPTIONS: '',
           KAFKA_BROKERS: service.kafkaBrokers,
-          KAFKA_IDEMPOTENT: 'false',
           SLS_TELEMETRY_DISABLED: '1',
           SLS_NOTIFICATIONS_MODE: 'off',
         },

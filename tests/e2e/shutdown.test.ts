@@ -2,7 +2,12 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { type SpawnedBroker, spawnEmbeddedBroker } from '../../scripts/embedded-broker/spawn.js';
+import {
+  type SpawnedBroker,
+  spawnEmbeddedBroker,
+  stopProcess,
+  waitForLine,
+} from './support/harness.js';
 import { repoRoot } from './support/service.js';
 
 let broker: SpawnedBroker;
@@ -19,7 +24,6 @@ it('disconnects the producer on SIGTERM, then exits 0', async () => {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     KAFKA_BROKERS: broker.bootstrap,
-    KAFKA_IDEMPOTENT: 'false',
     AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9001',
   };
   delete env.NODE_OPTIONS;
@@ -33,14 +37,12 @@ it('disconnects the producer on SIGTERM, then exits 0', async () => {
     container.once('exit', (code) => resolve(code)),
   );
   try {
-    const receipt = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: container.stdout }).on('line', (line) => {
-        lines.push(line);
-        if (line.includes('"eventType"')) resolve(line);
-      });
-      container.once('exit', () =>
-        reject(new Error(`exited before its invocation: ${lines.join('\n')}`)),
-      );
+    createInterface({ input: container.stdout }).on('line', (line) => lines.push(line));
+    const receipt = await waitForLine(container, (line) => line.includes('"eventType"'), {
+      timeoutMs: 60_000,
+      what: 'the container',
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}: ${lines.join('\n')}`);
     });
     expect(JSON.parse(receipt)).toMatchObject({
       eventType: 'order-cancelled',
@@ -53,6 +55,6 @@ it('disconnects the producer on SIGTERM, then exits 0', async () => {
       'SIGTERM: Kafka producer disconnected',
     );
   } finally {
-    if (container.exitCode === null && container.signalCode === null) container.kill('SIGKILL');
+    await stopProcess(container, { graceMs: 0 });
   }
 });

@@ -3,6 +3,7 @@
 // the process it started, npm, so that case is tested through npm itself.
 import { connect } from 'node:net';
 import { afterAll, expect, it } from '@jest/globals';
+import { waitUntil } from './support/harness.js';
 import { type RunningService, type StartOptions, startService } from './support/service.js';
 
 const PORTS = { http: 3380, lambda: 3382, broker: 19380, redis: 19381 };
@@ -42,10 +43,13 @@ const expectNothingLeftAfter = async (
     expect([port, await listening(port)]).toEqual([port, true]);
 
   end(started);
-  for (let waited = 0; groupAlive(started.pid) && waited < 20_000; waited += 100)
-    await new Promise((resolve) => setTimeout(resolve, 100));
-
-  expect(groupAlive(started.pid)).toBe(false);
+  expect(
+    await waitUntil(
+      () => groupAlive(started.pid),
+      (alive) => !alive,
+      { timeoutMs: 20_000 },
+    ),
+  ).toBe(false);
   for (const port of Object.values(PORTS))
     expect([port, await listening(port)]).toEqual([port, false]);
   service = undefined;

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Kafka, type KafkaMessage, logLevel, type Producer, type RecordMetadata } from 'kafkajs';
-import { type SpawnedBroker, spawnEmbeddedBroker } from '../../scripts/embedded-broker/spawn.js';
+import { type SpawnedBroker, spawnEmbeddedBroker } from '../e2e/support/harness.js';
 
 const PORT = 19092;
 const TOPIC = 'order-events';
@@ -32,7 +32,7 @@ function kafka(retries: number): Kafka {
   });
 }
 
-// The mock reports controller id 0, so kafkajs's idempotent producer cannot initialise (see index.ts).
+// Not idempotent here: these tests count and fail single attempts (kafka-proxy.test.ts covers idempotence).
 async function connectedProducer(retries: number): Promise<Producer> {
   const producer = kafka(retries).producer({ idempotent: false, allowAutoTopicCreation: false });
   await producer.connect();
@@ -116,7 +116,7 @@ describe('embedded broker', () => {
   }, 30_000);
 
   it('fails a produce while every broker is down and recovers on the same producer once they are up', async () => {
-    const { faults, brokerIds } = running();
+    const { control: faults, brokerIds } = running();
     await withProducer(1, async (producer) => {
       await sendOne(producer); // connected and warmed up before the outage
       await Promise.all(brokerIds.map((id) => faults.brokerDown(id)));
@@ -133,7 +133,7 @@ describe('embedded broker', () => {
   }, 30_000);
 
   it('lets kafkajs retry Produce through pushed NOT_LEADER_OR_FOLLOWER errors', async () => {
-    const { faults } = running();
+    const { control: faults } = running();
     // Without retries the injected error reaches the caller: proof that injection hits Produce.
     await withProducer(0, async (producer) => {
       await faults.pushRequestErrors(PRODUCE_API_KEY, [NOT_LEADER_OR_FOLLOWER]);
@@ -152,7 +152,7 @@ describe('embedded broker', () => {
   }, 20_000);
 
   it('clears pushed request errors', async () => {
-    const { faults } = running();
+    const { control: faults } = running();
     await faults.pushRequestErrors(PRODUCE_API_KEY, [NOT_LEADER_OR_FOLLOWER]);
     await faults.clearRequestErrors();
     await withProducer(0, async (producer) => {
@@ -161,7 +161,7 @@ describe('embedded broker', () => {
   }, 20_000);
 
   it('adds broker round-trip time to responses', async () => {
-    const { faults, brokerIds } = running();
+    const { control: faults, brokerIds } = running();
     const rttMs = 400;
     await withProducer(1, async (producer) => {
       await sendOne(producer);
@@ -177,7 +177,7 @@ describe('embedded broker', () => {
   }, 20_000);
 
   it('rejects fault requests for brokers that do not exist', async () => {
-    await expect(running().faults.brokerDown(42)).rejects.toThrow(/400/);
+    await expect(running().control.brokerDown(42)).rejects.toThrow(/400/);
   });
 });
 

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { BrokerControl, stopProcess, waitForReadyLine } from './harness.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -19,7 +20,8 @@ export interface RunningService {
   http: string;
   lambda: string;
   kafkaBrokers: string;
-  brokerControl: string;
+  /** The embedded broker's control API: faults, the produce log. */
+  control: BrokerControl;
   /** The process id of scripts/start.ts (of npm, with viaNpmStart), also the id of the process group of everything it started. */
   pid: number;
   /** What scripts/start.ts and serverless-offline printed so far (stderr). */
@@ -80,44 +82,22 @@ export const startService = async (
     if (output.length > 5_000) output.shift();
     if (process.env.E2E_VERBOSE) process.stderr.write(`${line}\n`);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-
+  // SIGTERM to start.ts (or npm) alone, which stops what it started; then anything of the group that
+  // outlived it (it should not) goes too.
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => killGroup(child.pid), 15_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    // Anything of the group that outlived start.ts (it should not) goes too.
-    killGroup(child.pid);
+    await stopProcess(child, { graceMs: 15_000, group: true });
     child.stdin?.destroy();
   };
 
   try {
-    const ready = await new Promise<ReadyLine>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error('the service was not ready after 120 s')),
-        120_000,
-      );
-      child.once('exit', (code) =>
-        reject(
-          new Error(
-            `${options.viaNpmStart ? 'npm start' : 'scripts/start.ts'} exited with ${code} before it was ready`,
-          ),
-        ),
-      );
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        if (!line.startsWith('{')) return;
-        const parsed = JSON.parse(line) as Partial<ReadyLine>;
-        if (parsed.event !== 'ready') return;
-        clearTimeout(timer);
-        resolve(parsed as ReadyLine);
-      });
+    const { brokerControl, ...ready } = await waitForReadyLine<ReadyLine>(child, {
+      timeoutMs: 120_000,
+      what: options.viaNpmStart ? 'npm start' : 'scripts/start.ts',
     });
     return {
       ...ready,
-      pid: child.pid!,
+      control: new BrokerControl(brokerControl),
+      pid: child.pid ?? 0,
       authHeaders: { authorization: `Bearer ${ready.token}` },
       output: () => [...output],
       closeStdin: () => child.stdin?.end(),
@@ -126,14 +106,5 @@ export const startService = async (
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}\n--- output ---\n${output.slice(-40).join('\n')}`);
-  }
-};
-
-const killGroup = (pid: number | undefined) => {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // the group is gone already
   }
 };

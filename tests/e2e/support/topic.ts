@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import kafkajs from 'kafkajs';
+import { waitUntil } from './harness.js';
 
 const { Kafka, logLevel } = kafkajs;
 const run = promisify(execFile);
@@ -101,16 +102,16 @@ export class TopicCollector {
     match: (record: TopicRecord) => boolean,
     timeoutMs = 20_000,
   ): Promise<TopicRecord[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.records.filter(match);
-      if (found.length >= count) return found;
-      if (Date.now() > deadline)
-        throw new Error(
-          `expected ${count} matching records, found ${found.length} after ${timeoutMs} ms`,
-        );
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const found = await waitUntil(
+      () => this.records.filter(match),
+      (records) => records.length >= count,
+      { timeoutMs, intervalMs: 50 },
+    );
+    if (found.length < count)
+      throw new Error(
+        `expected ${count} matching records, found ${found.length} after ${timeoutMs} ms`,
+      );
+    return found;
   }
 
   async stop(): Promise<void> {
