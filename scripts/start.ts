@@ -139,7 +139,7 @@ const main = async () => {
   say('Ctrl-C stops everything.');
   if (printReadyLine) {
     process.stdout.write(
-      `${JSON.stringify({ event: 'ready', http: `http://localhost:${httpPort}`, lambda: `http://localhost:${lambdaPort}`, kafkaBrokers: env.KAFKA_BROKERS, brokerControl: broker?.controlUrl ?? null, token })}\n`,
+      `${JSON.stringify({ event: 'ready', http: `http://localhost:${httpPort}`, lambda: `http://localhost:${lambdaPort}`, kafkaBrokers: env.KAFKA_BROKERS, brokerControl: broker?.controlUrl ?? null, token, functionHostPid: offline?.pid ?? null })}\n`,
     );
   }
 };

@@ -6,7 +6,7 @@
  *
  * A send ends with its deadline: if the broker has not acknowledged by then, the producer's generation is
  * retired (see producer-generation.ts), so nothing of that send goes on after the answer, and the next send
- * starts on a new producer.
+ * starts on a new producer. So does a send that failed other than by a broker's error code.
  *
  * A send of several records to a topic whose leaders are known goes out as one request per leading broker, so
  * that when one broker fails, the records the others acknowledged are known and reported (in the error's
@@ -114,6 +114,11 @@ export class KafkaJsEventProducer implements EventProducer {
     }
     const [failure] = failures;
     if (failure) {
+      // A broker's answer (an error code) leaves the client sound. Anything else (a connect that failed, a
+      // connection lost) can leave a kafkajs client that fails every later connect at once ("Broker not
+      // connected"), so the next send starts on a new producer.
+      if (failures.some(({ kafkaErrorCode }) => kafkaErrorCode === undefined))
+        this.retire(generation);
       throw new BrokerUnavailableError(failure.message, {
         cause: failure.cause,
         kafkaErrorCode: failure.kafkaErrorCode,
@@ -275,8 +280,9 @@ const toBrokerError = (
   acknowledged: readonly (RecordAck | undefined)[],
 ): BrokerError => {
   if (error instanceof BrokerUnavailableError) return error;
-  const kafkaErrorCode =
-    typeof error === 'object' && error !== null && 'type' in error ? String(error.type) : undefined;
+  const type =
+    typeof error === 'object' && error !== null && 'type' in error ? error.type : undefined;
+  const kafkaErrorCode = typeof type === 'string' ? type : undefined;
   const message = error instanceof Error ? error.message : String(error);
   return new BrokerUnavailableError(`Kafka did not accept the record: ${message}`, {
     cause: error,

@@ -24,6 +24,8 @@ export interface RunningService {
   control: BrokerControl;
   /** The process id of scripts/start.ts (of npm, with viaNpmStart), also the id of the process group of everything it started. */
   pid: number;
+  /** serverless-offline's process, where the functions run: the "container" a test may freeze (SIGSTOP). */
+  functionHostPid: number;
   /** What scripts/start.ts and serverless-offline printed so far (stderr). */
   output(): string[];
   /** Headers that authenticate a request to the publishing routes. */
@@ -40,6 +42,8 @@ interface ReadyLine {
   kafkaBrokers: string;
   brokerControl: string;
   token: string;
+  /** serverless-offline's process, where the functions run (in-process): the "container" a test may freeze. */
+  functionHostPid: number;
 }
 
 export interface StartOptions {

@@ -67,14 +67,14 @@ describe('KafkaJsEventProducer', () => {
     expect(fake().connects).toBe(2);
   });
 
-  it('tries to connect again after a failed connect', async () => {
-    const { producer, fake } = setUp();
+  it('connects again after a failed connect, on a new producer (a failed connect can leave a kafkajs client wedged)', async () => {
+    const { producer, created, fake } = setUp();
     const attempt = producer.send([record('a')], options);
     fake().connectFailure = new Error('Connection error: ECONNREFUSED');
     await expect(attempt).rejects.toBeInstanceOf(BrokerUnavailableError);
-    fake().connectFailure = undefined;
     await expect(producer.send([record('a')], options)).resolves.toHaveLength(1);
-    expect(fake().connects).toBe(2);
+    expect(created).toHaveLength(2);
+    expect(created[1]!.connects).toBe(1);
   });
 
   it('sends with the configured acks, a broker timeout within the budget, and no idempotence when disabled', async () => {
@@ -268,5 +268,19 @@ describe('KafkaJsEventProducer', () => {
     expect(splitAcks.map(({ partition }) => partition)).toEqual(
       unsplit.map(([ack]) => ack!.partition),
     );
+  });
+
+  it('keeps its producer when the broker refused with an error code', async () => {
+    const { producer, created, fake } = setUp();
+    await producer.send([record('a')], options);
+    fake().sendFailure = Object.assign(new Error('not the leader'), {
+      type: 'NOT_LEADER_OR_FOLLOWER',
+    });
+    await expect(producer.send([record('b')], options)).rejects.toBeInstanceOf(
+      BrokerUnavailableError,
+    );
+    fake().sendFailure = undefined;
+    await producer.send([record('c')], options);
+    expect(created).toHaveLength(1);
   });
 });
