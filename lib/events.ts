@@ -4,10 +4,10 @@
  * without parsing the value.
  */
 import { randomUUID } from 'node:crypto';
+import { dataschemaOf, type EventType } from './catalog.js';
 import type { OutgoingRecord } from './producer/event-producer.js';
 
-export const eventTypes = ['order-created', 'order-shipped', 'order-cancelled'] as const;
-export type EventType = (typeof eventTypes)[number];
+export { type EventType, eventTypes } from './catalog.js';
 
 export type OrderEvent<Fields extends object = Record<string, unknown>> = {
   eventId: string;
@@ -58,6 +58,8 @@ export const toKafkaRecord = (
     ce_source: ceSource,
     ce_time: event.timestamp,
     ce_subject: event.orderId,
+    // Names the schema of the value, with its version (the AsyncAPI document has it under this $id).
+    ce_dataschema: dataschemaOf(event.eventType),
     'content-type': 'application/json',
   },
 });

@@ -98,6 +98,7 @@ describe('each route publishes what its receipt says', () => {
           ce_source: '/order-events-publisher',
           ce_time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
           ce_subject: 'e2e-1',
+          ce_dataschema: `urn:order-events-publisher:schema:${eventType}:v1`,
           'content-type': 'application/json',
         });
         const value = JSON.parse(record.value);

@@ -1,0 +1,111 @@
+/**
+ * The records on the topic, for consumers: the zod schemas and TypeScript types of each event type's record
+ * value (the envelope of lib/events.ts, then the event's fields) and of its CloudEvents headers. Exported as
+ * `order-events-publisher/events`; the AsyncAPI document (lib/asyncapi.ts) is generated from these schemas.
+ *
+ * Value objects strip unknown fields rather than refusing them, so a consumer keeps working when a later
+ * version of the service adds an optional field (a change the compatibility check lets through). Their JSON
+ * Schema still lists exactly the fields the service writes (additionalProperties: false).
+ */
+import * as z from 'zod/mini';
+import { dataschemaOf, type EventType, eventCatalog, eventTypes } from './catalog.js';
+import { orderIdSchema } from './schemas.js';
+
+const envelopeOf = <T extends EventType>(eventType: T) => ({
+  /** A new UUID per event: deduplicate on it (it is also the ce_id header). */
+  eventId: z.uuid(),
+  eventType: z.literal(eventType),
+  /** Also the record's key. */
+  orderId: orderIdSchema,
+  /** When the service accepted the event: ISO 8601, UTC. */
+  timestamp: z.iso.datetime(),
+});
+
+// The envelope is spread twice, as buildOrderEvent does: its keys come first, and it wins over a field.
+const valueSchemaOf = <T extends EventType>(eventType: T) =>
+  z.object({
+    ...envelopeOf(eventType),
+    ...eventCatalog[eventType].schema.shape,
+    ...envelopeOf(eventType),
+  });
+
+type ValueSchemas = { [T in EventType]: ReturnType<typeof valueSchemaOf<T>> };
+
+/** Each event type's record value, keyed by eventType. */
+export const recordValueSchemas = Object.fromEntries(
+  eventTypes.map((eventType) => [eventType, valueSchemaOf(eventType)]),
+) as ValueSchemas;
+
+/** Any record value, told apart by eventType. */
+export const orderEventValueSchema = z.discriminatedUnion(
+  'eventType',
+  Object.values(recordValueSchemas) as [ValueSchemas[EventType], ...ValueSchemas[EventType][]],
+);
+
+/** The record value of one event type, e.g. `OrderEventValue<'order-shipped'>`, or of any of them. */
+export type OrderEventValue<T extends EventType = EventType> = z.infer<ValueSchemas[T]>;
+
+/**
+ * The CloudEvents headers (Kafka protocol binding, binary content mode) of one event type's records.
+ * Other headers may be present, and are kept.
+ */
+export const recordHeadersSchemaOf = <T extends EventType>(eventType: T) =>
+  z.looseObject({
+    ce_specversion: z.literal('1.0'),
+    /** The eventId of the value: the key to deduplicate on. */
+    ce_id: z.uuid(),
+    ce_type: z.literal(eventType),
+    ce_source: z.string().check(z.minLength(1)),
+    ce_time: z.iso.datetime(),
+    ce_subject: orderIdSchema,
+    /** Names this event type's value schema and its version. */
+    ce_dataschema: z.literal(dataschemaOf(eventType)),
+    'content-type': z.literal('application/json'),
+  });
+
+export type OrderEventHeaders<T extends EventType = EventType> = z.infer<
+  ReturnType<typeof recordHeadersSchemaOf<T>>
+>;
+
+export { dataschemaOf, type EventType, eventTypes };
+
+/** A record as a Kafka client hands it over: the value's bytes or text, and its headers. */
+export interface RawRecord {
+  value: string | Uint8Array | null;
+  headers: Record<string, string | Uint8Array | undefined>;
+}
+
+export type ParsedRecord =
+  | { ok: true; eventId: string; value: OrderEventValue }
+  | { ok: false; reason: string };
+
+const text = (bytes: string | Uint8Array | null | undefined): string | undefined =>
+  bytes === null || bytes === undefined
+    ? undefined
+    : typeof bytes === 'string'
+      ? bytes
+      : new TextDecoder().decode(bytes);
+
+/**
+ * Reads one record: its headers must name a known event type and the schema version this code was built
+ * with, and its value must be valid. A record this code cannot read is reported, not thrown.
+ */
+export const parseRecord = (record: RawRecord): ParsedRecord => {
+  const type = text(record.headers.ce_type);
+  if (!type || !(eventTypes as readonly string[]).includes(type))
+    return { ok: false, reason: `unknown ce_type ${JSON.stringify(type)}` };
+  const eventType = type as EventType;
+  const headers = recordHeadersSchemaOf(eventType).safeParse(
+    Object.fromEntries(Object.entries(record.headers).map(([name, value]) => [name, text(value)])),
+  );
+  if (!headers.success) return { ok: false, reason: `headers: ${z.prettifyError(headers.error)}` };
+  let json: unknown;
+  try {
+    json = JSON.parse(text(record.value) ?? '');
+  } catch {
+    return { ok: false, reason: 'the value is not JSON' };
+  }
+  const value = recordValueSchemas[eventType].safeParse(json);
+  if (!value.success) return { ok: false, reason: `value: ${z.prettifyError(value.error)}` };
+  return { ok: true, eventId: headers.data.ce_id, value: value.data };
+};
