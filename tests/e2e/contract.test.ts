@@ -2,11 +2,14 @@
 // each real answer checked against the schema the document gives for that route, status and media type
 // (with Ajv, not with the zod schemas the document came from). Also GET /health, in and out of an outage.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type AsyncApiDocument, buildAsyncApiDocument } from '../../lib/asyncapi.js';
+import { dataschemaOf, eventTypes } from '../../lib/catalog.js';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../lib/openapi.js';
+import { asyncApiRecordValidator } from '../support/asyncapi-validator.js';
 import { openApiValidator } from '../support/openapi-validator.js';
 import { post, publishTo, type Reply } from './support/http.js';
 import { type RunningService, startService } from './support/service.js';
-import { endOffsets } from './support/topic.js';
+import { endOffsets, readWithKcat } from './support/topic.js';
 
 const TOPIC = 'order-events';
 let service: RunningService;
@@ -65,6 +68,15 @@ describe('GET /openapi.json', () => {
   it('serves the generated document, without a credential, as its own schema says', async () => {
     expect(served).toEqual(JSON.parse(JSON.stringify(buildOpenApiDocument())));
     expectConforms('/openapi.json', 'get', await get(`${service.http}/openapi.json`));
+  });
+});
+
+describe('GET /asyncapi.json', () => {
+  it('serves the generated document of the topic, without a credential, as its own schema says', async () => {
+    const reply = await get(`${service.http}/asyncapi.json`);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual(JSON.parse(JSON.stringify(buildAsyncApiDocument({ topic: TOPIC }))));
+    expectConforms('/asyncapi.json', 'get', reply);
   });
 });
 
@@ -161,6 +173,20 @@ describe('publishing routes answer as documented', () => {
     const reply = await publish('/orders/contract-5/cancellation', { reason: 'second' }, key);
     expect(reply.status).toBe(422);
     expectConforms('/orders/{orderId}/cancellation', 'post', reply);
+  });
+});
+
+describe('the records on the topic', () => {
+  it('keep the AsyncAPI document the service serves, and name their schema in ce_dataschema', async () => {
+    const served = (await get(`${service.http}/asyncapi.json`)).body as unknown as AsyncApiDocument;
+    const validator = asyncApiRecordValidator(served);
+    const records = await readWithKcat(service.kafkaBrokers, TOPIC);
+    // The tests above published each event type, alone and in a batch.
+    expect(new Set(records.map((record) => record.headers.ce_type))).toEqual(new Set(eventTypes));
+    for (const record of records) {
+      expect([record.offset, validator.violations(record)]).toEqual([record.offset, []]);
+      expect(record.headers.ce_dataschema).toBe(dataschemaOf(JSON.parse(record.value).eventType));
+    }
   });
 });
 
