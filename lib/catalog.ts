@@ -8,7 +8,6 @@
  * at `serverless package` time, and the OpenAPI and AsyncAPI handlers bundle it without Kafka.
  */
 import * as z from 'zod/mini';
-import type { PublisherDeclaration } from './publisher.js';
 import {
   MAX_BATCH_EVENTS,
   orderCancelledSchema,
@@ -89,8 +88,10 @@ export const eventTypes = Object.keys(eventCatalog) as [EventType, ...EventType[
 /** The entry of one event type, widened to the catalog's entry type. */
 export const catalogEntry = (eventType: EventType): EventTypeEntry => eventCatalog[eventType];
 
-/** What lib/define-publisher.ts needs to make the handler of one event type. */
-export const publisherDeclaration = (eventType: EventType): PublisherDeclaration => ({
+/** An event type with its entry: what lib/define-publisher.ts needs to make its handler. */
+export type EventDeclaration = { eventType: EventType } & EventTypeEntry;
+
+export const publisherDeclaration = (eventType: EventType): EventDeclaration => ({
   eventType,
   ...catalogEntry(eventType),
 });

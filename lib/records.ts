@@ -11,7 +11,18 @@ import * as z from 'zod/mini';
 import { dataschemaOf, type EventType, eventCatalog, eventTypes } from './catalog.js';
 import { orderIdSchema } from './schemas.js';
 
-const envelopeOf = <T extends EventType>(eventType: T) => ({
+type Envelope<T extends EventType> = {
+  eventId: ReturnType<typeof z.uuid>;
+  eventType: z.ZodMiniLiteral<T>;
+  orderId: typeof orderIdSchema;
+  timestamp: ReturnType<typeof z.iso.datetime>;
+};
+type FieldsShape<T extends EventType> = (typeof eventCatalog)[T]['schema']['shape'];
+type ValueSchema<T extends EventType> = z.ZodMiniObject<
+  Omit<FieldsShape<T>, keyof Envelope<T>> & Envelope<T>
+>;
+
+const envelopeOf = <T extends EventType>(eventType: T): Envelope<T> => ({
   /** A new UUID per event: deduplicate on it (it is also the ce_id header). */
   eventId: z.uuid(),
   eventType: z.literal(eventType),
@@ -22,14 +33,16 @@ const envelopeOf = <T extends EventType>(eventType: T) => ({
 });
 
 // The envelope is spread twice, as buildOrderEvent does: its keys come first, and it wins over a field.
-const valueSchemaOf = <T extends EventType>(eventType: T) =>
+// Inside this generic function TypeScript widens eventCatalog[eventType] to every entry; the declared
+// ValueSchema<T> is the precise type (checked by tests/lib/records.test.ts's type assertions).
+const valueSchemaOf = <T extends EventType>(eventType: T): ValueSchema<T> =>
   z.object({
     ...envelopeOf(eventType),
     ...eventCatalog[eventType].schema.shape,
     ...envelopeOf(eventType),
-  });
+  }) as unknown as ValueSchema<T>;
 
-type ValueSchemas = { [T in EventType]: ReturnType<typeof valueSchemaOf<T>> };
+type ValueSchemas = { [T in EventType]: ValueSchema<T> };
 
 /** Each event type's record value, keyed by eventType. */
 export const recordValueSchemas = Object.fromEntries(
@@ -43,7 +56,9 @@ export const orderEventValueSchema = z.discriminatedUnion(
 );
 
 /** The record value of one event type, e.g. `OrderEventValue<'order-shipped'>`, or of any of them. */
-export type OrderEventValue<T extends EventType = EventType> = z.infer<ValueSchemas[T]>;
+export type OrderEventValue<T extends EventType = EventType> = T extends EventType
+  ? z.infer<ValueSchemas[T]>
+  : never;
 
 /**
  * The CloudEvents headers (Kafka protocol binding, binary content mode) of one event type's records.
@@ -107,5 +122,7 @@ export const parseRecord = (record: RawRecord): ParsedRecord => {
   }
   const value = recordValueSchemas[eventType].safeParse(json);
   if (!value.success) return { ok: false, reason: `value: ${z.prettifyError(value.error)}` };
+  if (value.data.eventId !== headers.data.ce_id)
+    return { ok: false, reason: 'ce_id is not the eventId of the value' };
   return { ok: true, eventId: headers.data.ce_id, value: value.data };
 };
