@@ -3,7 +3,7 @@
 // (with Ajv, not with the zod schemas the document came from). Also GET /health, in and out of an outage.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type AsyncApiDocument, buildAsyncApiDocument } from '../../lib/asyncapi.js';
-import { dataschemaOf, eventTypes } from '../../lib/catalog.js';
+import { dataschemaOf, eventCatalog, eventTypes } from '../../lib/catalog.js';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../lib/openapi.js';
 import { asyncApiRecordValidator } from '../support/asyncapi-validator.js';
 import { openApiValidator } from '../support/openapi-validator.js';
@@ -81,15 +81,13 @@ describe('GET /asyncapi.json', () => {
 });
 
 describe('publishing routes answer as documented', () => {
-  it.each([
-    ['/orders', '/orders', order('contract-1')],
-    ['/orders/{orderId}/shipment', '/orders/contract-1/shipment', { trackingNumber: '1Z999' }],
-    [
-      '/orders/{orderId}/cancellation',
-      '/orders/contract-1/cancellation',
-      { reason: 'contract test' },
-    ],
-  ])('202 from POST %s', async (route, path, body) => {
+  it.each(
+    eventTypes.map((eventType) => {
+      const { route, example, orderIdFrom } = eventCatalog[eventType];
+      const body = orderIdFrom === 'body' ? { ...example, orderId: 'contract-1' } : example;
+      return [route.path, route.path.replace('{orderId}', 'contract-1'), body] as const;
+    }),
+  )('202 from POST %s', async (route, path, body) => {
     const reply = await publish(path, body);
     expect(reply.status).toBe(202);
     expectConforms(route, 'post', reply);
@@ -181,7 +179,7 @@ describe('the records on the topic', () => {
     const served = (await get(`${service.http}/asyncapi.json`)).body as unknown as AsyncApiDocument;
     const validator = asyncApiRecordValidator(served);
     const records = await readWithKcat(service.kafkaBrokers, TOPIC);
-    // The tests above published each event type, alone and in a batch.
+    // The tests above published each event type of the catalog.
     expect(new Set(records.map((record) => record.headers.ce_type))).toEqual(new Set(eventTypes));
     for (const record of records) {
       expect([record.offset, validator.violations(record)]).toEqual([record.offset, []]);
