@@ -1,12 +1,5 @@
+import { publisherDeclaration } from '../lib/catalog.js';
 import { definePublisher } from '../lib/define-publisher.js';
-import type { PublisherDeclaration } from '../lib/publisher.js';
-import { orderShippedSchema } from '../lib/schemas.js';
 
-/** POST /orders/{orderId}/shipment */
-export const declaration = {
-  eventType: 'order-shipped',
-  schema: orderShippedSchema,
-  orderIdFrom: 'path',
-} satisfies PublisherDeclaration;
-
-export const handler = definePublisher(declaration);
+/** order-shipped: its schema, route and orderId source are its entry in lib/catalog.ts. */
+export const handler = definePublisher(publisherDeclaration('order-shipped'));

@@ -3,9 +3,10 @@
  * validated before anything is sent (any invalid event: 400 naming its index and path, nothing published),
  * then sent in one kafkajs send, which makes one produce request per broker, and answered in request order.
  */
+
+import { batchRequestSchema } from './catalog.js';
 import { invalidRequest } from './http/problem.js';
 import { type PublishRoute, type Receipt, toFieldErrors } from './publisher.js';
-import { batchRequestSchema } from './schemas.js';
 
 export const batchRoute: PublishRoute<{ results: Receipt[] }> = {
   name: 'order-events-batch',

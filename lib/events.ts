@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { v5 as nameBasedUuid } from 'uuid';
+import { dataschemaOf, type EventType } from './catalog.js';
 import type { TraceContext } from './http/trace-context.js';
 import type { OutgoingRecord } from './producer/event-producer.js';
 
-export const eventTypes = ['order-created', 'order-shipped', 'order-cancelled'] as const;
-export type EventType = (typeof eventTypes)[number];
+export { type EventType, eventTypes } from './catalog.js';
 
 export type OrderEvent<Fields extends object = Record<string, unknown>> = {
   eventId: string;
@@ -79,6 +79,8 @@ export const toKafkaRecord = (
     ce_source: ceSource,
     ce_time: event.timestamp,
     ce_subject: event.orderId,
+    // Names the schema of the value, with its version (the AsyncAPI document has it under this $id).
+    ce_dataschema: dataschemaOf(event.eventType),
     'content-type': 'application/json',
   };
   if (trace) {

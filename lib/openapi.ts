@@ -5,7 +5,13 @@
  * cannot describe a field the service does not check or answer. Only prose and examples are written here.
  */
 import * as z from 'zod/mini';
-import { eventTypes } from './events.js';
+import {
+  batchRequestSchema,
+  type EventType,
+  eventCatalog,
+  eventTypes,
+  functionNameOf,
+} from './catalog.js';
 import { healthyReportSchema, unhealthyReportSchema } from './health.js';
 import {
   brokerUnreachable,
@@ -19,15 +25,11 @@ import {
 } from './http/problem.js';
 import type { Receipt } from './publisher.js';
 import {
-  batchRequestSchema,
   idempotencyKeySchema,
   MAX_BATCH_EVENTS,
   MAX_BODY_BYTES,
-  orderCancelledSchema,
-  orderCreatedSchema,
   orderIdSchema,
   orderItemSchema,
-  orderShippedSchema,
 } from './schemas.js';
 
 export const receiptSchema = z.strictObject({
@@ -69,12 +71,26 @@ export type ReceiptIsDocumented = Assert<Same<z.infer<typeof receiptSchema>, Rec
 export type ProblemIsDocumented = Assert<Same<z.infer<typeof problemSchema>, ProblemDocument>>;
 type Assert<T extends true> = T;
 
+const asyncApiDocumentSchema = z.looseObject({
+  asyncapi: z.string().check(z.regex(/^3\.0\.\d+$/)),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  channels: z.record(z.string(), z.unknown()),
+});
+
+/** order-created -> OrderCreated: the component name of an event type's request body. */
+export const requestComponentOf = (eventType: EventType) => {
+  const name = functionNameOf(eventType);
+  return `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+};
+
+const requestSchemas = Object.fromEntries(
+  eventTypes.map((eventType) => [requestComponentOf(eventType), eventCatalog[eventType].schema]),
+);
+
 const componentSchemas = {
   OrderId: orderIdSchema,
   OrderItem: orderItemSchema,
-  OrderCreated: orderCreatedSchema,
-  OrderShipped: orderShippedSchema,
-  OrderCancelled: orderCancelledSchema,
+  ...requestSchemas,
   BatchRequest: batchRequestSchema,
   Receipt: receiptSchema,
   BatchReceipt: batchReceiptSchema,
@@ -85,8 +101,10 @@ const componentSchemas = {
   HealthOk: healthyReportSchema,
   HealthUnavailable: unhealthyReportSchema,
   OpenApiDocument: openApiDocumentSchema,
+  AsyncApiDocument: asyncApiDocumentSchema,
 };
-type ComponentId = keyof typeof componentSchemas;
+// Request components are named after the catalog's event types, so ids are strings; the tests resolve every $ref.
+type ComponentId = string;
 type JsonSchema = Record<string, unknown>;
 
 const ref = (id: ComponentId) => ({ $ref: `#/components/schemas/${id}` });
@@ -138,6 +156,7 @@ const problem = (
 interface PublishingRoute {
   operationId: string;
   summary: string;
+  description: string;
   body: ComponentId;
   receipt: ComponentId;
   orderIdInPath: boolean;
@@ -148,6 +167,7 @@ const publishingOperation = (route: PublishingRoute) => ({
   post: {
     operationId: route.operationId,
     summary: route.summary,
+    description: route.description,
     tags: ['publishing'],
     security: [{ bearerJwt: [] }],
     parameters: [
@@ -222,49 +242,36 @@ const errorResponses = () => ({
   ),
 });
 
-const order = {
-  orderId: 'o-1001',
-  customerId: 'c-7',
-  items: [{ sku: 'SKU-1', quantity: 2, unitPrice: 9.5 }],
-  total: 19,
-};
-
+/** One route per event type (from the catalog), then the batch route. */
 export const publishingRoutes: Record<string, PublishingRoute> = {
-  '/orders': {
-    operationId: 'publishOrderCreated',
-    summary: 'Publish order-created',
-    body: 'OrderCreated',
-    receipt: 'Receipt',
-    orderIdInPath: false,
-    example: order,
-  },
-  '/orders/{orderId}/shipment': {
-    operationId: 'publishOrderShipped',
-    summary: 'Publish order-shipped',
-    body: 'OrderShipped',
-    receipt: 'Receipt',
-    orderIdInPath: true,
-    example: { trackingNumber: '1Z999', carrier: 'UPS' },
-  },
-  '/orders/{orderId}/cancellation': {
-    operationId: 'publishOrderCancelled',
-    summary: 'Publish order-cancelled',
-    body: 'OrderCancelled',
-    receipt: 'Receipt',
-    orderIdInPath: true,
-    example: { reason: 'customer request' },
-  },
+  ...Object.fromEntries(
+    eventTypes.map((eventType) => {
+      const { route, orderIdFrom, example, description } = eventCatalog[eventType];
+      const operation: PublishingRoute = {
+        operationId: `publish${requestComponentOf(eventType)}`,
+        summary: `Publish ${eventType}`,
+        description,
+        body: requestComponentOf(eventType),
+        receipt: 'Receipt',
+        orderIdInPath: orderIdFrom === 'path',
+        example,
+      };
+      return [route.path, operation];
+    }),
+  ),
   '/order-events/batch': {
     operationId: 'publishOrderEventBatch',
     summary: `Publish 1–${MAX_BATCH_EVENTS} order events in one request`,
+    description: 'Validated all-or-nothing, published in one send, answered in request order.',
     body: 'BatchRequest',
     receipt: 'BatchReceipt',
     orderIdInPath: false,
     example: {
-      events: [
-        { eventType: 'order-created', ...order },
-        { eventType: 'order-shipped', orderId: 'o-1001', trackingNumber: '1Z999' },
-      ],
+      events: eventTypes.map((eventType) => ({
+        eventType,
+        orderId: 'o-1001',
+        ...eventCatalog[eventType].example,
+      })),
     },
   },
 };
@@ -312,6 +319,20 @@ export const buildOpenApiDocument = () => ({
           200: {
             description: 'The OpenAPI 3.1 document of this API.',
             content: json('OpenApiDocument'),
+          },
+        },
+      },
+    },
+    '/asyncapi.json': {
+      get: {
+        operationId: 'asyncApiDocument',
+        summary: 'The AsyncAPI 3.0 document of the topic: its records, keys and headers',
+        tags: ['operations'],
+        security: [],
+        responses: {
+          200: {
+            description: 'The AsyncAPI 3.0 document of the order-events topic.',
+            content: json('AsyncApiDocument'),
           },
         },
       },

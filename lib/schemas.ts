@@ -78,23 +78,4 @@ export type OrderCreated = z.infer<typeof orderCreatedSchema>;
 export type OrderShipped = z.infer<typeof orderShippedSchema>;
 export type OrderCancelled = z.infer<typeof orderCancelledSchema>;
 
-/** One event of a batch: its eventType, its orderId, then the fields of that event. */
-export const batchEventSchema = z.discriminatedUnion('eventType', [
-  z.strictObject({ eventType: z.literal('order-created'), ...orderCreatedSchema.shape }),
-  z.strictObject({
-    eventType: z.literal('order-shipped'),
-    orderId: orderIdSchema,
-    ...orderShippedSchema.shape,
-  }),
-  z.strictObject({
-    eventType: z.literal('order-cancelled'),
-    orderId: orderIdSchema,
-    ...orderCancelledSchema.shape,
-  }),
-]);
-
 export const MAX_BATCH_EVENTS = 500;
-
-export const batchRequestSchema = z.strictObject({
-  events: z.array(batchEventSchema).check(z.minLength(1), z.maxLength(MAX_BATCH_EVENTS)),
-});

@@ -1,13 +1,10 @@
 // `npm run openapi`: writes the OpenAPI 3.1 document that GET /openapi.json serves to openapi.json at the
-// repository root, for tools that want a file (client generators, API gateways, reviews of API changes).
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+// repository root, where it is committed (tests/lib/committed-documents.test.ts fails when it is stale): every
+// change to the API shows up as a reviewable diff, and tools that want a file (client generators, API
+// gateways) have one.
 import { buildOpenApiDocument } from '../lib/openapi.js';
+import { writeDocument } from './contract/write-document.js';
 
-const target = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'openapi.json');
 const document = buildOpenApiDocument();
-writeFileSync(target, `${JSON.stringify(document, null, 2)}\n`);
-process.stderr.write(
-  `wrote ${path.relative(process.cwd(), target) || target}: ${Object.keys(document.paths).length} paths\n`,
-);
+writeDocument('openapi.json', document);
+process.stderr.write(`wrote openapi.json: ${Object.keys(document.paths).length} paths\n`);

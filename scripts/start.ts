@@ -14,6 +14,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { eventCatalog, eventTypes, functionRoutes } from '../lib/catalog.js';
 import { type SpawnedBroker, spawnEmbeddedBroker } from './embedded-broker/spawn.js';
 import { stopChild, stopWhenStdinCloses } from './stop-child.js';
 import { createDevToken } from './token.js';
@@ -105,12 +106,18 @@ const main = async () => {
   say('Order events publisher is running.');
   say(`  Kafka:    ${env.KAFKA_BROKERS}${embedded ? ' (embedded broker)' : ''}`);
   say(`  HTTP API: http://localhost:${httpPort}`);
+  for (const route of functionRoutes())
+    say(
+      `    ${route.method.padEnd(4)} ${route.path}${route.publishes ? '' : '   (no token needed)'}`,
+    );
   if (redis)
     say(`  Idempotency-Key records: redis://127.0.0.1:${redisPort} (in memory, for this run)`);
+  const invokeNames = functionRoutes()
+    .filter((route) => route.publishes)
+    .map((route) => route.functionName);
   say(
-    `  Lambda invoke API: http://localhost:${lambdaPort}/2015-03-31/functions/order-events-publisher-dev-<orderCreated|orderShipped|orderCancelled|orderEventsBatch>/invocations`,
+    `  Lambda invoke API: http://localhost:${lambdaPort}/2015-03-31/functions/order-events-publisher-dev-<${invokeNames.join('|')}>/invocations`,
   );
-  say();
   say();
   say(
     'Every publishing route needs a bearer token. A development token, valid 12 h (more: npm run token):',
@@ -118,20 +125,14 @@ const main = async () => {
   say(`  export TOKEN=${token}`);
   say();
   say('Try:');
+  for (const eventType of eventTypes) {
+    const { route, example } = eventCatalog[eventType];
+    say(
+      `  curl -i -X ${route.method} http://localhost:${httpPort}${route.path.replace('{orderId}', 'o-1001')} ${auth} -H 'Content-Type: application/json' -d '${JSON.stringify(example)}'`,
+    );
+  }
   say(
-    `  curl -i -X POST http://localhost:${httpPort}/orders ${auth} -H 'Content-Type: application/json' \\`,
-  );
-  say(
-    `    -d '{"orderId":"o-1001","customerId":"c-7","items":[{"sku":"SKU-1","quantity":2,"unitPrice":9.5}],"total":19}'`,
-  );
-  say(
-    `  curl -i -X POST http://localhost:${httpPort}/orders/o-1001/shipment ${auth} -H 'Content-Type: application/json' -d '{"trackingNumber":"1Z999","carrier":"UPS"}'`,
-  );
-  say(
-    `  curl -i -X POST http://localhost:${httpPort}/orders/o-1001/cancellation ${auth} -H 'Content-Type: application/json' -d '{"reason":"customer request"}'`,
-  );
-  say(
-    `  (also POST /order-events/batch; an Idempotency-Key header on any of them; GET /health and GET /openapi.json need no token)`,
+    `  (an Idempotency-Key header on any publishing route; the contracts: GET /openapi.json, GET /asyncapi.json)`,
   );
   say('Watch the topic:');
   say(`  kcat -b ${env.KAFKA_BROKERS?.split(',')[0]} -t ${topic} -C -J`);

@@ -2,12 +2,15 @@
 // each real answer checked against the schema the document gives for that route, status and media type
 // (with Ajv, not with the zod schemas the document came from). Also GET /health, in and out of an outage.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type AsyncApiDocument, buildAsyncApiDocument } from '../../lib/asyncapi.js';
+import { dataschemaOf, eventCatalog, eventTypes } from '../../lib/catalog.js';
 import { buildOpenApiDocument, type OpenApiDocument } from '../../lib/openapi.js';
+import { asyncApiRecordValidator } from '../support/asyncapi-validator.js';
 import { openApiValidator } from '../support/openapi-validator.js';
 import { ALL_BROKERS, waitUntil } from './support/harness.js';
 import { post, publishTo, type Reply } from './support/http.js';
 import { type RunningService, startService } from './support/service.js';
-import { endOffsets } from './support/topic.js';
+import { endOffsets, readWithKcat } from './support/topic.js';
 
 const TOPIC = 'order-events';
 let service: RunningService;
@@ -69,16 +72,23 @@ describe('GET /openapi.json', () => {
   });
 });
 
+describe('GET /asyncapi.json', () => {
+  it('serves the generated document of the topic, without a credential, as its own schema says', async () => {
+    const reply = await get(`${service.http}/asyncapi.json`);
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual(JSON.parse(JSON.stringify(buildAsyncApiDocument({ topic: TOPIC }))));
+    expectConforms('/asyncapi.json', 'get', reply);
+  });
+});
+
 describe('publishing routes answer as documented', () => {
-  it.each([
-    ['/orders', '/orders', order('contract-1')],
-    ['/orders/{orderId}/shipment', '/orders/contract-1/shipment', { trackingNumber: '1Z999' }],
-    [
-      '/orders/{orderId}/cancellation',
-      '/orders/contract-1/cancellation',
-      { reason: 'contract test' },
-    ],
-  ])('202 from POST %s', async (route, path, body) => {
+  it.each(
+    eventTypes.map((eventType) => {
+      const { route, example, orderIdFrom } = eventCatalog[eventType];
+      const body = orderIdFrom === 'body' ? { ...example, orderId: 'contract-1' } : example;
+      return [route.path, route.path.replace('{orderId}', 'contract-1'), body] as const;
+    }),
+  )('202 from POST %s', async (route, path, body) => {
     const reply = await publish(path, body);
     expect(reply.status).toBe(202);
     expectConforms(route, 'post', reply);
@@ -162,6 +172,20 @@ describe('publishing routes answer as documented', () => {
     const reply = await publish('/orders/contract-5/cancellation', { reason: 'second' }, key);
     expect(reply.status).toBe(422);
     expectConforms('/orders/{orderId}/cancellation', 'post', reply);
+  });
+});
+
+describe('the records on the topic', () => {
+  it('keep the AsyncAPI document the service serves, and name their schema in ce_dataschema', async () => {
+    const served = (await get(`${service.http}/asyncapi.json`)).body as unknown as AsyncApiDocument;
+    const validator = asyncApiRecordValidator(served);
+    const records = await readWithKcat(service.kafkaBrokers, TOPIC);
+    // The tests above published each event type of the catalog.
+    expect(new Set(records.map((record) => record.headers.ce_type))).toEqual(new Set(eventTypes));
+    for (const record of records) {
+      expect([record.offset, validator.violations(record)]).toEqual([record.offset, []]);
+      expect(record.headers.ce_dataschema).toBe(dataschemaOf(JSON.parse(record.value).eventType));
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
+import { eventCatalog, eventTypes } from '../../lib/catalog.js';
 import { waitUntil } from './support/harness.js';
 import { post, publishTo } from './support/http.js';
 import { type RunningService, repoRoot, startService } from './support/service.js';
@@ -37,31 +38,14 @@ const order = (orderId: string) => ({
 const byEventId = (eventId: unknown) => (record: TopicRecord) => record.headers.ce_id === eventId;
 
 describe('each route publishes what its receipt says', () => {
-  const requests = [
-    {
-      eventType: 'order-created',
-      path: '/orders',
-      body: order('e2e-1'),
-      fields: {
-        customerId: 'c-1',
-        items: [{ sku: 'SKU-1', quantity: 3, unitPrice: 2.5 }],
-        total: 7.5,
-        currency: 'USD',
-      },
-    },
-    {
-      eventType: 'order-shipped',
-      path: '/orders/e2e-1/shipment',
-      body: { trackingNumber: '1Z999', carrier: 'UPS' },
-      fields: { trackingNumber: '1Z999', carrier: 'UPS' },
-    },
-    {
-      eventType: 'order-cancelled',
-      path: '/orders/e2e-1/cancellation',
-      body: { reason: 'changed mind' },
-      fields: { reason: 'changed mind' },
-    },
-  ];
+  // One request per event type of the catalog, its documented example; the record carries the parsed fields
+  // (defaults applied), after the envelope.
+  const requests = eventTypes.map((eventType) => {
+    const { route, example, orderIdFrom, schema } = eventCatalog[eventType];
+    const body = orderIdFrom === 'body' ? { ...example, orderId: 'e2e-1' } : example;
+    const { orderId: _, ...fields } = schema.parse(body) as Record<string, unknown>;
+    return { eventType, path: route.path.replace('{orderId}', 'e2e-1'), body, fields };
+  });
 
   it.each(requests)(
     '$eventType: 202 receipt, record read back by kafkajs and kcat',
@@ -106,6 +90,7 @@ describe('each route publishes what its receipt says', () => {
           ce_source: '/order-events-publisher',
           ce_time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
           ce_subject: 'e2e-1',
+          ce_dataschema: `urn:order-events-publisher:schema:${eventType}:v1`,
           'content-type': 'application/json',
           ce_correlationid: correlationId,
           traceparent,
@@ -234,13 +219,10 @@ describe('authentication', () => {
       { authorization: `Bearer ${await token({ aud: 'another-api' })}` },
       { authorization: `Bearer ${await token({ expiresAt: expired })}` },
     ];
-    for (const path of ['/orders', '/orders/auth-1/shipment', '/orders/auth-1/cancellation']) {
-      const body =
-        path === '/orders'
-          ? order('auth-1')
-          : path.endsWith('shipment')
-            ? { trackingNumber: 'T' }
-            : { reason: 'r' };
+    for (const eventType of eventTypes) {
+      const { route, example, orderIdFrom } = eventCatalog[eventType];
+      const path = route.path.replace('{orderId}', 'auth-1');
+      const body = orderIdFrom === 'body' ? { ...example, orderId: 'auth-1' } : example;
       for (const headers of attempts) {
         const reply = await post(`${service.http}${path}`, body, { ...json, ...headers });
         expect([path, headers.authorization ?? 'none', reply.status]).toEqual([

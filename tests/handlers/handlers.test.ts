@@ -1,55 +1,67 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { eventTypes, functionRoutes, publisherDeclaration } from '../../lib/catalog.js';
 import { KafkaJsEventProducer } from '../../lib/producer/kafkajs-producer.js';
-import {
-  createPublishHandler,
-  type PublisherDeclaration,
-  type PublishHandler,
-} from '../../lib/publisher.js';
+import { createPublishHandler, type PublishHandler } from '../../lib/publisher.js';
 import { orderCancelledSchema, orderCreatedSchema, orderShippedSchema } from '../../lib/schemas.js';
+import { repoRoot } from '../e2e/support/service.js';
 import { jsonEvent, lambdaContext, testConfig, validOrder } from '../support/events.js';
 import { FakeKafkaClient } from '../support/fake-kafkajs.js';
 
-type HandlerModule = { declaration: PublisherDeclaration; handler: PublishHandler };
+type HandlerModule = { handler: PublishHandler };
 const modules: Record<string, HandlerModule> = {};
 
 beforeAll(async () => {
   // The handlers parse the environment when first imported, as a Lambda container does at cold start.
   // Port 1 on loopback refuses at once, so nothing here can reach a broker.
   process.env.KAFKA_BROKERS = '127.0.0.1:1';
-  for (const name of ['order-created', 'order-shipped', 'order-cancelled']) {
+  for (const name of eventTypes) {
     modules[name] = (await import(`../../handlers/${name}.js`)) as HandlerModule;
   }
 });
 
 describe('handler declarations', () => {
+  it('one handler file per function of the catalog, and no other', () => {
+    expect(
+      readdirSync(path.join(repoRoot, 'handlers'))
+        .map((file) => file.replace(/\.ts$/, ''))
+        .sort(),
+    ).toEqual(
+      functionRoutes()
+        .map((route) => route.handlerFile)
+        .sort(),
+    );
+  });
+
   it.each([
     ['order-created', orderCreatedSchema, 'body'],
     ['order-shipped', orderShippedSchema, 'path'],
     ['order-cancelled', orderCancelledSchema, 'path'],
-  ])('%s declares its schema and where its orderId comes from', (name, schema, orderIdFrom) => {
-    expect(modules[name]!.declaration).toEqual({ eventType: name, schema, orderIdFrom });
-  });
-
-  it.each(['order-created', 'order-shipped', 'order-cancelled'])(
-    '%s exports a handler that validates before any Kafka work',
-    async (name) => {
-      const response = await modules[name]!.handler(
-        jsonEvent({ unexpected: true }, { orderId: 'o-1' }),
-        lambdaContext(),
-      );
-      expect(response).toMatchObject({
-        statusCode: 400,
-        headers: { 'Content-Type': 'application/problem+json' },
-      });
+  ] as const)(
+    '%s: the catalog declares its schema and where its orderId comes from',
+    (name, schema, orderIdFrom) => {
+      expect(publisherDeclaration(name)).toMatchObject({ eventType: name, schema, orderIdFrom });
     },
   );
+
+  it.each(eventTypes)('%s exports a handler that validates before any Kafka work', async (name) => {
+    const response = await modules[name]!.handler(
+      jsonEvent({ unexpected: true }, { orderId: 'o-1' }),
+      lambdaContext(),
+    );
+    expect(response).toMatchObject({
+      statusCode: 400,
+      headers: { 'Content-Type': 'application/problem+json' },
+    });
+  });
 });
 
 describe('a warm container', () => {
   it('connects once and reuses one kafkajs producer across many invocations', async () => {
     const client = new FakeKafkaClient();
     const config = testConfig();
-    const handler = createPublishHandler(modules['order-created']!.declaration, {
+    const handler = createPublishHandler(publisherDeclaration('order-created'), {
       config,
       producer: new KafkaJsEventProducer(config, () => client),
     });

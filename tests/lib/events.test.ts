@@ -60,6 +60,7 @@ describe('toKafkaRecord', () => {
         ce_source: '/order-events-publisher',
         ce_time: '2026-11-27T12:00:00.123Z',
         ce_subject: 'o-9',
+        ce_dataschema: 'urn:order-events-publisher:schema:order-cancelled:v1',
         'content-type': 'application/json',
       },
       timestamp: String(Date.parse('2026-11-27T12:00:00.123Z')),

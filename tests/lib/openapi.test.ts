@@ -3,13 +3,9 @@ import { describe, expect, it } from '@jest/globals';
 import { build } from 'esbuild';
 import * as z from 'zod/mini';
 import { handler } from '../../handlers/openapi.js';
+import { batchRequestSchema, eventCatalog, eventTypes, functionRoutes } from '../../lib/catalog.js';
 import { buildOpenApiDocument, publishingRoutes } from '../../lib/openapi.js';
-import {
-  batchRequestSchema,
-  orderCancelledSchema,
-  orderCreatedSchema,
-  orderShippedSchema,
-} from '../../lib/schemas.js';
+import { orderShippedSchema } from '../../lib/schemas.js';
 import { repoRoot } from '../e2e/support/service.js';
 import { validOrder } from '../support/events.js';
 import { openApiValidator } from '../support/openapi-validator.js';
@@ -29,30 +25,38 @@ type Response = {
 const operation = (route: string, method: string) =>
   (document.paths as Record<string, Record<string, Operation>>)[route]?.[method];
 
-const publishing = [
-  '/orders',
-  '/orders/{orderId}/shipment',
-  '/orders/{orderId}/cancellation',
-  '/order-events/batch',
-];
+const publishing = functionRoutes()
+  .filter((route) => route.publishes)
+  .map((route) => route.path);
 const problemStatuses = ['400', '409', '413', '415', '422', '500', '501', '503'];
-const requestSchemas = {
-  '/orders': orderCreatedSchema,
-  '/orders/{orderId}/shipment': orderShippedSchema,
-  '/orders/{orderId}/cancellation': orderCancelledSchema,
+const requestSchemas: Record<string, { safeParse: (body: unknown) => { success: boolean } }> = {
+  ...Object.fromEntries(
+    eventTypes.map((eventType) => [
+      eventCatalog[eventType].route.path,
+      eventCatalog[eventType].schema,
+    ]),
+  ),
   '/order-events/batch': batchRequestSchema,
 };
 
 describe('the OpenAPI document', () => {
-  it('is OpenAPI 3.1 with every route, and nothing else', () => {
+  it('is OpenAPI 3.1 with every route of the catalog, and nothing else', () => {
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths).sort()).toEqual(
-      [...publishing, '/health', '/openapi.json'].sort(),
+    expect(publishing).toEqual([
+      ...eventTypes.map((eventType) => eventCatalog[eventType].route.path),
+      '/order-events/batch',
+    ]);
+    const paths = document.paths as Record<string, object>;
+    expect(Object.keys(paths).sort()).toEqual(
+      functionRoutes()
+        .map((route) => route.path)
+        .sort(),
     );
-    for (const route of publishing)
-      expect(Object.keys(document.paths[route as keyof typeof document.paths])).toEqual(['post']);
-    expect(Object.keys(document.paths['/health'])).toEqual(['get']);
-    expect(Object.keys(document.paths['/openapi.json'])).toEqual(['get']);
+    for (const route of functionRoutes())
+      expect([route.path, Object.keys(paths[route.path]!)]).toEqual([
+        route.path,
+        [route.method.toLowerCase()],
+      ]);
   });
 
   it.each(publishing)(
@@ -94,9 +98,10 @@ describe('the OpenAPI document', () => {
     },
   );
 
-  it('needs no credential for /health and /openapi.json', () => {
+  it('needs no credential for /health, /openapi.json and /asyncapi.json', () => {
     expect(operation('/health', 'get')!.security).toEqual([]);
     expect(operation('/openapi.json', 'get')!.security).toEqual([]);
+    expect(operation('/asyncapi.json', 'get')!.security).toEqual([]);
     expect(Object.keys(operation('/health', 'get')!.responses)).toEqual(['200', '503']);
     expect(operation('/health', 'get')!.responses['503']!.headers).toHaveProperty('Retry-After');
   });
@@ -192,16 +197,13 @@ describe('the documented request schemas and the zod schemas agree', () => {
   ];
 
   it.each(samples)('POST %s, %s', (route, _label, body) => {
-    const zodAccepts = requestSchemas[route as keyof typeof requestSchemas].safeParse(body).success;
+    const zodAccepts = requestSchemas[route]!.safeParse(body).success;
     expect(validator.request(route, 'post', body).valid).toBe(zodAccepts);
   });
 
   it('accepts every documented example', () => {
     for (const [route, { example }] of Object.entries(publishingRoutes)) {
-      expect([
-        route,
-        requestSchemas[route as keyof typeof requestSchemas].safeParse(example).success,
-      ]).toEqual([route, true]);
+      expect([route, requestSchemas[route]!.safeParse(example).success]).toEqual([route, true]);
     }
   });
 });

@@ -92,6 +92,7 @@ describe('publishing over HTTP', () => {
           ce_source: '/order-events-publisher',
           ce_time: '2026-11-27T09:30:00.000Z',
           ce_subject: 'order-1001',
+          ce_dataschema: 'urn:order-events-publisher:schema:order-created:v1',
           'content-type': 'application/json',
           ce_correlationid: expect.any(String),
         },

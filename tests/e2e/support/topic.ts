@@ -1,9 +1,11 @@
 // Reading the topic back over the Kafka protocol, with kafkajs and with kcat (a client this project did not
-// write), to check what the service claims it published.
+// write), to check what the service claims it published. Every record read is checked against the AsyncAPI
+// document's schema of its message (value, headers, key): a record that breaks it fails the test reading it.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import kafkajs from 'kafkajs';
+import { expectRecordKeepsContract } from '../../support/asyncapi-validator.js';
 import { waitUntil } from './harness.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -26,7 +28,7 @@ export const readWithKcat = async (bootstrap: string, topic: string): Promise<To
     ['-b', bootstrap, '-t', topic, '-C', '-J', '-e', '-q', '-o', 'beginning'],
     { timeout: 30_000 },
   );
-  return stdout
+  const records = stdout
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => {
@@ -50,6 +52,8 @@ export const readWithKcat = async (bootstrap: string, topic: string): Promise<To
         timestamp: record.ts,
       };
     });
+  for (const record of records) expectRecordKeepsContract(record);
+  return records;
 };
 
 /** End offset of every partition, via kafkajs's admin client (ListOffsets). */
@@ -70,6 +74,8 @@ export const endOffsets = async (
 /** A kafkajs consumer-group member that collects every record from the beginning of the topic. */
 export class TopicCollector {
   readonly records: TopicRecord[] = [];
+  /** Records that broke the AsyncAPI document: waitFor throws the first. */
+  private readonly contractViolations: Error[] = [];
   private readonly consumer: Consumer;
 
   constructor(
@@ -91,7 +97,13 @@ export class TopicCollector {
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await this.consumer.run({
       eachMessage: async ({ partition, message }) => {
-        this.records.push(toRecord(partition, message));
+        const record = toRecord(partition, message);
+        try {
+          expectRecordKeepsContract(record);
+        } catch (error) {
+          this.contractViolations.push(error as Error);
+        }
+        this.records.push(record);
       },
     });
   }
@@ -103,7 +115,10 @@ export class TopicCollector {
     timeoutMs = 20_000,
   ): Promise<TopicRecord[]> {
     const found = await waitUntil(
-      () => this.records.filter(match),
+      () => {
+        if (this.contractViolations[0]) throw this.contractViolations[0];
+        return this.records.filter(match);
+      },
       (records) => records.length >= count,
       { timeoutMs, intervalMs: 50 },
     );
