@@ -134,7 +134,7 @@ const main = async () => {
   say('Ctrl-C stops everything.');
   if (printReadyLine) {
     process.stdout.write(
-      `${JSON.stringify({ event: 'ready', http: `http://localhost:${httpPort}`, lambda: `http://localhost:${lambdaPort}`, kafkaBrokers: env.KAFKA_BROKERS, brokerControl: broker?.controlUrl ?? null, token })}\n`,
+      `${JSON.stringify({ event: 'ready', http: `http://localhost:${httpPort}`, lambda: `http://localhost:${lambdaPort}`, kafkaBrokers: env.KAFKA_BROKERS, brokerControl: broker?.controlUrl ?? null, token, idempotencyStoreEnv: idempotencyStoreEnv(env) })}\n`,
     );
   }
 };
@@ -158,6 +158,7 @@ const startIdempotencyStore = async (env: NodeJS.ProcessEnv): Promise<string | u
     const definition = await table;
     await createIdempotencyTable(endpoint, definition);
     env.IDEMPOTENCY_DYNAMODB_ENDPOINT = endpoint;
+    env.IDEMPOTENCY_TABLE = definition.TableName;
     return `DynamoDB table ${definition.TableName} at ${endpoint} (dynalite)`;
   }
   if (choice !== 'redis')
@@ -183,6 +184,17 @@ const startIdempotencyStore = async (env: NodeJS.ProcessEnv): Promise<string | u
   );
   env.IDEMPOTENCY_REDIS_URL = `redis://127.0.0.1:${redisPort}`;
   return env.IDEMPOTENCY_REDIS_URL;
+};
+
+/** What another process (a second container) needs to reach the same Idempotency-Key records. */
+const idempotencyStoreEnv = (env: NodeJS.ProcessEnv): Record<string, string> => {
+  if (env.IDEMPOTENCY_REDIS_URL) return { IDEMPOTENCY_REDIS_URL: env.IDEMPOTENCY_REDIS_URL };
+  if (env.IDEMPOTENCY_DYNAMODB_ENDPOINT && env.IDEMPOTENCY_TABLE)
+    return {
+      IDEMPOTENCY_DYNAMODB_ENDPOINT: env.IDEMPOTENCY_DYNAMODB_ENDPOINT,
+      IDEMPOTENCY_TABLE: env.IDEMPOTENCY_TABLE,
+    };
+  return {};
 };
 
 /** Starts a child whose unexpected exit stops everything else. */
