@@ -22,6 +22,8 @@ export interface StoreProcess {
   kill(): Promise<void>;
   /** Starts it again on the same port (a new, empty store; dynalite gets its table again). */
   restart(): Promise<void>;
+  /** Resumes it if paused, and starts it again if it was killed: for a test's clean-up. */
+  ensureRunning(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -65,6 +67,10 @@ const controlled = (
     },
     restart: async () => {
       child = await launch();
+    },
+    ensureRunning: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) child = await launch();
+      else signal('SIGCONT');
     },
     stop: async () => {
       signal('SIGCONT'); // a stopped process would not act on SIGTERM
