@@ -55,17 +55,23 @@ const timeLeftMs = (storeTimeoutMs: number) => {
 };
 
 /**
- * Runs one store call within its time, giving it an AbortSignal that fires when the time is up; `abandon`
- * then tears down whatever the call was using. Any failure becomes an IdempotencyStoreUnavailableError.
+ * Runs one store call within its time, giving it an AbortSignal that fires when the time is up. Any failure
+ * but the store's own answers becomes an IdempotencyStoreUnavailableError.
  */
 const bounded = async <T>(
   store: IdempotencyStoreKind,
   operation: string,
   storeTimeoutMs: number,
   call: (signal: AbortSignal) => Promise<T>,
-  abandon: () => void = () => undefined,
-  /** An answer of the store's that is no failure of it (a condition that did not hold). */
-  isAnswer: (error: unknown) => boolean = () => false,
+  {
+    abandon = () => undefined,
+    isAnswer = () => false,
+  }: {
+    /** Tears down what the call was using, once its time is up. */
+    abandon?: () => void;
+    /** An answer of the store's that is no failure of it (a condition that did not hold). */
+    isAnswer?: (error: unknown) => boolean;
+  } = {},
 ): Promise<T> => {
   const timeMs = timeLeftMs(storeTimeoutMs);
   if (timeMs <= 0) throw new IdempotencyStoreUnavailableError(store, operation, true);
@@ -142,8 +148,7 @@ const openDynamoDb = async (
         command.constructor.name.replace(/Command$/, ''),
         timeoutMs,
         (signal) => send(command, { abortSignal: signal }),
-        undefined,
-        conditionFailed,
+        { isAnswer: conditionFailed },
       ),
   });
   return new DynamoDBPersistenceLayer({ tableName: settings.table, awsSdkV3Client: client });
@@ -205,13 +210,9 @@ const openRedis = async (
   };
 
   const call = <T>(operation: string, command: (client: Client) => Promise<T>) =>
-    bounded(
-      'redis',
-      operation,
-      timeoutMs,
-      async () => command(await connected()),
-      abandonConnection,
-    );
+    bounded('redis', operation, timeoutMs, async () => command(await connected()), {
+      abandon: abandonConnection,
+    });
 
   const client: CacheClient = {
     get: (name) => call('GET', (redis) => redis.get(name)),
