@@ -111,6 +111,14 @@ const environmentSchema = z.object({
     z.string().check(z.regex(/^rediss?:\/\/\S+$/, 'expects a redis:// or rediss:// URL')),
   ),
   IDEMPOTENCY_EXPIRES_SECONDS: integer(24 * 3600, 60, 30 * 24 * 3600),
+  // Each call to the store (connect included) ends within this, so that an unreachable store becomes a 503
+  // inside the invocation's budget; every keyed request makes two or three such calls besides its publish.
+  IDEMPOTENCY_STORE_TIMEOUT_MS: integer(1_000, 50, 10_000),
+  // A local implementation of the DynamoDB API (`npm start` with IDEMPOTENCY_STORE=dynamodb, the tests);
+  // empty in AWS, where the SDK finds DynamoDB by itself.
+  IDEMPOTENCY_DYNAMODB_ENDPOINT: z.optional(
+    z.string().check(z.regex(/^https?:\/\/\S+$/, 'expects an http:// or https:// URL')),
+  ),
 });
 
 export interface Config {
@@ -132,10 +140,20 @@ export interface Config {
   idempotency: IdempotencySettings | undefined;
 }
 
-export type IdempotencySettings = { expiresAfterSeconds: number } & (
-  | { store: 'dynamodb'; table: string }
+export type IdempotencySettings = {
+  expiresAfterSeconds: number;
+  /** The longest any one store call (connect, read, write) may take. */
+  storeTimeoutMs: number;
+} & (
+  | { store: 'dynamodb'; table: string; endpoint?: LocalDynamoDbEndpoint }
   | { store: 'redis'; url: Secret }
 );
+
+/** Where a local DynamoDB API listens, and the region to sign for (any region does there). */
+export interface LocalDynamoDbEndpoint {
+  url: string;
+  region: string;
+}
 
 export type SaslSettings =
   | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: Secret }
@@ -226,13 +244,23 @@ const saslSettings = (env: z.infer<typeof environmentSchema>): SaslSettings | un
 const idempotencySettings = (
   env: z.infer<typeof environmentSchema>,
 ): IdempotencySettings | undefined => {
-  const expiresAfterSeconds = env.IDEMPOTENCY_EXPIRES_SECONDS;
+  const common = {
+    expiresAfterSeconds: env.IDEMPOTENCY_EXPIRES_SECONDS,
+    storeTimeoutMs: env.IDEMPOTENCY_STORE_TIMEOUT_MS,
+  };
   // Redis wins when both are set: serverless.yml always names the AWS table, and `npm start` adds the URL
   // of its local redis-server. A Redis URL may carry a password, so it is kept as a Secret.
   if (env.IDEMPOTENCY_REDIS_URL)
-    return { store: 'redis', url: new Secret(env.IDEMPOTENCY_REDIS_URL), expiresAfterSeconds };
-  if (env.IDEMPOTENCY_TABLE)
-    return { store: 'dynamodb', table: env.IDEMPOTENCY_TABLE, expiresAfterSeconds };
+    return { store: 'redis', url: new Secret(env.IDEMPOTENCY_REDIS_URL), ...common };
+  if (env.IDEMPOTENCY_TABLE) {
+    const endpoint = env.IDEMPOTENCY_DYNAMODB_ENDPOINT;
+    return {
+      store: 'dynamodb',
+      table: env.IDEMPOTENCY_TABLE,
+      ...common,
+      ...(endpoint ? { endpoint: { url: endpoint, region: env.AWS_REGION ?? 'us-east-1' } } : {}),
+    };
+  }
   return undefined;
 };
 

@@ -1,15 +1,105 @@
-/** The two places Idempotency-Key records live: DynamoDB in AWS, Redis locally. */
+/**
+ * The two places Idempotency-Key records live: DynamoDB in AWS, Redis locally (or DynamoDB through a local
+ * implementation of its API).
+ *
+ * Every call to a store is bounded, connect included: it ends within `storeTimeoutMs`, and never later than
+ * the deadline of the invocation it serves (see withIdempotencyStoreDeadline). A call that runs out of time
+ * is abandoned for good: its Redis connection is destroyed (rejecting whatever else was queued on it; the
+ * next call opens a new one) and its DynamoDB request aborted, so nothing of it is sent after the caller
+ * has been answered. Every store failure is an IdempotencyStoreUnavailableError naming the store.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type {
   BasePersistenceLayer,
   IdempotencyRecord,
 } from '@aws-lambda-powertools/idempotency/persistence';
+import type { CacheClient } from '@aws-lambda-powertools/idempotency/types';
 import type { IdempotencySettings } from './config.js';
 import { idempotencyStoreUnavailable } from './http/problem.js';
 import type { IdempotencyStore } from './idempotency.js';
 
+export type IdempotencyStoreKind = IdempotencySettings['store'];
+
+/** A store call that failed or ran out of time. Nothing was published because of it. */
+export class IdempotencyStoreUnavailableError extends Error {
+  override name = 'IdempotencyStoreUnavailableError';
+
+  constructor(
+    readonly store: IdempotencyStoreKind,
+    /** The store's own name for it: GET, SET, DEL, connect; GetItem, PutItem, UpdateItem, DeleteItem. */
+    readonly operation: string,
+    /** Out of time (the store hangs, or the invocation's deadline came), rather than refused or unreachable. */
+    readonly timedOut: boolean,
+    options?: { cause?: unknown },
+  ) {
+    const why = timedOut
+      ? 'did not answer in time'
+      : `failed: ${options?.cause instanceof Error ? options.cause.message : String(options?.cause)}`;
+    super(`Idempotency store (${store}) ${operation} ${why}`, options);
+  }
+}
+
+const invocationDeadline = new AsyncLocalStorage<number>();
+
+/**
+ * Runs work whose store calls must all end by `deadline` (epoch ms) as well as within their own bound: a call
+ * that would outlive it is abandoned then, and one that starts after it fails at once without being sent.
+ */
+export const withIdempotencyStoreDeadline = <T>(deadline: number, work: () => Promise<T>) =>
+  invocationDeadline.run(deadline, work);
+
+/** The time a call starting now may take: its own bound, cut to the invocation's deadline if there is one. */
+const timeLeftMs = (storeTimeoutMs: number) => {
+  const deadline = invocationDeadline.getStore();
+  return deadline === undefined ? storeTimeoutMs : Math.min(storeTimeoutMs, deadline - Date.now());
+};
+
+/**
+ * Runs one store call within its time, giving it an AbortSignal that fires when the time is up. Any failure
+ * but the store's own answers becomes an IdempotencyStoreUnavailableError.
+ */
+const bounded = async <T>(
+  store: IdempotencyStoreKind,
+  operation: string,
+  storeTimeoutMs: number,
+  call: (signal: AbortSignal) => Promise<T>,
+  {
+    abandon = () => undefined,
+    isAnswer = () => false,
+  }: {
+    /** Tears down what the call was using, once its time is up. */
+    abandon?: () => void;
+    /** An answer of the store's that is no failure of it (a condition that did not hold). */
+    isAnswer?: (error: unknown) => boolean;
+  } = {},
+): Promise<T> => {
+  const timeMs = timeLeftMs(storeTimeoutMs);
+  if (timeMs <= 0) throw new IdempotencyStoreUnavailableError(store, operation, true);
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      abandon();
+      reject(new IdempotencyStoreUnavailableError(store, operation, true));
+    }, timeMs);
+  });
+  const work = call(controller.signal);
+  work.catch(() => undefined); // settles after an abandon too; its outcome no longer matters
+  try {
+    return await Promise.race([work, timedOut]);
+  } catch (error) {
+    if (error instanceof IdempotencyStoreUnavailableError || isAnswer(error)) throw error;
+    throw new IdempotencyStoreUnavailableError(store, operation, false, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
 export const openIdempotencyStore = (settings: IdempotencySettings): IdempotencyStore => {
   let opening: Promise<BasePersistenceLayer> | undefined;
   return () => {
+    // Loads the store's modules; connecting is part of each call's bound, not of this.
     opening ??= open(settings).catch((error: unknown) => {
       opening = undefined; // the next request tries again
       throw idempotencyStoreUnavailable(error);
@@ -18,22 +108,121 @@ export const openIdempotencyStore = (settings: IdempotencySettings): Idempotency
   };
 };
 
-const open = async (settings: IdempotencySettings): Promise<BasePersistenceLayer> => {
-  if (settings.store === 'dynamodb') {
-    const { DynamoDBPersistenceLayer } = await import(
-      '@aws-lambda-powertools/idempotency/dynamodb'
-    );
-    return new DynamoDBPersistenceLayer({ tableName: settings.table });
-  }
+const open = (settings: IdempotencySettings): Promise<BasePersistenceLayer> =>
+  settings.store === 'dynamodb' ? openDynamoDb(settings) : openRedis(settings);
+
+const openDynamoDb = async (
+  settings: Extract<IdempotencySettings, { store: 'dynamodb' }>,
+): Promise<BasePersistenceLayer> => {
+  const [{ DynamoDBPersistenceLayer }, { ConditionalCheckFailedException, DynamoDBClient }] =
+    await Promise.all([
+      import('@aws-lambda-powertools/idempotency/dynamodb'),
+      import('@aws-sdk/client-dynamodb'),
+    ]);
+  const timeoutMs = settings.storeTimeoutMs;
+  const client = new DynamoDBClient({
+    // One retry, should time remain (throttling, a 5xx); the bound below ends every attempt anyway.
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+    ...(settings.endpoint
+      ? {
+          endpoint: settings.endpoint.url,
+          region: settings.endpoint.region,
+          // A local DynamoDB API accepts any credentials; these spare the SDK a search for real ones
+          // (which would end at the instance metadata address).
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {}),
+  });
+  // Powertools sends each command without an AbortSignal: every send gets the bound's. A failed condition
+  // (the key exists already) is Powertools' to read, not a failure of the store.
+  const send = client.send.bind(client) as (
+    command: object,
+    options: { abortSignal: AbortSignal },
+  ) => Promise<unknown>;
+  const conditionFailed = (error: unknown) => error instanceof ConditionalCheckFailedException;
+  Object.assign(client, {
+    send: (command: object) =>
+      bounded(
+        'dynamodb',
+        command.constructor.name.replace(/Command$/, ''),
+        timeoutMs,
+        (signal) => send(command, { abortSignal: signal }),
+        { isAnswer: conditionFailed },
+      ),
+  });
+  return new DynamoDBPersistenceLayer({ tableName: settings.table, awsSdkV3Client: client });
+};
+
+const openRedis = async (
+  settings: Extract<IdempotencySettings, { store: 'redis' }>,
+): Promise<BasePersistenceLayer> => {
   const [{ createClient }, { CachePersistenceLayer }] = await Promise.all([
     import('@redis/client'),
     import('@aws-lambda-powertools/idempotency/cache'),
   ]);
-  const client = createClient({ url: settings.url.reveal(), socket: { connectTimeout: 2_000 } });
-  // Without a listener, a dropped Redis connection would be an uncaught 'error' event and end the process;
-  // the client reconnects by itself, and a request meanwhile gets a 503.
-  client.on('error', () => undefined);
-  await client.connect();
+  const timeoutMs = settings.storeTimeoutMs;
+  const newClient = () =>
+    createClient({
+      url: settings.url.reveal(),
+      // A connection that drops is not reopened in the background: the next call opens a new one, within
+      // its own bound. Commands are never queued for a connection that is not ready.
+      socket: { connectTimeout: timeoutMs, reconnectStrategy: false },
+      disableOfflineQueue: true,
+    });
+  type Client = ReturnType<typeof newClient>;
+  let current: { client: Client; ready: Promise<Client> } | undefined;
+
+  const destroy = (client: Client) => {
+    try {
+      client.destroy();
+    } catch {
+      // closed already
+    }
+  };
+
+  const connect = (): Promise<Client> => {
+    const client = newClient();
+    // Without a listener, a dropped connection would be an uncaught 'error' event and end the process.
+    client.on('error', () => undefined);
+    const ready = client.connect().then(
+      () => client,
+      (error: unknown) => {
+        if (current?.client === client) current = undefined;
+        destroy(client);
+        throw error;
+      },
+    );
+    current = { client, ready };
+    return ready;
+  };
+
+  // Reuses the open connection (or the one being opened); one that has closed since is replaced.
+  const connected = (): Promise<Client> => (current?.client.isOpen ? current.ready : connect());
+
+  // node-redis's own command timeout stops counting once a command is written, so it cannot end a call to
+  // a server that hangs: the bound does, by destroying the connection, which rejects all it had queued and
+  // stops a connect in progress.
+  const abandonConnection = () => {
+    const abandoned = current?.client;
+    current = undefined;
+    if (abandoned) destroy(abandoned);
+  };
+
+  const call = <T>(operation: string, command: (client: Client) => Promise<T>) =>
+    bounded('redis', operation, timeoutMs, async () => command(await connected()), {
+      abandon: abandonConnection,
+    });
+
+  const client: CacheClient = {
+    get: (name) => call('GET', (redis) => redis.get(name)),
+    set: (name, value, options) =>
+      call('SET', (redis) =>
+        // Powertools writes string keys and JSON values, with its own { EX, NX } options.
+        redis.set(String(name), value as string, options as Parameters<Client['set']>[2]),
+      ),
+    del: (keys) => call('DEL', (redis) => redis.del(keys)),
+  };
 
   /**
    * Powertools 2.35's CachePersistenceLayer drops the payload hash when it marks a record COMPLETED, so every

@@ -18,6 +18,7 @@ import {
   idempotencyKeyReused,
   idempotencyStoreUnavailable,
 } from './http/problem.js';
+import { withIdempotencyStoreDeadline } from './idempotency-stores.js';
 
 export interface KeyedRequest {
   /** The verified caller: two callers' equal keys are two independent requests. */
@@ -124,7 +125,11 @@ export const createIdempotency = (
         new StoreTooLate(`The idempotency store did not answer within ${budgetMs} ms`);
       try {
         const idempotent = await withDeadline(idempotentFor(keyPrefix), budgetMs, storeTooLate);
-        const call = idempotent(request, context, publishOnce) as Promise<T>;
+        // Every store call made for this request ends by the deadline too (see idempotency-stores.ts).
+        const call = withIdempotencyStoreDeadline(
+          Date.now() + deadline.remainingMs(),
+          () => idempotent(request, context, publishOnce) as Promise<T>,
+        );
         return await withDeadline(call, deadline.remainingMs(), storeTooLate);
       } catch (error) {
         if (progress.stage === 'published') {
@@ -159,6 +164,7 @@ const toIdempotencyProblem = (error: unknown): unknown => {
       return idempotencyKeyInFlight();
     case 'IdempotencyValidationError':
       return idempotencyKeyReused();
+    case 'IdempotencyStoreUnavailableError':
     case 'IdempotencyPersistenceLayerError':
     case 'IdempotencyInconsistentStateError':
     case 'IdempotencyPersistenceConsistencyError':

@@ -108,10 +108,17 @@ export const powertoolsObserver = (logger: Logger, metrics: Metrics): PublishObs
 
 const STORE_UNAVAILABLE = 'idempotency-store-unavailable';
 
-/** The store's own error class, which the problem carries as its cause. */
+/** Which store failed and how: the innermost cause that names a store (see idempotency-stores.ts). */
 const storeCause = (problem: unknown) => {
-  const cause = problem instanceof Error ? problem.cause : undefined;
-  return cause instanceof Error ? { storeErrorClass: cause.name } : {};
+  let cause = problem instanceof Error ? problem.cause : undefined;
+  let errorClass: string | undefined;
+  while (cause instanceof Error) {
+    errorClass = cause.name;
+    if ('store' in cause && 'operation' in cause)
+      return { store: cause.store, storeOperation: cause.operation, storeErrorClass: cause.name };
+    cause = cause.cause;
+  }
+  return errorClass ? { storeErrorClass: errorClass } : {};
 };
 
 const refusalMetric = (problem: HttpProblem, error: unknown): string => {

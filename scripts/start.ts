@@ -4,9 +4,12 @@
 // started, by process id.
 //
 // Idempotency-Key records go to a redis-server it starts too (DynamoDB's role in AWS), unless
-// IDEMPOTENCY_REDIS_URL points at one already.
+// IDEMPOTENCY_REDIS_URL points at one already. With IDEMPOTENCY_STORE=dynamodb they go where they go in AWS,
+// through the same DynamoDB code, to dynalite (a local DynamoDB API) with the table serverless.yml declares;
+// IDEMPOTENCY_DYNAMODB_ENDPOINT points at a DynamoDB API of your own instead (its table must exist).
 //
-// Ports: HTTP_PORT (3000), LAMBDA_PORT (3002), EMBEDDED_BROKER_PORT (9092), REDIS_PORT (6379).
+// Ports: HTTP_PORT (3000), LAMBDA_PORT (3002), EMBEDDED_BROKER_PORT (9092), REDIS_PORT (6379),
+// DYNAMODB_PORT (8000).
 // --ready-line prints one JSON line on stdout once ready ({"event":"ready",...}), for tests and scripts.
 // --exit-on-stdin-close stops everything when stdin ends: a parent that holds the other end of a pipe (a test
 // run) takes the whole service with it however it ends, even killed outright, when no signal reaches us.
@@ -16,6 +19,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { eventCatalog, eventTypes, functionRoutes } from '../lib/catalog.js';
 import { type SpawnedBroker, spawnEmbeddedBroker } from './embedded-broker/spawn.js';
+import {
+  createIdempotencyTable,
+  dynaliteCommand,
+  readIdempotencyTableDefinition,
+} from './local-dynamodb.js';
 import { stopChild, stopWhenStdinCloses } from './stop-child.js';
 import { createDevToken } from './token.js';
 
@@ -23,12 +31,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const httpPort = Number(process.env.HTTP_PORT ?? 3000);
 const lambdaPort = Number(process.env.LAMBDA_PORT ?? 3002);
 const redisPort = Number(process.env.REDIS_PORT ?? 6379);
+const dynamoDbPort = Number(process.env.DYNAMODB_PORT ?? 8000);
 const printReadyLine = process.argv.includes('--ready-line');
 const say = (line = '') => process.stderr.write(`${line}\n`);
 
 let broker: SpawnedBroker | undefined;
 let offline: ChildProcess | undefined;
 let redis: ChildProcess | undefined;
+let dynalite: ChildProcess | undefined;
 let stopping: Promise<void> | undefined;
 
 const stopAll = (exitCode: number) => {
@@ -36,6 +46,7 @@ const stopAll = (exitCode: number) => {
     if (offline) await stopChild(offline);
     if (broker) await broker.stop();
     if (redis) await stopChild(redis);
+    if (dynalite) await stopChild(dynalite);
     process.exit(exitCode);
   })();
   return stopping;
@@ -59,28 +70,7 @@ const main = async () => {
     env.KAFKA_BROKERS = broker.bootstrap;
   }
 
-  if (!process.env.IDEMPOTENCY_REDIS_URL) {
-    say(`Starting redis-server on 127.0.0.1:${redisPort} for Idempotency-Key records...`);
-    // In memory only: the records matter for as long as this run does.
-    redis = startChild('redis', 'redis-server', [
-      '--port',
-      String(redisPort),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-    ]);
-    await waitForOutput(
-      redis,
-      'redis',
-      /Ready to accept connections/,
-      /# (Failed|Could not|Warning: Could not)|Address already in use/,
-      20_000,
-    );
-    env.IDEMPOTENCY_REDIS_URL = `redis://127.0.0.1:${redisPort}`;
-  }
+  const idempotencyStore = await startIdempotencyStore(env);
 
   say(`Starting serverless-offline on http://localhost:${httpPort} ...`);
   offline = startChild(
@@ -110,8 +100,8 @@ const main = async () => {
     say(
       `    ${route.method.padEnd(4)} ${route.path}${route.publishes ? '' : '   (no token needed)'}`,
     );
-  if (redis)
-    say(`  Idempotency-Key records: redis://127.0.0.1:${redisPort} (in memory, for this run)`);
+  if (idempotencyStore)
+    say(`  Idempotency-Key records: ${idempotencyStore} (in memory, for this run)`);
   const invokeNames = functionRoutes()
     .filter((route) => route.publishes)
     .map((route) => route.functionName);
@@ -140,9 +130,68 @@ const main = async () => {
   say('Ctrl-C stops everything.');
   if (printReadyLine) {
     process.stdout.write(
-      `${JSON.stringify({ event: 'ready', http: `http://localhost:${httpPort}`, lambda: `http://localhost:${lambdaPort}`, kafkaBrokers: env.KAFKA_BROKERS, brokerControl: broker?.controlUrl ?? null, token, functionHostPid: offline?.pid ?? null })}\n`,
+      `${JSON.stringify({ event: 'ready', http: `http://localhost:${httpPort}`, lambda: `http://localhost:${lambdaPort}`, kafkaBrokers: env.KAFKA_BROKERS, brokerControl: broker?.controlUrl ?? null, token, functionHostPid: offline?.pid ?? null, idempotencyStoreEnv: idempotencyStoreEnv(env) })}
+`,
     );
   }
+};
+
+/**
+ * Starts the local store of Idempotency-Key records unless one is given, and points the functions at it.
+ * Answers what it started, for the banner.
+ */
+const startIdempotencyStore = async (env: NodeJS.ProcessEnv): Promise<string | undefined> => {
+  if (process.env.IDEMPOTENCY_REDIS_URL || process.env.IDEMPOTENCY_DYNAMODB_ENDPOINT)
+    return undefined;
+  const choice = process.env.IDEMPOTENCY_STORE ?? 'redis';
+  if (choice === 'dynamodb') {
+    say(`Starting dynalite (a local DynamoDB API) on 127.0.0.1:${dynamoDbPort}...`);
+    const table = readIdempotencyTableDefinition();
+    table.catch(() => undefined); // awaited below, once dynalite listens
+    const { command, args, ready } = dynaliteCommand(dynamoDbPort);
+    dynalite = startChild('dynalite', command, args);
+    await waitForOutput(dynalite, 'dynalite', ready, /EADDRINUSE|^Error/, 20_000);
+    const endpoint = `http://127.0.0.1:${dynamoDbPort}`;
+    const definition = await table;
+    await createIdempotencyTable(endpoint, definition);
+    env.IDEMPOTENCY_DYNAMODB_ENDPOINT = endpoint;
+    env.IDEMPOTENCY_TABLE = definition.TableName;
+    return `DynamoDB table ${definition.TableName} at ${endpoint} (dynalite)`;
+  }
+  if (choice !== 'redis')
+    throw new Error(`IDEMPOTENCY_STORE is redis or dynamodb, not ${JSON.stringify(choice)}`);
+  say(`Starting redis-server on 127.0.0.1:${redisPort} for Idempotency-Key records...`);
+  // In memory only: the records matter for as long as this run does.
+  redis = startChild('redis', 'redis-server', [
+    '--port',
+    String(redisPort),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ]);
+  await waitForOutput(
+    redis,
+    'redis',
+    /Ready to accept connections/,
+    /# (Failed|Could not|Warning: Could not)|Address already in use/,
+    20_000,
+  );
+  env.IDEMPOTENCY_REDIS_URL = `redis://127.0.0.1:${redisPort}`;
+  return env.IDEMPOTENCY_REDIS_URL;
+};
+
+/** What another process (a second container) needs to reach the same Idempotency-Key records. */
+const idempotencyStoreEnv = (env: NodeJS.ProcessEnv): Record<string, string> => {
+  if (env.IDEMPOTENCY_REDIS_URL) return { IDEMPOTENCY_REDIS_URL: env.IDEMPOTENCY_REDIS_URL };
+  if (env.IDEMPOTENCY_DYNAMODB_ENDPOINT && env.IDEMPOTENCY_TABLE)
+    return {
+      IDEMPOTENCY_DYNAMODB_ENDPOINT: env.IDEMPOTENCY_DYNAMODB_ENDPOINT,
+      IDEMPOTENCY_TABLE: env.IDEMPOTENCY_TABLE,
+    };
+  return {};
 };
 
 /** Starts a child whose unexpected exit stops everything else. */

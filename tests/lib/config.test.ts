@@ -172,7 +172,26 @@ describe('loadConfig', () => {
       store: 'dynamodb',
       table: 'orders-idempotency',
       expiresAfterSeconds: 86400,
+      storeTimeoutMs: 1000,
     });
+    expect(
+      loadConfig({
+        KAFKA_BROKERS: 'b:1',
+        IDEMPOTENCY_TABLE: 't-1',
+        IDEMPOTENCY_DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
+        IDEMPOTENCY_STORE_TIMEOUT_MS: '250',
+      }).idempotency,
+    ).toMatchObject({
+      store: 'dynamodb',
+      endpoint: { url: 'http://127.0.0.1:8000', region: 'us-east-1' },
+      storeTimeoutMs: 250,
+    });
+    expect(
+      parseError({ KAFKA_BROKERS: 'b:1', IDEMPOTENCY_DYNAMODB_ENDPOINT: 'localhost:8000' }),
+    ).toContain('IDEMPOTENCY_DYNAMODB_ENDPOINT expects an http://');
+    expect(parseError({ KAFKA_BROKERS: 'b:1', IDEMPOTENCY_STORE_TIMEOUT_MS: '0' })).toContain(
+      'IDEMPOTENCY_STORE_TIMEOUT_MS expects at least 50',
+    );
     const redis = loadConfig({
       KAFKA_BROKERS: 'b:1',
       IDEMPOTENCY_TABLE: 't-1',

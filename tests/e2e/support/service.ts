@@ -30,6 +30,8 @@ export interface RunningService {
   output(): string[];
   /** Headers that authenticate a request to the publishing routes. */
   authHeaders: Record<string, string>;
+  /** The environment that points another process at the service's Idempotency-Key store. */
+  idempotencyStoreEnv: Record<string, string>;
   /** Closes our end of its stdin, as the end of this process would (it was started with --exit-on-stdin-close). */
   closeStdin(): void;
   stop(): Promise<void>;
@@ -44,6 +46,7 @@ interface ReadyLine {
   token: string;
   /** serverless-offline's process, where the functions run (in-process): the "container" a test may freeze. */
   functionHostPid: number;
+  idempotencyStoreEnv: Record<string, string>;
 }
 
 export interface StartOptions {
@@ -66,7 +69,8 @@ export const startService = async (
   };
   delete env.NODE_OPTIONS; // jest's flags are for jest
   delete env.KAFKA_BROKERS; // always the embedded broker
-  delete env.IDEMPOTENCY_REDIS_URL; // and a redis-server of its own
+  // and an idempotency store of its own, unless the test gives one
+  if (!extraEnv.IDEMPOTENCY_REDIS_URL) delete env.IDEMPOTENCY_REDIS_URL;
   // Its own process group, so that stop() can end whatever it started, even if start.ts itself hangs.
   // --exit-on-stdin-close: this process holds the other end of the child's stdin, so if the test run dies
   // without running stop() (killed, or jest torn down), the service stops with it instead of outliving it.
