@@ -42,8 +42,21 @@ export interface Idempotency {
     keyPrefix: string,
     request: KeyedRequest,
     publish: () => Promise<T>,
-    options: { context: Context; deadline: Deadline; unconfirmed: UnconfirmedAnswer },
+    options: RunOptions,
   ): Promise<T>;
+}
+
+export interface RunOptions {
+  context: Context;
+  /** By when the publish must have ended: no send starts after it. */
+  deadline: Deadline;
+  /**
+   * How long after the deadline the store may still take to record the outcome (delete the in-progress record
+   * of a failed publish, say), out of the margin the invocation keeps for its answer. Without it, a publish that
+   * used its whole budget would leave its key in progress, and the client's retry would get 409.
+   */
+  graceMs: number;
+  unconfirmed: UnconfirmedAnswer;
 }
 
 /**
@@ -100,11 +113,7 @@ export const createIdempotency = (
       keyPrefix: string,
       request: KeyedRequest,
       publish: () => Promise<T>,
-      {
-        context,
-        deadline,
-        unconfirmed,
-      }: { context: Context; deadline: Deadline; unconfirmed: UnconfirmedAnswer },
+      { context, deadline, graceMs, unconfirmed }: RunOptions,
     ): Promise<T> => {
       // An object, not a variable: the publish changes it while this function awaits.
       const progress: { stage: 'store' | 'publishing' | 'published' | 'abandoned' } = {
@@ -120,17 +129,24 @@ export const createIdempotency = (
         progress.stage = 'published';
         return answer;
       };
-      const budgetMs = deadline.remainingMs();
+      const budgetMs = deadline.remainingMs() + graceMs;
+      const endsAt = Date.now() + budgetMs;
+      // Powertools lets an in-progress record lapse when the invocation's time is up: that is this request's
+      // end, not Lambda's (minutes later), so a record left behind by a crash frees its key soon.
+      const invocation: Context = {
+        ...context,
+        getRemainingTimeInMillis: () => Math.max(0, endsAt - Date.now()),
+      };
       const storeTooLate = () =>
         new StoreTooLate(`The idempotency store did not answer within ${budgetMs} ms`);
       try {
         const idempotent = await withDeadline(idempotentFor(keyPrefix), budgetMs, storeTooLate);
         // Every store call made for this request ends by the deadline too (see idempotency-stores.ts).
         const call = withIdempotencyStoreDeadline(
-          Date.now() + deadline.remainingMs(),
-          () => idempotent(request, context, publishOnce) as Promise<T>,
+          endsAt,
+          () => idempotent(request, invocation, publishOnce) as Promise<T>,
         );
-        return await withDeadline(call, deadline.remainingMs(), storeTooLate);
+        return await withDeadline(call, Math.max(0, endsAt - Date.now()), storeTooLate);
       } catch (error) {
         if (progress.stage === 'published') {
           // The event is written: its receipt is the true answer, whatever the store did after.

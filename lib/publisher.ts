@@ -219,6 +219,7 @@ export const createRouteHandler = <Answer extends object>(
       {
         context,
         deadline: request.deadline,
+        graceMs: Math.floor(config.publishMarginMs / 2),
         unconfirmed: (error) =>
           observer.unconfirmed(
             route.name,

@@ -48,21 +48,35 @@ const setUp = () => {
   const idempotency = createIdempotency({ expiresAfterSeconds: 60 }, async () => store);
   const unconfirmed: unknown[] = [];
   let publishes = 0;
+  let publishTakesMs = 0;
   const run = (request: KeyedRequest, deadlineMs = 1_000) =>
     idempotency.run(
       'order-created',
       request,
       async () => {
         publishes += 1;
+        if (publishTakesMs > 0) {
+          await new Promise((resolve) => setTimeout(resolve, publishTakesMs));
+          throw new Error('the broker did not answer in time');
+        }
         return { eventId: `event-${publishes}` };
       },
       {
         context: lambdaContext(),
         deadline: Deadline.after(deadlineMs),
+        graceMs: 50,
         unconfirmed: (error) => unconfirmed.push(error),
       },
     );
-  return { store, run, unconfirmed, publishes: () => publishes };
+  return {
+    store,
+    run,
+    unconfirmed,
+    publishes: () => publishes,
+    publishTimesOut: (ms: number) => {
+      publishTakesMs = ms;
+    },
+  };
 };
 
 const request = (overrides: Partial<KeyedRequest> = {}): KeyedRequest => ({
@@ -125,5 +139,14 @@ describe('createIdempotency', () => {
     expect(answer).toEqual({ eventId: 'event-1' });
     expect(publishes()).toBe(1);
     expect(unconfirmed).toHaveLength(1);
+  });
+
+  it('frees the key of a publish that used its whole budget, so that the retry publishes instead of getting 409', async () => {
+    const { run, publishes, publishTimesOut } = setUp();
+    publishTimesOut(40);
+    await expect(run(request(), 40)).rejects.toThrow(/did not answer in time/);
+    publishTimesOut(0);
+    await expect(run(request())).resolves.toEqual({ eventId: 'event-2' });
+    expect(publishes()).toBe(2);
   });
 });
