@@ -291,7 +291,8 @@ export const buildOpenApiDocument = () => ({
         security: [],
         responses: {
           200: {
-            description: 'Kafka answered in time, has the topic, and every partition of it has a leader that answers.',
+            description:
+              'Kafka answered in time, has the topic, and every partition of it has a leader that answers.',
             content: json('HealthOk'),
           },
           503: {

@@ -55,7 +55,10 @@ export class ClosableSockets {
       return refused;
     }
     const socket = ssl
-      ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
+      ? tls.connect(
+          { host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl },
+          onConnect,
+        )
       : net.connect({ host, port }, onConnect);
     socket.setKeepAlive(true, 60_000);
     this.open.add(socket);
@@ -166,7 +169,11 @@ export class KafkaJsBrokerProbe implements BrokerProbe {
     return {
       brokers: brokers.length,
       topicPartitions: partitions.length,
-      leaderProblem: await this.leaderProblem(admin, partitions, new Set(brokers.map((b) => b.nodeId))),
+      leaderProblem: await this.leaderProblem(
+        admin,
+        partitions,
+        new Set(brokers.map((b) => b.nodeId)),
+      ),
     };
   }
 
