@@ -154,12 +154,18 @@ const refusals = new Set([
   'TOPIC_AUTHORIZATION_FAILED',
 ]);
 
+// kafkajs's own time limits (KAFKA_REQUEST_TIMEOUT_MS, KAFKA_CONNECT_TIMEOUT_MS) can end a check before its deadline
+// does: a check that joins a client whose requests were sent earlier.
+const isKafkaJsTimeout = (error: Error) =>
+  error.name === 'KafkaJSRequestTimeoutError' ||
+  (error.name === 'KafkaJSConnectionError' && error.message === 'Connection timeout');
+
 /** A failure to reach the cluster, by its kind: the error and what caused it (kafkajs wraps retried errors). */
 export const categorize = (error: unknown): 'timeout' | 'unreachable' | 'auth-failed' => {
   const seen = new Set<unknown>();
   for (let current = error; current instanceof Error && !seen.has(current); ) {
     seen.add(current);
-    if (current instanceof HealthTimeoutError) return 'timeout';
+    if (current instanceof HealthTimeoutError || isKafkaJsTimeout(current)) return 'timeout';
     if (current.name === 'KafkaJSSASLAuthenticationError') return 'auth-failed';
     const type = (current as { type?: unknown }).type;
     if (typeof type === 'string' && refusals.has(type)) return 'auth-failed';

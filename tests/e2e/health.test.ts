@@ -131,27 +131,31 @@ describe('GET /health against a running service', () => {
   it('ends twenty slow/healthy cycles with the connections it started with, and no listener warning', async () => {
     const before = await settledConnections();
 
-    for (let cycle = 0; cycle < 20; cycle += 1) {
-      await control(service.brokerControl, '/brokers/-1/rtt', { ms: SLOW_RTT_MS });
-      // A monitor polling twice a second through a slowness that outlasts kafkajs's request timeout (5 s):
-      // checks overlap, and kafkajs's own failures arrive while later checks still use the client.
-      const slow: Promise<HealthReply>[] = [];
-      for (let elapsed = 0; elapsed < SLOW_PHASE_MS; elapsed += POLL_INTERVAL_MS) {
-        slow.push(health());
-        await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+    try {
+      for (let cycle = 0; cycle < 20; cycle += 1) {
+        await control(service.brokerControl, '/brokers/-1/rtt', { ms: SLOW_RTT_MS });
+        // A monitor polling twice a second through a slowness that outlasts kafkajs's request timeout (5 s):
+        // checks overlap, and kafkajs's own failures arrive while later checks still use the client.
+        const slow: Promise<HealthReply>[] = [];
+        for (let elapsed = 0; elapsed < SLOW_PHASE_MS; elapsed += POLL_INTERVAL_MS) {
+          slow.push(health());
+          await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+        }
+        for (const reply of await Promise.all(slow)) {
+          expect(reply.status).toBe(503);
+          expect(reply.body).toEqual({
+            status: 'unavailable',
+            kafka: { reachable: false, topic: TOPIC, error: 'timeout' },
+          });
+        }
+        await control(service.brokerControl, '/brokers/-1/rtt', { ms: 0 });
+        // The first check after recovery already sees it: no failure is carried over.
+        const recovered = await health();
+        expect(recovered.status).toBe(200);
+        expect(recovered.body.status).toBe('ok');
       }
-      for (const reply of await Promise.all(slow)) {
-        expect(reply.status).toBe(503);
-        expect(reply.body).toEqual({
-          status: 'unavailable',
-          kafka: { reachable: false, topic: TOPIC, error: 'timeout' },
-        });
-      }
+    } finally {
       await control(service.brokerControl, '/brokers/-1/rtt', { ms: 0 });
-      // The first check after recovery already sees it: no failure is carried over.
-      const recovered = await health();
-      expect(recovered.status).toBe(200);
-      expect(recovered.body.status).toBe('ok');
     }
 
     const after = await settledConnections();

@@ -20,7 +20,12 @@ import {
 import { testConfig } from '../support/events.js';
 import { openApiValidator } from '../support/openapi-validator.js';
 
-const { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } = kafkajs;
+const {
+  KafkaJSConnectionError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+  KafkaJSRequestTimeoutError,
+} = kafkajs;
 // kafkajs's typings declare no constructor arguments; at run time it takes the message, as its SASL code does.
 const KafkaJSSASLAuthenticationError = kafkajs.KafkaJSSASLAuthenticationError as unknown as new (
   message: string,
@@ -193,6 +198,17 @@ describe('categorize', () => {
       new KafkaJSProtocolError({ message: type, type, code: 0, retriable: false } as never);
     expect(categorize(new HealthTimeoutError('late'))).toBe('timeout');
     expect(categorize(connectionRefused())).toBe('unreachable');
+    expect(
+      categorize(new KafkaJSRequestTimeoutError('Request Metadata(key: 3, version: 6) timed out')),
+    ).toBe('timeout');
+    expect(
+      categorize(
+        new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('Connection timeout'), {
+          retryCount: 2,
+          retryTime: 300,
+        }),
+      ),
+    ).toBe('timeout');
     expect(categorize(new Error('anything else'))).toBe('unreachable');
     expect(categorize('not even an error')).toBe('unreachable');
     expect(categorize(protocolRefusal('SASL_AUTHENTICATION_FAILED'))).toBe('auth-failed');
