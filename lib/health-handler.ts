@@ -5,13 +5,10 @@
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { isLongLivedProcess, loadConfig } from './config.js';
 import { invocationBudgetMs } from './deadline.js';
-import { checkHealth, healthResponse } from './health.js';
+import { checkHealth, HEALTH_TIMEOUT_MS, healthResponse } from './health.js';
 import { RETRY_AFTER_SECONDS } from './http/problem.js';
 import { createLogger } from './observability.js';
 import { KafkaJsBrokerProbe } from './producer/kafkajs-probe.js';
-
-/** A health check slower than this is as good as down to whoever polls it. */
-export const HEALTH_TIMEOUT_MS = 3_000;
 
 export const createHealthHandler = () => {
   const config = loadConfig(process.env);

@@ -11,6 +11,9 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { withDeadline } from './deadline.js';
 
+/** A health check slower than this is as good as down to whoever polls it. */
+export const HEALTH_TIMEOUT_MS = 3_000;
+
 export interface BrokerMetadata {
   /** Brokers the cluster reports. */
   brokers: number;

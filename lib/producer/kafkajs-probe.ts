@@ -20,7 +20,7 @@ import tls from 'node:tls';
 import type { Admin, ISocketFactory } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { Config } from '../config.js';
-import type { BrokerMetadata, BrokerProbe } from '../health.js';
+import { type BrokerMetadata, type BrokerProbe, HEALTH_TIMEOUT_MS } from '../health.js';
 import { brokerConnection } from './broker-security.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -35,6 +35,10 @@ export const createAdminClient: AdminFactory = (config, sockets) =>
   new Kafka({
     clientId: `${config.clientId}-health`,
     ...brokerConnection(config),
+    // The check's deadline, not kafkajs, decides when a check has waited too long. A client takes new checks
+    // until its first check's deadline, and they wait at most one deadline more: a request that kafkajs gave up
+    // on sooner would fail a check that joined late, with whatever error kafkajs makes of it, before its deadline.
+    requestTimeout: Math.max(config.requestTimeoutMs, 2 * HEALTH_TIMEOUT_MS + 1_000),
     socketFactory: sockets.socketFactory,
     // A couple of quick retries ride over one dead seed broker; more would only keep working after the
     // health check's deadline has already answered 503.

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import kafkajs from 'kafkajs';
-import { HEALTH_TIMEOUT_MS } from '../../lib/health-handler.js';
+import { HEALTH_TIMEOUT_MS } from '../../lib/health.js';
 import { type SpawnedBroker, spawnEmbeddedBroker } from '../../scripts/embedded-broker/spawn.js';
 import { type RunningService, repoRoot, startService } from './support/service.js';
 
@@ -134,7 +134,7 @@ describe('GET /health against a running service', () => {
     try {
       for (let cycle = 0; cycle < 20; cycle += 1) {
         await control(service.brokerControl, '/brokers/-1/rtt', { ms: SLOW_RTT_MS });
-        // A monitor polling twice a second through a slowness that outlasts kafkajs's request timeout (5 s):
+        // A monitor polling twice a second through a slowness longer than KAFKA_REQUEST_TIMEOUT_MS (5 s):
         // checks overlap, and kafkajs's own failures arrive while later checks still use the client.
         const slow: Promise<HealthReply>[] = [];
         for (let elapsed = 0; elapsed < SLOW_PHASE_MS; elapsed += POLL_INTERVAL_MS) {
