@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import type { Admin } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import {
@@ -509,6 +509,43 @@ describe('ClosableSockets', () => {
       expect(errors).toEqual(['the health check client is closed']);
     } finally {
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('createHealthHandler', () => {
+  it('answers the category and logs the detail (a refused connection on this host)', async () => {
+    const saved = { ...process.env };
+    // Port 1 on the loopback: refused at once, no network involved.
+    Object.assign(process.env, { KAFKA_BROKERS: '127.0.0.1:1', KAFKA_IDEMPOTENT: 'false' });
+    delete process.env.IS_OFFLINE;
+    delete process.env.AWS_LAMBDA_RUNTIME_API;
+    const written: string[] = [];
+    // Powertools writes WARN to stderr, other levels to stdout.
+    const record = (chunk: string | Uint8Array) => written.push(String(chunk)) > 0;
+    const spies = [
+      jest.spyOn(process.stdout, 'write').mockImplementation(record),
+      jest.spyOn(process.stderr, 'write').mockImplementation(record),
+    ];
+    try {
+      const { createHealthHandler } = await import('../../lib/health-handler.js');
+      const response = await createHealthHandler()(undefined);
+      expect(response.statusCode).toBe(503);
+      expect(JSON.parse(response.body ?? '')).toEqual({
+        status: 'unavailable',
+        kafka: { reachable: false, topic: 'order-events', error: 'unreachable' },
+      });
+      const logged = written.filter((line) => line.includes('health check failed'));
+      expect(logged).toHaveLength(1);
+      expect(JSON.parse(logged[0] ?? '')).toMatchObject({
+        level: 'WARN',
+        category: 'unreachable',
+        timeoutMs: 3_000,
+        error: expect.stringContaining('127.0.0.1:1'),
+      });
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+      process.env = saved;
     }
   });
 });
