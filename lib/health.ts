@@ -1,61 +1,95 @@
 /**
- * GET /health: can this container reach Kafka, and how long does the broker take to answer a metadata
- * request? Nothing is published. The check runs against a BrokerProbe (kafkajs in production, a fake in unit
- * tests) and is bounded by a deadline, so an unreachable cluster is a prompt 503, never a hanging request.
+ * GET /health: can this container reach Kafka, does the topic exist, does every partition of it have a leader
+ * that answers, and how long does that take? Nothing is published. The check runs against a BrokerProbe
+ * (kafkajs in production, a fake in unit tests) and is bounded by a deadline, so an unreachable cluster is a
+ * prompt 503, never a hanging request.
  *
- * The answer is public (no credential is needed), so an error is described without credentials or broker
- * addresses; the whole error goes to the logs.
+ * The answer is public (no credential is needed), so it names only a fixed category of failure; the error
+ * itself, with its broker addresses, goes to the logs.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { withDeadline } from './deadline.js';
+
+/** A health check slower than this is as good as down to whoever polls it. */
+export const HEALTH_TIMEOUT_MS = 3_000;
 
 export interface BrokerMetadata {
   /** Brokers the cluster reports. */
   brokers: number;
   /** Partitions of the topic; undefined when the topic does not exist. */
   topicPartitions: number | undefined;
+  /** Why some partition of the topic has no leader that answers; undefined when every leader answered. */
+  leaderProblem?: unknown;
 }
 
 export interface BrokerProbe {
-  /** One round of metadata requests (opening a connection first if there is none). Publishes nothing. */
-  fetchMetadata(): Promise<BrokerMetadata>;
+  /**
+   * One round of metadata requests (opening a connection first if there is none). Publishes nothing.
+   * Once `signal` aborts the caller has answered without waiting: the probe lets go of whatever this call holds.
+   */
+  fetchMetadata(signal: AbortSignal): Promise<BrokerMetadata>;
 }
+
+/** What the public learns of a failed check: one of these, never an error message. */
+export const healthFailureCategories = [
+  'timeout',
+  'unreachable',
+  'auth-failed',
+  'topic-missing',
+  'leader-unreachable',
+] as const;
+export type HealthFailureCategory = (typeof healthFailureCategories)[number];
 
 // The response bodies, as zod schemas: the type the code builds and the schema GET /openapi.json documents
 // are the same thing.
+const clusterFacts = {
+  reachable: z.literal(true),
+  brokers: z.int().check(z.gte(1)),
+  metadataLatencyMs: z.number().check(z.gte(0)),
+  topic: z.string(),
+  partitions: z.int().check(z.gte(1)),
+};
+
 export const healthyReportSchema = z.strictObject({
   status: z.literal('ok'),
-  kafka: z.strictObject({
-    reachable: z.literal(true),
-    brokers: z.int().check(z.gte(1)),
-    metadataLatencyMs: z.number().check(z.gte(0)),
-    topic: z.string(),
-    partitions: z.int().check(z.gte(1)),
-  }),
+  kafka: z.strictObject(clusterFacts),
 });
 
-export const unhealthyReportSchema = z.strictObject({
+/** The cluster answers and has the topic, but a partition has no leader that answers: its events get 503s. */
+const degradedReportSchema = z.strictObject({
+  status: z.literal('degraded'),
+  kafka: z.strictObject({ ...clusterFacts, error: z.literal('leader-unreachable') }),
+});
+
+const unavailableReportSchema = z.strictObject({
   status: z.literal('unavailable'),
   kafka: z.strictObject({
     // true when the cluster answered but cannot take the events (the topic is missing).
     reachable: z.boolean(),
     topic: z.string(),
-    error: z.string().check(z.maxLength(200)),
+    error: z.enum(['timeout', 'unreachable', 'auth-failed', 'topic-missing']),
   }),
 });
+
+/** Every 503 answer. */
+export const unhealthyReportSchema = z.union([degradedReportSchema, unavailableReportSchema]);
 
 export type HealthReport =
   | z.infer<typeof healthyReportSchema>
   | z.infer<typeof unhealthyReportSchema>;
 
+export interface HealthFailure {
+  category: HealthFailureCategory;
+  /** The whole error, for the logs only. */
+  error: unknown;
+}
+
 export interface HealthCheckOptions {
   topic: string;
   timeoutMs: number;
-  /** Values that must never appear in an answer (e.g. a SASL password), on top of broker addresses. */
-  redact?: readonly string[];
-  /** Told of every failed check, with the whole error. */
-  report?: (error: unknown) => void;
+  /** Told of every failed check, with its category and the whole error. */
+  report?: (failure: HealthFailure) => void;
   clock?: () => number;
 }
 
@@ -63,45 +97,37 @@ export const checkHealth = async (
   probe: BrokerProbe,
   options: HealthCheckOptions,
 ): Promise<HealthReport> => {
-  const {
-    topic,
-    timeoutMs,
-    redact = [],
-    report = () => undefined,
-    clock = () => performance.now(),
-  } = options;
+  const { topic, timeoutMs, report = () => undefined, clock = () => performance.now() } = options;
   const started = clock();
+  const abandon = new AbortController();
   let metadata: BrokerMetadata;
   try {
-    metadata = await withDeadline(
-      probe.fetchMetadata(),
-      timeoutMs,
-      () => new HealthTimeoutError(`Kafka did not answer within ${timeoutMs} ms`),
-    );
+    metadata = await withDeadline(probe.fetchMetadata(abandon.signal), timeoutMs, () => {
+      abandon.abort();
+      return new HealthTimeoutError(`Kafka did not answer within ${timeoutMs} ms`);
+    });
   } catch (error) {
-    report(error);
-    return {
-      status: 'unavailable',
-      kafka: { reachable: false, topic, error: describeError(error, redact) },
-    };
+    const category = categorize(error);
+    report({ category, error });
+    return { status: 'unavailable', kafka: { reachable: false, topic, error: category } };
   }
   const metadataLatencyMs = Math.round((clock() - started) * 10) / 10;
   if (!metadata.topicPartitions) {
-    return {
-      status: 'unavailable',
-      kafka: { reachable: true, topic, error: `The topic ${topic} does not exist` },
-    };
+    report({ category: 'topic-missing', error: new Error(`The topic ${topic} does not exist`) });
+    return { status: 'unavailable', kafka: { reachable: true, topic, error: 'topic-missing' } };
   }
-  return {
-    status: 'ok',
-    kafka: {
-      reachable: true,
-      brokers: metadata.brokers,
-      metadataLatencyMs,
-      topic,
-      partitions: metadata.topicPartitions,
-    },
+  const facts = {
+    reachable: true as const,
+    brokers: metadata.brokers,
+    metadataLatencyMs,
+    topic,
+    partitions: metadata.topicPartitions,
   };
+  if (metadata.leaderProblem !== undefined) {
+    report({ category: 'leader-unreachable', error: metadata.leaderProblem });
+    return { status: 'degraded', kafka: { ...facts, error: 'leader-unreachable' } };
+  }
+  return { status: 'ok', kafka: facts };
 };
 
 export const healthResponse = (
@@ -122,15 +148,31 @@ export class HealthTimeoutError extends Error {
   override name = 'HealthTimeoutError';
 }
 
-// host:port and bare IPv4 addresses: the cluster's layout is nobody's business outside it.
-const addresses =
-  /\[[0-9a-f:]+\](:\d+)?|\b[a-z0-9][a-z0-9.-]*:\d{1,5}\b|\b\d{1,3}(\.\d{1,3}){3}\b/gi;
+// Kafka's error types (kafkajs's `type`) that mean the cluster refused our credentials or our rights.
+const refusals = new Set([
+  'SASL_AUTHENTICATION_FAILED',
+  'ILLEGAL_SASL_STATE',
+  'UNSUPPORTED_SASL_MECHANISM',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'TOPIC_AUTHORIZATION_FAILED',
+]);
 
-/** "<ErrorName>: <first line of the message>", without addresses or the given secrets, at most 200 characters. */
-export const describeError = (error: unknown, redact: readonly string[] = []): string => {
-  const name = error instanceof Error ? error.name : 'Error';
-  let message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
-  for (const secret of redact) if (secret) message = message.split(secret).join('[redacted]');
-  message = message.replace(addresses, '<broker>');
-  return `${name}: ${message}`.slice(0, 200);
+// kafkajs's own time limits (KAFKA_REQUEST_TIMEOUT_MS, KAFKA_CONNECT_TIMEOUT_MS) can end a check before its deadline
+// does: a check that joins a client whose requests were sent earlier.
+const isKafkaJsTimeout = (error: Error) =>
+  error.name === 'KafkaJSRequestTimeoutError' ||
+  (error.name === 'KafkaJSConnectionError' && error.message === 'Connection timeout');
+
+/** A failure to reach the cluster, by its kind: the error and what caused it (kafkajs wraps retried errors). */
+export const categorize = (error: unknown): 'timeout' | 'unreachable' | 'auth-failed' => {
+  const seen = new Set<unknown>();
+  for (let current = error; current instanceof Error && !seen.has(current); ) {
+    seen.add(current);
+    if (current instanceof HealthTimeoutError || isKafkaJsTimeout(current)) return 'timeout';
+    if (current.name === 'KafkaJSSASLAuthenticationError') return 'auth-failed';
+    const type = (current as { type?: unknown }).type;
+    if (typeof type === 'string' && refusals.has(type)) return 'auth-failed';
+    current = current.cause;
+  }
+  return 'unreachable';
 };

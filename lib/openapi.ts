@@ -298,11 +298,13 @@ export const buildOpenApiDocument = () => ({
         security: [],
         responses: {
           200: {
-            description: 'Kafka answered a metadata request in time and has the topic.',
+            description:
+              'Kafka answered in time, has the topic, and every partition of it has a leader that answers.',
             content: json('HealthOk'),
           },
           503: {
-            description: 'Kafka did not answer in time, or has no such topic.',
+            description:
+              'Kafka did not answer in time, refused the credentials, has no such topic (`unavailable`), or a partition of the topic has no leader that answers (`degraded`). `kafka.error` names which; the details are logged.',
             headers: retryAfter,
             content: json('HealthUnavailable'),
           },
