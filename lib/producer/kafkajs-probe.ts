@@ -8,7 +8,7 @@ import type { Admin } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { Config } from '../config.js';
 import type { BrokerMetadata, BrokerProbe } from '../health.js';
-import { brokerConnection } from './broker-security.js';
+import { brokerConnection, withBrokerCredentials } from './broker-security.js';
 import { ReusableConnection } from './reusable-connection.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -30,7 +30,10 @@ export const createAdminClient: AdminFactory = (config) =>
   }).admin();
 
 export class KafkaJsBrokerProbe implements BrokerProbe {
-  private readonly connection = new ReusableConnection(() => this.createAdmin(this.config));
+  // The credentials first (a password in Secrets Manager is read once per container), then the client.
+  private readonly connection = new ReusableConnection(() =>
+    withBrokerCredentials(this.config, this.createAdmin),
+  );
 
   constructor(
     private readonly config: Config,

@@ -9,7 +9,7 @@ import type { Kafka, Message, Producer, ProducerConfig } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { Config } from '../config.js';
 import { withDeadline } from '../deadline.js';
-import { brokerConnection } from './broker-security.js';
+import { brokerConnection, withBrokerCredentials } from './broker-security.js';
 import { BrokerUnavailableError, PublishTimeoutError } from './errors.js';
 import type { EventProducer, OutgoingRecord, RecordAck, SendOptions } from './event-producer.js';
 import { ReusableConnection } from './reusable-connection.js';
@@ -42,7 +42,11 @@ export interface KafkaJsEventProducerOptions {
 }
 
 export class KafkaJsEventProducer implements EventProducer {
-  private readonly connection = new ReusableConnection(() => this.createProducer());
+  // Two steps: first the broker credentials (a SASL password kept in Secrets Manager is read once per
+  // container, asynchronously), then the kafkajs client and its producer, made with them.
+  private readonly connection = new ReusableConnection(() =>
+    withBrokerCredentials(this.config, (config) => this.createProducer(config)),
+  );
   private idleTimer: NodeJS.Timeout | undefined;
   /** Which partition the partitioner chose for each message of the send under way (see send). */
   private readonly chosenPartition = new WeakMap<Message, number>();
@@ -109,7 +113,7 @@ export class KafkaJsEventProducer implements EventProducer {
     }
   }
 
-  private createProducer(): Producer {
+  private createProducer(config: Config): Producer {
     const producerConfig: ProducerConfig = {
       idempotent: this.config.idempotent,
       allowAutoTopicCreation: false,
@@ -127,7 +131,7 @@ export class KafkaJsEventProducer implements EventProducer {
     };
     // Idempotence needs one in-flight request per connection to keep its ordering guarantee.
     if (this.config.idempotent) producerConfig.maxInFlightRequests = 1;
-    const producer = this.createClient(this.config).producer(producerConfig);
+    const producer = this.createClient(config).producer(producerConfig);
     producer.on(producer.events.DISCONNECT, () => this.connection.markLost());
     return producer;
   }
