@@ -7,6 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Config } from './config.js';
 import type { EventType } from './events.js';
+import type { Caller } from './http/caller.js';
 import type { HttpProblem } from './http/problem.js';
 import { BrokerError } from './producer/errors.js';
 
@@ -21,7 +22,8 @@ export interface PublishedEvent {
 
 /** Told of every invocation's outcome; the default writes logs and metrics, tests record the calls. */
 export interface PublishObserver {
-  published(events: PublishedEvent[], latencyMs: number): void;
+  /** `caller`: who published (the verified token's subject), named in the log line; never the token. */
+  published(events: PublishedEvent[], latencyMs: number, caller?: Caller): void;
   refused(route: string, problem: HttpProblem, error: unknown): void;
 }
 
@@ -48,10 +50,11 @@ export const powertoolsObserver = (logger: Logger, metrics: Metrics): PublishObs
   };
 
   return {
-    published(events, latencyMs) {
+    published(events, latencyMs, caller = {}) {
       const [only] = events;
-      if (events.length === 1 && only) logger.info('published', { ...only, latencyMs });
-      else logger.info('published batch', { count: events.length, events, latencyMs });
+      const who = caller.subject === undefined ? {} : { callerSubject: caller.subject };
+      if (events.length === 1 && only) logger.info('published', { ...only, latencyMs, ...who });
+      else logger.info('published batch', { count: events.length, events, latencyMs, ...who });
       for (const [eventType, count] of countBy(events.map((event) => event.eventType))) {
         emit(
           eventType,
@@ -70,9 +73,12 @@ export const powertoolsObserver = (logger: Logger, metrics: Metrics): PublishObs
         ...(error instanceof BrokerError && error.kafkaErrorCode
           ? { kafkaErrorCode: error.kafkaErrorCode }
           : {}),
-        // Where the request was wrong, never what it said.
+        // Where the request was wrong, never what it said: the first few paths (the answer's), and how many.
         ...(problem.errors
-          ? { invalidPaths: problem.errors.map((fieldError) => fieldError.path) }
+          ? {
+              invalidPaths: problem.errors.map((fieldError) => fieldError.path),
+              invalidCount: problem.errorCount,
+            }
           : {}),
       };
       if (problem.status === 500)

@@ -87,6 +87,41 @@ describe('powertoolsObserver', () => {
     });
   });
 
+  it("names the caller's subject in the publish line, and nothing else of its token", () => {
+    const { lines, restore } = capture();
+    try {
+      const observer = powertoolsObserver(createLogger('INFO'), createMetrics());
+      observer.published([published], 1, { subject: 'client-a' });
+      observer.published([published, { ...published, eventId: 'e-2' }], 1, { subject: 'client-b' });
+      observer.published([published], 1);
+    } finally {
+      restore();
+    }
+    const logged = lines.filter((line) => String(line.message).startsWith('published'));
+    expect(logged.map((line) => line.callerSubject)).toEqual(['client-a', 'client-b', undefined]);
+  });
+
+  it('logs the first invalid paths of a request with thousands, and how many there were', () => {
+    const errors = Array.from({ length: 5_000 }, (_, i) => ({
+      path: `body.events.${i}.orderId`,
+      message: 'Invalid input',
+    }));
+    const { lines, restore } = capture();
+    try {
+      powertoolsObserver(createLogger('INFO'), createMetrics()).refused(
+        'order-events-batch',
+        invalidRequest(errors),
+        new Error('x'),
+      );
+    } finally {
+      restore();
+    }
+    const log = lines.find((line) => line.message === 'request refused');
+    expect(log?.invalidCount).toBe(5_000);
+    expect(log?.invalidPaths).toEqual(errors.slice(0, 20).map((error) => error.path));
+    expect(JSON.stringify(log).length).toBeLessThan(4_096);
+  });
+
   it('logs a broker failure with its error class and Kafka error code, and counts it', () => {
     const { lines, restore } = capture();
     try {
