@@ -52,8 +52,8 @@ export const problemSchema = z.object({
   errors: z.optional(z.array(z.strictObject({ path: z.string(), message: z.string() }))),
 });
 
-// API Gateway's JWT authorizer answers 401 before any function runs, in its own format ({"message":"Unauthorized"};
-// serverless-offline adds statusCode and error), not as a problem document.
+// API Gateway answers 401 and 403 (its JWT authorizer) and 429 (throttling) before any function runs, in its own
+// format ({"message":"Unauthorized"}; serverless-offline adds statusCode and error), not as a problem document.
 const unauthorizedSchema = z.object({ message: z.string() });
 
 const openApiDocumentSchema = z.looseObject({
@@ -187,6 +187,11 @@ const errorResponses = () => ({
     description: 'No valid bearer token (checked by the API Gateway JWT authorizer).',
     content: json('Unauthorized', { message: 'Unauthorized' }),
   },
+  403: {
+    description:
+      'The token lacks the publishing scope (order-events/publish unless the deployment names another).',
+    content: json('Unauthorized', { message: 'Forbidden' }),
+  },
   409: problem(
     409,
     'A request with this Idempotency-Key is still in flight; retry after Retry-After seconds.',
@@ -208,6 +213,11 @@ const errorResponses = () => ({
     'This Idempotency-Key was used before with a different body; use a new key for a new request.',
     idempotencyKeyReused().toDocument(),
   ),
+  429: {
+    description:
+      'Over the API’s request rate or burst limit (answered by API Gateway before any function runs); retry later.',
+    content: json('Unauthorized', { message: 'Too Many Requests' }),
+  },
   500: problem(500, 'An unexpected error (logged, never shown).'),
   501: problem(
     501,
