@@ -842,6 +842,65 @@ describe('bad requests over HTTP', () => {
     // show those requests refused there. The README lists these local differences.
   });
 
+  describe('bad input that would amplify: answered small, never 5xx, nothing published', () => {
+    /** `count` copies of `item` in the items of as many order-created events of a batch as they need. */
+    const batchOfItems = (item: string, count: number) => {
+      const events: string[] = [];
+      for (let left = count; left > 0; left -= 500)
+        events.push(
+          `{"eventType":"order-created","orderId":"o-${left}","customerId":"c","total":1,"items":[${Array(Math.min(left, 500)).fill(item).join(',')}]}`,
+        );
+      return `{"events":[${events.join(',')}]}`;
+    };
+    const MAX_ANSWER_BYTES = 64 * 1024;
+
+    it.each([
+      ['80 000 empty items (past the element bound)', batchOfItems('{}', 80_000)],
+      [
+        '6 000 items with three wrong fields each (18 000 invalid values)',
+        batchOfItems('{"sku":1,"quantity":"x","unitPrice":"y"}', 6_000),
+      ],
+      [
+        '3 900 events with an unknown key each',
+        `{"events":[${Array(3_900).fill('{"eventType":"order-cancelled","orderId":"o","reason":"r","x":1}').join(',')}]}`,
+      ],
+    ])('a batch of %s, under 256 KiB: 400 with a problem under 64 KiB', async (_, body) => {
+      expect(Buffer.byteLength(body)).toBeGreaterThan(200 * 1024);
+      expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_BODY_BYTES);
+      const before = await endOffsets(service.kafkaBrokers, TOPIC);
+      const response = await fetch(`${service.http}/order-events/batch`, {
+        method: 'POST',
+        headers: { ...service.authHeaders, 'content-type': JSON_TYPE },
+        body,
+        signal: AbortSignal.timeout(30_000),
+      });
+      const text = await response.text();
+      expect([response.status, response.headers.get('content-type')]).toEqual([
+        400,
+        'application/problem+json',
+      ]);
+      expect(Buffer.byteLength(text)).toBeLessThan(MAX_ANSWER_BYTES);
+      const problem = JSON.parse(text) as { type: string; errors: unknown[] };
+      expect(problem.type).toMatch(/:invalid-request$/);
+      expect(problem.errors.length).toBeGreaterThan(0);
+      expect(problem.errors.length).toBeLessThanOrEqual(20);
+      expect(await endOffsets(service.kafkaBrokers, TOPIC)).toEqual(before);
+    });
+
+    it('an order of an object with every key the body can hold: 400 with a problem under 64 KiB', async () => {
+      const keys = Array.from({ length: 20_000 }, (_, i) => `"key-${i}":1`).join(',');
+      const response = await fetch(`${service.http}/orders/o-1/cancellation`, {
+        method: 'POST',
+        headers: { ...service.authHeaders, 'content-type': JSON_TYPE },
+        body: `{"reason":"r",${keys}}`,
+        signal: AbortSignal.timeout(30_000),
+      });
+      const text = await response.text();
+      expect(response.status).toBe(400);
+      expect(Buffer.byteLength(text)).toBeLessThan(4 * 1024);
+    });
+  });
+
   it('the offset check sees a publish: four valid requests (one base64-encoded by the HTTP layer) move the end offsets by exactly four', async () => {
     const before = await endOffsets(service.kafkaBrokers, TOPIC);
     const valid = [
