@@ -39,3 +39,20 @@ module.exports.jwtIssuerUrl = async ({ resolveVariable }) => {
   }
   return issuer;
 };
+
+/** A numeric param as a number (`--param` values are text), refused unless positive (and whole, when it must be). */
+const positive =
+  (name, { whole }) =>
+  async ({ resolveVariable }) => {
+    const text = await param(resolveVariable, name);
+    const value = Number(text);
+    if (text === '' || !Number.isFinite(value) || value <= 0 || (whole && !Number.isInteger(value)))
+      throw new Error(
+        `${name} expects a positive ${whole ? 'whole ' : ''}number, got ${JSON.stringify(text)}`,
+      );
+    return value;
+  };
+
+/** API Gateway's stage throttling, per route: requests per second, and how many at once. */
+module.exports.throttleRateLimit = positive('throttleRateLimit', { whole: false });
+module.exports.throttleBurstLimit = positive('throttleBurstLimit', { whole: true });
