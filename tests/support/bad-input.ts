@@ -438,8 +438,9 @@ const invalidItemText = fc.constantFrom(
 );
 
 /**
- * A body for the route with thousands of invalid values: an order with thousands of invalid items (over and under
- * the element bound), or any body with thousands of unknown keys (one issue whose message would list them all).
+ * A body for the route with thousands of invalid values: an order with hundreds of invalid items (each a few
+ * errors) or thousands (over the 500 allowed, over and under the element bound), or any body with thousands of
+ * unknown keys (one issue whose message would list them all).
  */
 export const amplifyingBodyArb = (route: RouteName, validBody: Record<string, unknown>) =>
   fc.oneof(
@@ -447,6 +448,7 @@ export const amplifyingBodyArb = (route: RouteName, validBody: Record<string, un
       .record({
         item: invalidItemText,
         count: fc.oneof(
+          fc.integer({ min: 100, max: 500 }),
           fc.integer({ min: 501, max: MAX_ARRAY_ELEMENTS }),
           fc.integer({ min: MAX_ARRAY_ELEMENTS + 1, max: 80_000 }),
         ),
