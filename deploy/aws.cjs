@@ -1,18 +1,8 @@
 // Deployment settings that depend on parameters, resolved by serverless.yml through ${file(./deploy/aws.cjs):NAME}.
-// Each takes its values from `--param="NAME=value"` (or the params block of serverless.yml).
+// Each takes its values from `--param="NAME=value"` (or the params block of serverless.yml). The IAM roles
+// are in roles.cjs.
 
-const param = async (resolveVariable, name) => {
-  const value = await resolveVariable(`param:${name}, ''`);
-  return typeof value === 'string' ? value.trim() : value;
-};
-
-const list = (value) =>
-  value
-    ? String(value)
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean)
-    : [];
+const { param, list } = require('./params.cjs');
 
 /** MSK lives in a VPC: the functions join it when vpcSubnetIds and vpcSecurityGroupIds are given. */
 module.exports.vpc = async ({ resolveVariable }) => {
@@ -25,43 +15,44 @@ module.exports.vpc = async ({ resolveVariable }) => {
   return { subnetIds, securityGroupIds };
 };
 
-/** The functions' permissions beyond their logs: least privilege, each statement for one resource. */
-module.exports.iamStatements = async ({ resolveVariable }) => [
-  idempotencyTableStatement(),
-  ...(await mskIamStatements(resolveVariable)),
-];
-
-/** Read and write Idempotency-Key records in the one table, nothing else of DynamoDB. */
-const idempotencyTableStatement = () => ({
-  Effect: 'Allow',
-  Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-  Resource: [{ 'Fn::GetAtt': ['IdempotencyTable', 'Arn'] }],
-});
+/** Hosts only a developer's machine answers: no identity provider a deployed API could trust. */
+const localHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
- * MSK IAM authentication: connect to the one cluster and write to the one topic (idempotently, as the
- * producer does by default). Without mskClusterArn (SASL/SCRAM, another cluster): no Kafka permission at all.
+ * The JWT authorizer's issuer. The default is a local development issuer that serverless-offline accepts
+ * (it checks no signature) and API Gateway can never reach: deployed, it would refuse every token. So it is
+ * only allowed on the `dev` stage, and a deploy (or package) to any other stage with it stops here.
  */
-const mskIamStatements = async (resolveVariable) => {
-  const clusterArn = await param(resolveVariable, 'mskClusterArn');
-  if (!clusterArn) return [];
-  const match = /^arn:(aws[a-z-]*):kafka:([a-z0-9-]+):(\d{12}):cluster\/([^/]+)\/([^/]+)$/.exec(
-    clusterArn,
-  );
-  if (!match) throw new Error(`mskClusterArn is not an MSK cluster ARN: ${clusterArn}`);
-  const [, partition, region, account, clusterName, clusterUuid] = match;
-  const topic = (await param(resolveVariable, 'topic')) || 'order-events';
-  const topicArn = `arn:${partition}:kafka:${region}:${account}:topic/${clusterName}/${clusterUuid}/${topic}`;
-  return [
-    {
-      Effect: 'Allow',
-      Action: ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
-      Resource: [clusterArn],
-    },
-    {
-      Effect: 'Allow',
-      Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
-      Resource: [topicArn],
-    },
-  ];
+module.exports.jwtIssuerUrl = async ({ resolveVariable }) => {
+  const issuer = await param(resolveVariable, 'jwtIssuerUrl');
+  const stage = await resolveVariable('sls:stage');
+  let host;
+  try {
+    host = new URL(issuer).hostname;
+  } catch {
+    throw new Error(`jwtIssuerUrl is not a URL: ${JSON.stringify(issuer)}`);
+  }
+  if (localHosts.has(host) && stage !== 'dev') {
+    throw new Error(
+      `jwtIssuerUrl is the local development issuer (${issuer}), which only the dev stage may use: a deploy to stage "${stage}" needs your identity provider's issuer, e.g. --param="jwtIssuerUrl=https://cognito-idp.REGION.amazonaws.com/POOL_ID"`,
+    );
+  }
+  return issuer;
 };
+
+/** A numeric param as a number (`--param` values are text), refused unless positive (and whole, when it must be). */
+const positive =
+  (name, { whole }) =>
+  async ({ resolveVariable }) => {
+    const text = await param(resolveVariable, name);
+    const value = Number(text);
+    if (text === '' || !Number.isFinite(value) || value <= 0 || (whole && !Number.isInteger(value)))
+      throw new Error(
+        `${name} expects a positive ${whole ? 'whole ' : ''}number, got ${JSON.stringify(text)}`,
+      );
+    return value;
+  };
+
+/** API Gateway's stage throttling, per route: requests per second, and how many at once. */
+module.exports.throttleRateLimit = positive('throttleRateLimit', { whole: false });
+module.exports.throttleBurstLimit = positive('throttleBurstLimit', { whole: true });

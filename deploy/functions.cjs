@@ -1,6 +1,6 @@
 // serverless.yml's functions, derived from the event catalog (lib/catalog.ts) through
 // ${file(./deploy/functions.cjs):functions}: one function per route, its HTTP event, and its per-function
-// settings (authorizer, concurrency), all written here and nowhere else.
+// settings (authorizer and scope, IAM role, VPC, concurrency), all written here and nowhere else.
 //
 // The catalog is TypeScript (with the zod schemas it declares), so it is loaded with tsx's tsImport, the
 // same loader as `npm start` and the scripts: the route data stays in the one declaration the handlers and
@@ -17,23 +17,28 @@ const loadRoutes = async () => {
   return catalog.functionRoutes();
 };
 
-/** The HTTP API's JWT authorizer (provider.httpApi.authorizers in serverless.yml). */
-const AUTHORIZER = 'orderEventsJwt';
-
-// A health check opens broker connections (an admin client, one per container) and anyone can call it, so it
-// runs in very few containers; a check takes milliseconds. The documents need no Kafka and no credential.
-const HEALTH_CONCURRENCY = 2;
+// Anyone may call the open routes: a health check opens broker connections (an admin client, one per
+// container), so both it and the documents run in very few containers; each answer takes milliseconds.
+const OPEN_ROUTE_CONCURRENCY = 2;
 
 const functionOf = async (route, resolveVariable) => {
   const httpApi = { method: route.method, path: route.path };
-  const settings = {};
+  let settings;
   if (route.publishes) {
-    // Every publishing route needs a bearer token; every warm container holds its own broker connections,
-    // so each publishing function runs in at most reservedConcurrency containers.
-    httpApi.authorizer = { name: AUTHORIZER };
-    settings.reservedConcurrency = Number(await resolveVariable('param:reservedConcurrency'));
+    // Every publishing route needs a bearer token with the publishing scope (custom.publishingAuthorizer);
+    // every warm container holds its own broker connections, so each publishing function runs in at most
+    // reservedConcurrency containers.
+    httpApi.authorizer = await resolveVariable('self:custom.publishingAuthorizer');
+    settings = {
+      reservedConcurrency: Number(await resolveVariable('param:reservedConcurrency')),
+      role: 'PublisherRole',
+    };
   } else if (route.functionName === 'health') {
-    settings.reservedConcurrency = HEALTH_CONCURRENCY;
+    settings = { reservedConcurrency: OPEN_ROUTE_CONCURRENCY, role: 'HealthRole' };
+  } else {
+    // The documents reach nothing, so they stay out of the brokers' VPC (and need no network-interface
+    // permissions) and may write their own logs only.
+    settings = { reservedConcurrency: OPEN_ROUTE_CONCURRENCY, role: 'OpenapiRole', vpc: null };
   }
   return {
     ...settings,

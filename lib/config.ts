@@ -102,6 +102,17 @@ const environmentSchema = z.object({
   ),
   KAFKA_SASL_USERNAME: z.optional(z.string()),
   KAFKA_SASL_PASSWORD: z.optional(z.string()),
+  // In AWS the password stays out of the environment: this names the Secrets Manager secret that holds it.
+  KAFKA_SASL_PASSWORD_SECRET: z.optional(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^[A-Za-z0-9/_+=.@:-]{1,2048}$/,
+          'expects the ARN or name of a Secrets Manager secret',
+        ),
+      ),
+  ),
   AWS_REGION: z.optional(z.string()),
   // Idempotency-Key records: a DynamoDB table in AWS, a Redis server locally (Redis wins when both are set).
   IDEMPOTENCY_TABLE: z.optional(
@@ -155,8 +166,15 @@ export interface LocalDynamoDbEndpoint {
   region: string;
 }
 
+export type PasswordMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+/**
+ * The password is either in hand (a local run's environment) or named: a Secrets Manager secret read once
+ * per container when the first broker connection is made (see producer/broker-security.ts).
+ */
 export type SaslSettings =
-  | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: Secret }
+  | { mechanism: PasswordMechanism; username: string; password: Secret }
+  | { mechanism: PasswordMechanism; username: string; passwordSecretId: string }
   | { mechanism: 'aws-msk-iam'; region: string };
 
 export class ConfigError extends Error {
@@ -211,34 +229,40 @@ export const loadConfig = (environment: Record<string, string | undefined>): Con
 const saslSettings = (env: z.infer<typeof environmentSchema>): SaslSettings | undefined => {
   const mechanism = env.KAFKA_SASL_MECHANISM;
   if (mechanism === undefined) return undefined;
+  // Every mechanism sends a credential (PLAIN the password itself, SCRAM a proof an eavesdropper can replay
+  // against, or crack offline; IAM a signed token), and after it the session carries the events: never
+  // without TLS.
+  if (!env.KAFKA_SSL)
+    throw new ConfigError(
+      `Invalid configuration: KAFKA_SASL_MECHANISM=${mechanism} requires KAFKA_SSL=true (SASL sends credentials; every mechanism needs TLS)`,
+    );
   if (mechanism === 'aws-msk-iam') {
-    if (!env.KAFKA_SSL)
-      throw new ConfigError(
-        'Invalid configuration: KAFKA_SASL_MECHANISM=aws-msk-iam requires KAFKA_SSL=true (MSK serves IAM authentication on its TLS listener, port 9098)',
-      );
     if (!env.AWS_REGION)
       throw new ConfigError(
         'Invalid configuration: KAFKA_SASL_MECHANISM=aws-msk-iam requires AWS_REGION (Lambda sets it)',
       );
     return { mechanism, region: env.AWS_REGION };
   }
-  const missing = (['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const).filter(
-    (name) => !env[name],
-  );
-  if (missing.length > 0)
+  const username = env.KAFKA_SASL_USERNAME;
+  const password = env.KAFKA_SASL_PASSWORD;
+  const passwordSecretId = env.KAFKA_SASL_PASSWORD_SECRET;
+  const missing = [
+    ...(username ? [] : ['KAFKA_SASL_USERNAME']),
+    ...(password || passwordSecretId
+      ? []
+      : ['KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_SECRET)']),
+  ];
+  if (missing.length > 0 || !username)
     throw new ConfigError(
       `Invalid configuration: ${missing.join(' and ')} required by KAFKA_SASL_MECHANISM=${mechanism}`,
     );
-  // PLAIN sends the password as it is: never without TLS.
-  if (mechanism === 'plain' && !env.KAFKA_SSL)
+  if (password && passwordSecretId)
     throw new ConfigError(
-      'Invalid configuration: KAFKA_SASL_MECHANISM=plain requires KAFKA_SSL=true (PLAIN sends the password in the clear)',
+      'Invalid configuration: KAFKA_SASL_PASSWORD and KAFKA_SASL_PASSWORD_SECRET are alternatives: give one',
     );
-  return {
-    mechanism,
-    username: env.KAFKA_SASL_USERNAME ?? '',
-    password: new Secret(env.KAFKA_SASL_PASSWORD ?? ''),
-  };
+  return passwordSecretId
+    ? { mechanism, username, passwordSecretId }
+    : { mechanism, username, password: new Secret(password ?? '') };
 };
 
 const idempotencySettings = (

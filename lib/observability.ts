@@ -29,6 +29,7 @@ export interface PublishContext {
 
 /** Told of every invocation's outcome; the default writes logs and metrics, tests record the calls. */
 export interface PublishObserver {
+  /** `about` names the caller (the verified token's subject, never the token) and the correlation id. */
   published(events: PublishedEvent[], latencyMs: number, about?: PublishContext): void;
   refused(route: string, problem: HttpProblem, error: unknown): void;
   /** Published, but the idempotency store did not record the answer: a retry may publish the same ids again. */
@@ -60,8 +61,15 @@ export const powertoolsObserver = (logger: Logger, metrics: Metrics): PublishObs
   return {
     published(events, latencyMs, about) {
       const [only] = events;
-      if (events.length === 1 && only) logger.info('published', { ...only, ...about, latencyMs });
-      else logger.info('published batch', { count: events.length, events, ...about, latencyMs });
+      const context = about
+        ? {
+            route: about.route,
+            correlationId: about.correlationId,
+            ...(about.caller === undefined ? {} : { callerSubject: about.caller }),
+          }
+        : {};
+      if (events.length === 1 && only) logger.info('published', { ...only, ...context, latencyMs });
+      else logger.info('published batch', { count: events.length, events, ...context, latencyMs });
       for (const [eventType, count] of countBy(events.map((event) => event.eventType))) {
         emit(
           eventType,
@@ -80,9 +88,12 @@ export const powertoolsObserver = (logger: Logger, metrics: Metrics): PublishObs
         ...(error instanceof BrokerError && error.kafkaErrorCode
           ? { kafkaErrorCode: error.kafkaErrorCode }
           : {}),
-        // Where the request was wrong, never what it said.
+        // Where the request was wrong, never what it said: the first few paths (the answer's), and how many.
         ...(problem.errors
-          ? { invalidPaths: problem.errors.map((fieldError) => fieldError.path) }
+          ? {
+              invalidPaths: problem.errors.map((fieldError) => fieldError.path),
+              invalidCount: problem.errorCount,
+            }
           : {}),
       };
       if (problem.status === 500)

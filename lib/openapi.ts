@@ -52,10 +52,24 @@ export const problemSchema = z.object({
   status: z.int().check(z.gte(400), z.lte(599)),
   detail: z.string(),
   errors: z.optional(z.array(z.strictObject({ path: z.string(), message: z.string() }))),
+  // A batch the broker acknowledged in part: each event's outcome, in request order.
+  results: z.optional(
+    z.array(
+      z.union([
+        z.strictObject({
+          eventId: z.string(),
+          status: z.literal('acknowledged'),
+          partition: z.int(),
+          offset: z.string(),
+        }),
+        z.strictObject({ eventId: z.string(), status: z.literal('not-acknowledged') }),
+      ]),
+    ),
+  ),
 });
 
-// API Gateway's JWT authorizer answers 401 before any function runs, in its own format ({"message":"Unauthorized"};
-// serverless-offline adds statusCode and error), not as a problem document.
+// API Gateway answers 401 and 403 (its JWT authorizer) and 429 (throttling) before any function runs, in its own
+// format ({"message":"Unauthorized"}; serverless-offline adds statusCode and error), not as a problem document.
 const unauthorizedSchema = z.object({ message: z.string() });
 
 const openApiDocumentSchema = z.looseObject({
@@ -207,6 +221,11 @@ const errorResponses = () => ({
     description: 'No valid bearer token (checked by the API Gateway JWT authorizer).',
     content: json('Unauthorized', { message: 'Unauthorized' }),
   },
+  403: {
+    description:
+      'The token lacks the publishing scope (order-events/publish unless the deployment names another).',
+    content: json('Unauthorized', { message: 'Forbidden' }),
+  },
   409: problem(
     409,
     'A request with this Idempotency-Key is still in flight; retry after Retry-After seconds.',
@@ -228,6 +247,11 @@ const errorResponses = () => ({
     'This Idempotency-Key was used before with a different body; use a new key for a new request.',
     idempotencyKeyReused().toDocument(),
   ),
+  429: {
+    description:
+      'Over the API’s request rate or burst limit (answered by API Gateway before any function runs); retry later.',
+    content: json('Unauthorized', { message: 'Too Many Requests' }),
+  },
   500: problem(500, 'An unexpected error (logged, never shown).'),
   501: problem(
     501,
@@ -236,7 +260,7 @@ const errorResponses = () => ({
   ),
   503: problem(
     503,
-    'Kafka, or the idempotency store, could not be reached or did not answer in time; retry after Retry-After seconds.',
+    'Kafka, or the idempotency store, could not be reached or did not answer in time; retry after Retry-After seconds, with the same Idempotency-Key. `broker-unavailable`: nothing was acknowledged (after a timeout the event may have been written); `events-partly-acknowledged` (batch): `results` says which events were acknowledged; `time-budget-spent` and `idempotency-store-unavailable`: nothing was published.',
     brokerUnreachable().toDocument(),
     retryAfter,
   ),

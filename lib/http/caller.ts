@@ -1,19 +1,34 @@
 /**
- * Who is calling, as API Gateway's JWT authorizer verified it (serverless-offline fills in the same place):
- * the token's `sub`, or `client_id` where the issuer names machine clients that way. Never read from
- * anything the caller can set without a verified token.
+ * Who is calling, as API Gateway's JWT authorizer verified it (serverless-offline fills in the same place).
+ * Only the identity is read from the claims: never the token itself.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
 export interface Caller {
+  /** The token's `sub`, or its `client_id` for an issuer whose machine tokens carry only that. */
   subject?: string;
 }
 
-type JwtClaims = Record<string, string | number | boolean | string[]>;
+/** Longer than any subject an issuer mints; a claim past it is not an identity to key records or logs on. */
+const MAX_SUBJECT_LENGTH = 256;
 
 export const callerOf = (event: APIGatewayProxyEventV2): Caller => {
-  const requestContext = event.requestContext as { authorizer?: { jwt?: { claims?: JwtClaims } } };
-  const claims = requestContext.authorizer?.jwt?.claims;
-  const subject = claims?.sub ?? claims?.client_id;
-  return typeof subject === 'string' && subject !== '' ? { subject } : {};
+  const claims = claimsOf(event);
+  const subject = identity(claims?.sub) ?? identity(claims?.client_id);
+  return subject === undefined ? {} : { subject };
 };
+
+const claimsOf = (event: APIGatewayProxyEventV2): Record<string, unknown> | undefined => {
+  // The event type leaves out the authorizer; it is there on routes behind one.
+  const { authorizer } = (event.requestContext ?? {}) as { authorizer?: unknown };
+  const claims = (authorizer as { jwt?: { claims?: unknown } } | undefined)?.jwt?.claims;
+  return typeof claims === 'object' && claims !== null
+    ? (claims as Record<string, unknown>)
+    : undefined;
+};
+
+// API Gateway hands every claim over as a string; serverless-offline keeps JSON types.
+const identity = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 && value.length <= MAX_SUBJECT_LENGTH
+    ? value
+    : undefined;

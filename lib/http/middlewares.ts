@@ -7,6 +7,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { arrayElementsIn, MAX_BODY_ARRAY_ELEMENTS } from './body-shape.js';
 import { toHttpProblem } from './errors.js';
 import {
   emptyBody,
@@ -14,6 +15,7 @@ import {
   invalidEncoding,
   nestedTooDeep,
   payloadTooLarge,
+  tooManyArrayElements,
 } from './problem.js';
 
 type HttpMiddleware = MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
@@ -30,9 +32,11 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 export const requestBodyGuard = ({
   maxBytes,
   maxNesting,
+  maxArrayElements = MAX_BODY_ARRAY_ELEMENTS,
 }: {
   maxBytes: number;
   maxNesting: number;
+  maxArrayElements?: number;
 }): HttpMiddleware => ({
   before: async ({ event }) => {
     normalizeContentType(event.headers);
@@ -53,6 +57,9 @@ export const requestBodyGuard = ({
       event.isBase64Encoded = false;
     }
     if (nestsDeeperThan(event.body as string, maxNesting)) throw nestedTooDeep(maxNesting);
+    // More array elements than any request holds: refused before the schemas, whose work grows with them.
+    if (arrayElementsIn(event.body as string) > maxArrayElements)
+      throw tooManyArrayElements(maxArrayElements);
   },
 });
 

@@ -40,6 +40,8 @@ export class HttpProblem extends Error {
     readonly detail: string,
     readonly errors?: FieldError[],
     readonly headers: Record<string, string> = {},
+    /** How many errors were found, of which `errors` holds at most the first MAX_FIELD_ERRORS. */
+    readonly errorCount: number = errors?.length ?? 0,
     readonly results?: EventResult[],
   ) {
     super(detail);
@@ -58,20 +60,52 @@ export class HttpProblem extends Error {
   }
 }
 
-export const invalidRequest = (errors: FieldError[]) =>
-  new HttpProblem(
+/**
+ * A bad request is answered and logged with at most this many errors: the answer and the log line stay
+ * small whatever the request (a 255 KiB batch of invalid items has hundreds of thousands of them).
+ */
+export const MAX_FIELD_ERRORS = 20;
+
+/** Longer messages are cut: zod's message for unknown keys lists every key, as many as the body holds. */
+export const MAX_ERROR_MESSAGE_CHARS = 200;
+
+const boundedMessage = ({ path, message }: FieldError): FieldError => ({
+  path: path.length > MAX_ERROR_MESSAGE_CHARS ? `${path.slice(0, MAX_ERROR_MESSAGE_CHARS)}…` : path,
+  message:
+    message.length > MAX_ERROR_MESSAGE_CHARS
+      ? `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}…`
+      : message,
+});
+
+export const invalidRequest = (errors: readonly FieldError[]) => {
+  const shown = errors.slice(0, MAX_FIELD_ERRORS).map(boundedMessage);
+  const more = errors.length - shown.length;
+  return new HttpProblem(
     400,
     'invalid-request',
     'Invalid request',
-    `The request has ${errors.length} invalid value(s); see errors.`,
-    errors,
+    more > 0
+      ? `The request has ${errors.length} invalid values; errors lists the first ${shown.length} (${more} more not shown).`
+      : `The request has ${errors.length} invalid value(s); see errors.`,
+    shown,
+    {},
+    errors.length,
   );
+};
 
 export const nestedTooDeep = (limit: number) =>
   invalidRequest([
     {
       path: 'body',
       message: `nests arrays and objects more than ${limit} levels deep; no request nests that deep`,
+    },
+  ]);
+
+export const tooManyArrayElements = (limit: number) =>
+  invalidRequest([
+    {
+      path: 'body',
+      message: `holds more than ${limit} array elements; no request holds that many`,
     },
   ]);
 
@@ -133,6 +167,7 @@ export const eventsPartlyAcknowledged = (results: EventResult[]) => {
     `Kafka acknowledged ${acknowledged} of the ${results.length} events (see results); the others may or may not have been written. Retry the request with the same Idempotency-Key: the retry writes every event under the eventId it has here.`,
     undefined,
     retryAfter,
+    0,
     results,
   );
 };

@@ -2,13 +2,23 @@
  * TLS and SASL settings for kafkajs from the configuration. AWS MSK IAM uses AWS's own signer
  * (aws-msk-iam-sasl-signer-js) through kafkajs's OAUTHBEARER mechanism; it is loaded only when configured,
  * so functions that do not use it never run its code (or the AWS SDK modules it needs) at cold start.
+ *
+ * A SCRAM/PLAIN password named by a Secrets Manager secret (KAFKA_SASL_PASSWORD_SECRET) is read by
+ * resolveBrokerCredentials before the first kafkajs client is made, once per container, with Powertools
+ * Parameters; the password then lives only in this process's memory, never in the function's environment.
  */
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type { Config, SaslSettings } from '../config.js';
+import { Secret } from '../secret.js';
+
+type BrokerSettings = Pick<
+  Config,
+  'brokers' | 'ssl' | 'sasl' | 'connectTimeoutMs' | 'requestTimeoutMs'
+>;
 
 /** How to reach the brokers (addresses, TLS and SASL, timeouts): the same for the producer and the health probe. */
 export const brokerConnection = (
-  config: Pick<Config, 'brokers' | 'ssl' | 'sasl' | 'connectTimeoutMs' | 'requestTimeoutMs'>,
+  config: BrokerSettings,
 ): Pick<KafkaConfig, 'brokers' | 'ssl' | 'sasl' | 'connectionTimeout' | 'requestTimeout'> => ({
   brokers: config.brokers,
   ...brokerSecurity(config),
@@ -24,6 +34,73 @@ export const brokerSecurity = (
   return security;
 };
 
+/** Reads a secret's string value; Secrets Manager through Powertools Parameters in production. */
+export type SecretReader = (secretId: string) => Promise<string | undefined>;
+
+const readFromSecretsManager: SecretReader = async (secretId) => {
+  // Loaded only when a secret is configured: local runs and MSK IAM never load the Secrets Manager client.
+  const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
+  const value = await getSecret(secretId);
+  return typeof value === 'string' ? value : undefined;
+};
+
+/** One read per secret per container; a failed read is not kept, so the next connect tries again. */
+const passwordReads = new Map<string, Promise<Secret>>();
+
+/**
+ * The configuration with its SASL password in hand: unchanged when it already is (or there is none), else
+ * with the password read from the named secret. Await it before creating a kafkajs client.
+ */
+export const resolveBrokerCredentials = async <Settings extends Pick<Config, 'sasl'>>(
+  config: Settings,
+  readSecret: SecretReader = readFromSecretsManager,
+): Promise<Settings> => {
+  const { sasl } = config;
+  if (!sasl || !('passwordSecretId' in sasl)) return config;
+  const secretId = sasl.passwordSecretId;
+  let read = passwordReads.get(secretId);
+  if (!read) {
+    read = readSecret(secretId).then(passwordFromSecretValue);
+    passwordReads.set(secretId, read);
+    read.catch(() => passwordReads.delete(secretId));
+  }
+  const password = await read;
+  return { ...config, sasl: { mechanism: sasl.mechanism, username: sasl.username, password } };
+};
+
+/**
+ * Makes a kafkajs client with the credentials in hand: at once when the configuration has them, after the
+ * (once per container) secret read when it only names the secret.
+ */
+export const withBrokerCredentials = <Settings extends Pick<Config, 'sasl'>, Client>(
+  config: Settings,
+  make: (config: Settings) => Client,
+): Client | Promise<Client> =>
+  config.sasl && 'passwordSecretId' in config.sasl
+    ? resolveBrokerCredentials(config).then(make)
+    : make(config);
+
+/**
+ * A secret holds the password as it is, or as the `password` field of a JSON object: the form Amazon MSK's
+ * SCRAM secrets (AmazonMSK_*) take, `{"username": ..., "password": ...}`.
+ */
+const passwordFromSecretValue = (value: string | undefined): Secret => {
+  if (!value) throw new Error('The SASL password secret has no string value');
+  if (value.trimStart().startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return new Secret(value);
+    }
+    const field = (parsed as { password?: unknown } | null)?.password;
+    if (typeof field !== 'string' || field === '')
+      throw new Error('The SASL password secret is a JSON object without a "password" string');
+    return new Secret(field);
+  }
+  return new Secret(value);
+};
+
 const saslOptions = (sasl: SaslSettings): SASLOptions => {
   if (sasl.mechanism === 'aws-msk-iam') {
     return {
@@ -36,5 +113,9 @@ const saslOptions = (sasl: SaslSettings): SASLOptions => {
       },
     };
   }
+  if (!('password' in sasl))
+    throw new Error(
+      'The SASL password has not been read from its secret: resolveBrokerCredentials',
+    );
   return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password.reveal() };
 };

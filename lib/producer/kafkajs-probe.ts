@@ -21,7 +21,7 @@ import type { Admin, ISocketFactory } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { Config } from '../config.js';
 import { type BrokerMetadata, type BrokerProbe, HEALTH_TIMEOUT_MS } from '../health.js';
-import { brokerConnection } from './broker-security.js';
+import { brokerConnection, withBrokerCredentials } from './broker-security.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -92,12 +92,15 @@ class SharedAdmin {
   /** A check on it found the cluster healthy. */
   healthy = false;
   readonly sockets = new ClosableSockets();
-  readonly admin: ProbeAdmin;
+  readonly admin: Promise<ProbeAdmin>;
   readonly connected: Promise<void>;
 
   constructor(config: Config, createAdmin: AdminFactory) {
-    this.admin = createAdmin(config, this.sockets);
-    this.connected = this.admin.connect();
+    // The credentials first (a password in Secrets Manager is read once per container), then the client.
+    this.admin = Promise.resolve(
+      withBrokerCredentials(config, (resolved) => createAdmin(resolved, this.sockets)),
+    );
+    this.connected = this.admin.then((admin) => admin.connect());
     this.connected.catch(() => undefined);
   }
 
@@ -151,7 +154,7 @@ export class KafkaJsBrokerProbe implements BrokerProbe {
     if (signal.aborted) abandoned();
     try {
       await client.connected;
-      const metadata = await this.query(client.admin);
+      const metadata = await this.query(await client.admin);
       release(metadata.topicPartitions !== undefined && metadata.leaderProblem === undefined);
       return metadata;
     } catch (error) {

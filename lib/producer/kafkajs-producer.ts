@@ -17,7 +17,7 @@ import type { ISocketFactory, Kafka, Message, Producer, ProducerConfig } from 'k
 import kafkajs from 'kafkajs';
 import type { Config } from '../config.js';
 import { withDeadline } from '../deadline.js';
-import { brokerConnection } from './broker-security.js';
+import { brokerConnection, withBrokerCredentials } from './broker-security.js';
 import {
   type BrokerError,
   BrokerUnavailableError,
@@ -139,8 +139,12 @@ export class KafkaJsEventProducer implements EventProducer {
 
   private currentGeneration(): ProducerGeneration {
     if (!this.generation || this.generation.retired)
+      // Two steps: first the broker credentials (a SASL password kept in Secrets Manager is read once per
+      // container, asynchronously), then the kafkajs client and its producer, made with them.
       this.generation = new ProducerGeneration((socketFactory, generation) =>
-        this.createProducer(socketFactory, generation),
+        withBrokerCredentials(this.config, (config) =>
+          this.createProducer(config, socketFactory, generation),
+        ),
       );
     return this.generation;
   }
@@ -218,7 +222,11 @@ export class KafkaJsEventProducer implements EventProducer {
     );
   }
 
-  private createProducer(socketFactory: ISocketFactory, generation: ProducerGeneration): Producer {
+  private createProducer(
+    config: Config,
+    socketFactory: ISocketFactory,
+    generation: ProducerGeneration,
+  ): Producer {
     const producerConfig: ProducerConfig = {
       idempotent: this.config.idempotent,
       allowAutoTopicCreation: false,
@@ -238,7 +246,7 @@ export class KafkaJsEventProducer implements EventProducer {
     };
     // Idempotence needs one in-flight request per connection to keep its ordering guarantee.
     if (this.config.idempotent) producerConfig.maxInFlightRequests = 1;
-    const producer = this.createClient(this.config, socketFactory).producer(producerConfig);
+    const producer = this.createClient(config, socketFactory).producer(producerConfig);
     producer.on(producer.events.DISCONNECT, () => generation.connection.markLost());
     return producer;
   }

@@ -32,8 +32,13 @@ export class ProducerGeneration {
   private readonly partitions = new Map<string, PartitionMetadata[]>();
   private retiredAt: number | undefined;
 
-  /** `create` builds the producer with the socket factory it is handed. */
-  constructor(create: (socketFactory: ISocketFactory, generation: ProducerGeneration) => Producer) {
+  /** `create` builds the producer with the socket factory it is handed (at once, or once credentials are in). */
+  constructor(
+    create: (
+      socketFactory: ISocketFactory,
+      generation: ProducerGeneration,
+    ) => Producer | Promise<Producer>,
+  ) {
     this.connection = new ReusableConnection(() => create(this.socketFactory, this));
   }
 

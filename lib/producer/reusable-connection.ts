@@ -13,8 +13,11 @@ export class ReusableConnection<Client extends Connectable> {
   private connected = false;
   private connecting: Promise<Client> | undefined;
 
-  /** `create` makes the client once; it may call markLost() from the client's disconnect event. */
-  constructor(private readonly create: () => Client) {}
+  /**
+   * `create` makes the client once (it may first await what the client needs, such as a password from a
+   * secret store); it may call markLost() from the client's disconnect event.
+   */
+  constructor(private readonly create: () => Client | Promise<Client>) {}
 
   get(): Promise<Client> {
     if (this.connected && this.client) return Promise.resolve(this.client);
@@ -35,7 +38,11 @@ export class ReusableConnection<Client extends Connectable> {
   }
 
   private async open(): Promise<Client> {
-    this.client ??= this.create();
+    if (!this.client) {
+      // Made at once when it can be (no await in between, so a first send's client exists synchronously).
+      const made = this.create();
+      this.client = made instanceof Promise ? await made : made;
+    }
     const client = this.client;
     await client.connect();
     this.connected = true;

@@ -1,12 +1,14 @@
 // `serverless package` works offline, and the CloudFormation it generates carries the deployment's
-// guarantees: authenticated routes, bounded timeouts and concurrency, VPC placement and least privilege.
+// guarantees: authenticated and scoped routes, throttling, bounded timeouts and concurrency, VPC placement,
+// least privilege per function, and no secret value anywhere in what it writes.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { functionRoutes } from '../../lib/catalog.js';
+import { openZip } from '../../scripts/bench/zip.js';
 import { repoRoot } from '../e2e/support/service.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -20,26 +22,43 @@ const routeKeys = (publishes: boolean) =>
 
 const outDirs: string[] = [];
 
-const serverlessPackage = async (
-  params: Record<string, string> = {},
-): Promise<{ template: Template; dir: string }> => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'order-events-package-'));
-  outDirs.push(dir);
+// Secret values a careless template would carry: set in the environment of every command below.
+const sentinelPassword = 'SENTINEL-sasl-password-7f3a9c';
+const sentinelRedisPassword = 'SENTINEL-redis-password-51be';
+const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_orders-AbCdEf';
+const kmsKeyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+const serverless = async (command: string[], params: Record<string, string> = {}) => {
   const args = [
     'node_modules/serverless/bin/serverless.js',
-    'package',
-    '--package',
-    dir,
+    ...command,
     ...Object.entries(params).map(([key, value]) => `--param=${key}=${value}`),
   ];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     SLS_TELEMETRY_DISABLED: '1',
     SLS_NOTIFICATIONS_MODE: 'off',
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    KAFKA_SASL_USERNAME: 'svc',
+    KAFKA_SASL_PASSWORD: sentinelPassword,
+    IDEMPOTENCY_REDIS_URL: `redis://:${sentinelRedisPassword}@127.0.0.1:6379`,
   };
   delete env.NODE_OPTIONS;
   delete env.KAFKA_BROKERS;
-  await promisify(execFile)(process.execPath, args, { cwd: repoRoot, env, timeout: 120_000 });
+  return promisify(execFile)(process.execPath, args, {
+    cwd: repoRoot,
+    env,
+    timeout: 120_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+};
+
+const serverlessPackage = async (
+  params: Record<string, string> = {},
+): Promise<{ template: Template; dir: string }> => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'order-events-package-'));
+  outDirs.push(dir);
+  await serverless(['package', '--package', dir], params);
   return {
     template: JSON.parse(
       readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
@@ -50,29 +69,62 @@ const serverlessPackage = async (
 
 const ofType = (template: Template, type: string) =>
   Object.values(template.Resources).filter((resource) => resource.Type === type);
-const statements = (template: Template) =>
+
+type Statement = { Effect: string; Action: string[]; Resource: unknown; Condition?: unknown };
+
+/** The statements of one role's policies. */
+const statementsOf = (template: Template, role: string): Statement[] =>
   (
-    template.Resources.IamRoleLambdaExecution!.Properties.Policies as {
-      PolicyDocument: { Statement: { Action: string[]; Resource: unknown }[] };
+    (template.Resources[role]?.Properties.Policies ?? []) as {
+      PolicyDocument: { Statement: Statement[] };
     }[]
-  )[0]!.PolicyDocument.Statement;
+  ).flatMap((policy) => policy.PolicyDocument.Statement);
+
+/** Every function's role, by function name (the part after `<service>-<stage>-`). */
+const roleOfEachFunction = (template: Template) =>
+  Object.fromEntries(
+    ofType(template, 'AWS::Lambda::Function').map((fn) => [
+      String(fn.Properties.FunctionName).replace('order-events-publisher-dev-', ''),
+      (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0],
+    ]),
+  );
+
+/** Every file under a directory, its zips' entries included, as text. */
+const everythingWritten = (dir: string): { name: string; text: string }[] =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .flatMap((entry) => {
+      const file = path.join(entry.parentPath, entry.name);
+      if (!file.endsWith('.zip')) return [{ name: file, text: readFileSync(file, 'latin1') }];
+      const zip = openZip(file);
+      return zip.entries
+        .filter((zipEntry) => !zipEntry.name.endsWith('/'))
+        .map((zipEntry) => ({
+          name: `${file}:${zipEntry.name}`,
+          text: zip.read(zipEntry.name).toString('latin1'),
+        }));
+    });
 
 let defaults: Template;
 let customised: Template;
+let customisedDir: string;
 
 beforeAll(async () => {
   defaults = (await serverlessPackage()).template;
-  customised = (
-    await serverlessPackage({
-      vpcSubnetIds: 'subnet-0a,subnet-0b',
-      vpcSecurityGroupIds: 'sg-0c',
-      mskClusterArn:
-        'arn:aws:kafka:eu-west-1:123456789012:cluster/orders/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab-3',
-      reservedConcurrency: '4',
-      jwtIssuerUrl: 'https://auth.shop.test/',
-      jwtAudience: 'orders-api',
-    })
-  ).template;
+  ({ template: customised, dir: customisedDir } = await serverlessPackage({
+    vpcSubnetIds: 'subnet-0a,subnet-0b',
+    vpcSecurityGroupIds: 'sg-0c',
+    mskClusterArn:
+      'arn:aws:kafka:eu-west-1:123456789012:cluster/orders/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab-3',
+    reservedConcurrency: '4',
+    jwtIssuerUrl: 'https://auth.shop.test/',
+    jwtAudience: 'orders-api',
+    publishScope: 'shop/orders.publish',
+    throttleRateLimit: '40',
+    throttleBurstLimit: '4',
+    kafkaSaslPasswordSecretArn: secretArn,
+    kafkaSaslPasswordKmsKeyArn: kmsKeyArn,
+  }));
 }, 240_000);
 
 afterAll(() => {
@@ -110,7 +162,14 @@ describe('the generated CloudFormation template', () => {
         .sort(),
     ).toEqual(routeKeys(false).map((key) => [key, 'NONE']));
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(routeKeys(true));
-    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('JWT');
+    for (const route of routes) {
+      expect(route.Properties.AuthorizationType).toBe('JWT');
+      expect(route.Properties.AuthorizationScopes).toEqual(['shop/orders.publish']);
+    }
+    for (const route of ofType(defaults, 'AWS::ApiGatewayV2::Route').filter((route) =>
+      String(route.Properties.RouteKey).startsWith('POST '),
+    ))
+      expect(route.Properties.AuthorizationScopes).toEqual(['order-events/publish']);
     const [authorizer] = ofType(customised, 'AWS::ApiGatewayV2::Authorizer');
     expect(authorizer!.Properties).toMatchObject({
       AuthorizerType: 'JWT',
@@ -131,18 +190,160 @@ describe('the generated CloudFormation template', () => {
     expect(publishers(customised).map((fn) => fn.Properties.ReservedConcurrentExecutions)).toEqual(
       Array(count).fill(4),
     );
+    // The two open routes, which anyone may call, run in very few containers.
+    const open = ofType(defaults, 'AWS::Lambda::Function').filter((fn) =>
+      /-(health|openapi|asyncapi)$/.test(String(fn.Properties.FunctionName)),
+    );
+    expect(open.map((fn) => fn.Properties.ReservedConcurrentExecutions)).toEqual([2, 2, 2]);
+  });
+
+  it('throttles every route on the stage (429 past it), and logs each request with its caller', () => {
+    const stage = (template: Template) =>
+      ofType(template, 'AWS::ApiGatewayV2::Stage')[0]!.Properties;
+    expect(stage(defaults).DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: 100,
+      ThrottlingBurstLimit: 10,
+    });
+    expect(stage(customised).DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: 40,
+      ThrottlingBurstLimit: 4,
+    });
+    expect(stage(defaults).RouteSettings).toEqual({
+      'GET /health': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 2 },
+      'GET /openapi.json': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 2 },
+      'GET /asyncapi.json': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 2 },
+    });
+    const accessLog = stage(defaults).AccessLogSettings as { Format: string };
+    expect(JSON.parse(accessLog.Format)).toMatchObject({
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      callerSubject: '$context.authorizer.claims.sub',
+    });
   });
 
   it('joins the given VPC, and none by default', () => {
     for (const fn of ofType(defaults, 'AWS::Lambda::Function'))
       expect(fn.Properties.VpcConfig).toBeUndefined();
-    for (const fn of ofType(customised, 'AWS::Lambda::Function')) {
+    // The documents reach nothing, so they stay outside.
+    for (const fn of ofType(customised, 'AWS::Lambda::Function').filter(
+      (fn) => !/-(openapi|asyncapi)$/.test(String(fn.Properties.FunctionName)),
+    )) {
       expect(fn.Properties.VpcConfig).toEqual({
         SubnetIds: ['subnet-0a', 'subnet-0b'],
         SecurityGroupIds: ['sg-0c'],
       });
     }
   });
+
+  it('gives each kind of function a role of its own, and generates no shared role', () => {
+    expect(defaults.Resources.IamRoleLambdaExecution).toBeUndefined();
+    expect(roleOfEachFunction(defaults)).toEqual({
+      orderCreated: 'PublisherRole',
+      orderShipped: 'PublisherRole',
+      orderCancelled: 'PublisherRole',
+      orderEventsBatch: 'PublisherRole',
+      health: 'HealthRole',
+      openapi: 'OpenapiRole',
+      asyncapi: 'OpenapiRole',
+    });
+  });
+
+  it('lets the document functions (openapi, asyncapi) write their logs and nothing else', () => {
+    for (const template of [defaults, customised]) {
+      expect(statementsOf(template, 'OpenapiRole')).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: expect.arrayContaining([
+            { 'Fn::GetAtt': ['OpenapiLogGroup', 'Arn'] },
+            { 'Fn::GetAtt': ['AsyncapiLogGroup', 'Arn'] },
+          ]),
+        },
+      ]);
+      expect(template.Resources.OpenapiRole?.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('lets health connect and describe, never write, read no table, and use the one secret', () => {
+    const actions = statementsOf(customised, 'HealthRole').flatMap((statement) => statement.Action);
+    expect(actions).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'kafka-cluster:Connect',
+      'kafka-cluster:DescribeCluster',
+      'kafka-cluster:DescribeTopic',
+      'secretsmanager:GetSecretValue',
+      'kms:Decrypt',
+    ]);
+    expect(statementsOf(defaults, 'HealthRole').flatMap((statement) => statement.Action)).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+  });
+
+  it('lets the publishers read the one secret, and decrypt it only through Secrets Manager', () => {
+    const secretStatements = statementsOf(customised, 'PublisherRole').filter((statement) =>
+      statement.Action.some((action) => /^(secretsmanager|kms):/.test(action)),
+    );
+    expect(secretStatements).toEqual([
+      { Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [secretArn] },
+      {
+        Effect: 'Allow',
+        Action: ['kms:Decrypt'],
+        Resource: [kmsKeyArn],
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': {
+              'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
+            },
+          },
+        },
+      },
+    ]);
+    expect(
+      statementsOf(defaults, 'PublisherRole').flatMap((statement) => statement.Action),
+    ).not.toContain('secretsmanager:GetSecretValue');
+  });
+
+  it('names the SASL password by its secret, and writes no secret value anywhere it packages', () => {
+    for (const fn of ofType(customised, 'AWS::Lambda::Function')) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> })
+        .Variables;
+      expect(variables.KAFKA_SASL_PASSWORD_SECRET).toBe(secretArn);
+      expect(variables).not.toHaveProperty('KAFKA_SASL_PASSWORD');
+      expect(variables).not.toHaveProperty('IDEMPOTENCY_REDIS_URL');
+    }
+    const written = everythingWritten(customisedDir);
+    expect(written.length).toBeGreaterThan(6);
+    for (const { name, text } of written) {
+      for (const sentinel of [sentinelPassword, sentinelRedisPassword])
+        expect([name, text.includes(sentinel)]).toEqual([name, false]);
+    }
+  });
+
+  it('prints no secret value in `serverless print` either', async () => {
+    const { stdout } = await serverless(['print'], { kafkaSaslPasswordSecretArn: secretArn });
+    expect(stdout).toContain(secretArn);
+    expect(stdout).not.toContain(sentinelPassword);
+    expect(stdout).not.toContain(sentinelRedisPassword);
+  }, 120_000);
+
+  it('refuses to deploy a stage other than dev with the local development issuer', async () => {
+    const failure = await serverless([
+      'package',
+      '--stage',
+      'prod',
+      '--package',
+      mkdtempSync(path.join(tmpdir(), 'order-events-prod-')),
+    ]).catch((error: { stdout?: string; stderr?: string }) => error);
+    const output = `${(failure as { stdout?: string }).stdout ?? ''}${(failure as { stderr?: string }).stderr ?? ''}`;
+    expect(output).toContain(
+      'jwtIssuerUrl is the local development issuer (https://localhost/order-events-publisher/dev), which only the dev stage may use: a deploy to stage "prod" needs',
+    );
+    await expect(
+      serverless(['print', '--stage', 'prod'], { jwtIssuerUrl: 'https://auth.shop.test/' }),
+    ).resolves.toMatchObject({ stdout: expect.stringContaining('https://auth.shop.test/') });
+  }, 120_000);
 
   it('keeps Idempotency-Key records in a DynamoDB table with TTL, which only the functions may read and write', () => {
     const [table] = ofType(defaults, 'AWS::DynamoDB::Table');
@@ -152,7 +353,10 @@ describe('the generated CloudFormation template', () => {
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
       TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
     });
-    const dynamodb = statements(defaults).filter((statement) =>
+    // Only the publishers: health and openapi may not touch it.
+    for (const role of ['HealthRole', 'OpenapiRole'])
+      expect(JSON.stringify(statementsOf(defaults, role))).not.toContain('dynamodb');
+    const dynamodb = statementsOf(defaults, 'PublisherRole').filter((statement) =>
       statement.Action.some((action) => action.startsWith('dynamodb')),
     );
     expect(dynamodb).toEqual([
@@ -175,29 +379,32 @@ describe('the generated CloudFormation template', () => {
   });
 
   it('grants no Kafka permission by default', () => {
-    expect(
-      statements(defaults)
-        .flatMap((statement) => statement.Action)
-        .filter((action) => action.startsWith('kafka')),
-    ).toEqual([]);
+    for (const role of ['PublisherRole', 'HealthRole'])
+      expect(
+        statementsOf(defaults, role)
+          .flatMap((statement) => statement.Action)
+          .filter((action) => action.startsWith('kafka')),
+      ).toEqual([]);
   });
 
   it('grants MSK IAM only connect to the one cluster and write to the one topic', () => {
-    const kafka = statements(customised).filter((statement) =>
+    const kafka = statementsOf(customised, 'PublisherRole').filter((statement) =>
       statement.Action.some((action) => action.startsWith('kafka')),
     );
     expect(kafka).toEqual([
       {
         Effect: 'Allow',
         Action: ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
-        Resource:
+        Resource: [
           'arn:aws:kafka:eu-west-1:123456789012:cluster/orders/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab-3',
+        ],
       },
       {
         Effect: 'Allow',
         Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
-        Resource:
+        Resource: [
           'arn:aws:kafka:eu-west-1:123456789012:topic/orders/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab-3/order-events',
+        ],
       },
     ]);
   });

@@ -18,7 +18,28 @@
 // The run prints its figures (bad requests sent, 4xx by status, 5xx seen, offsets before and after).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { MAX_BODY_BYTES } from '../../lib/schemas.js';
+import {
+  amplifyingBodyArb,
+  badOrderIdArb as anyBadOrderIdArb,
+  invalidUtf8 as anyInvalidUtf8,
+  orderIdArb as anyOrderIdArb,
+  classifyMediaType,
+  DANGEROUS_KEYS,
+  ENVELOPE_KEYS,
+  firstTextField as firstField,
+  isPlainObject,
+  judgeBody,
+  MAX_ANSWER_BYTES,
+  MAX_ANSWERED_ERRORS,
+  MAX_BODY_BYTES,
+  NON_JSON_CONTENT_TYPES,
+  nonFinite,
+  ORDER_ID,
+  POLLUTION_OBJECTS as POLLUTION,
+  type RouteName,
+  routeNames,
+  validBodyArbs,
+} from '../support/bad-input.js';
 import { Raw, toJson, withKey } from '../support/json-text.js';
 import { bump, show, total } from '../support/tally.js';
 import { type RunningService, startService } from './support/service.js';
@@ -27,8 +48,6 @@ import { endOffsets } from './support/topic.js';
 const TOPIC = 'order-events';
 const REQUESTS = 300;
 
-type RouteName = 'created' | 'shipped' | 'cancelled';
-const routeNames: readonly RouteName[] = ['created', 'shipped', 'cancelled'];
 const urlPath = (route: RouteName, encodedOrderId: string) =>
   route === 'created'
     ? '/orders'
@@ -59,54 +78,8 @@ const without = (object: Record<string, unknown>, key: string) => {
 };
 
 // ---------------------------------------------------------------------------------------------------------------
-// The oracle: is what the handler will see a valid request? (README rules; filters the random generators)
+// The oracle (tests/support/bad-input.ts), applied to what serverless-offline hands the handler
 // ---------------------------------------------------------------------------------------------------------------
-
-const ORDER_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-const isText = (max: number) => (value: unknown) =>
-  typeof value === 'string' && value.length >= 1 && value.length <= max;
-const isAmount = (value: unknown) =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1e12;
-const strictObject = (
-  value: unknown,
-  fields: Record<string, [required: boolean, ok: (value: unknown) => boolean]>,
-) =>
-  isPlainObject(value) &&
-  Object.keys(value).every((key) => Object.hasOwn(fields, key)) &&
-  Object.entries(fields).every(([key, [required, ok]]) =>
-    Object.hasOwn(value, key) ? ok(value[key]) : !required,
-  );
-const isItem = (value: unknown) =>
-  strictObject(value, {
-    sku: [true, isText(64)],
-    quantity: [
-      true,
-      (n) => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 1_000_000,
-    ],
-    unitPrice: [true, isAmount],
-  });
-const isValidBody: Record<RouteName, (value: unknown) => boolean> = {
-  created: (value) =>
-    strictObject(value, {
-      orderId: [true, (id) => typeof id === 'string' && ORDER_ID.test(id)],
-      customerId: [true, isText(64)],
-      items: [
-        true,
-        (items) =>
-          Array.isArray(items) && items.length >= 1 && items.length <= 500 && items.every(isItem),
-      ],
-      total: [true, isAmount],
-      currency: [false, (code) => typeof code === 'string' && /^[A-Z]{3}$/.test(code)],
-    }),
-  shipped: (value) =>
-    strictObject(value, { trackingNumber: [true, isText(128)], carrier: [false, isText(64)] }),
-  cancelled: (value) => strictObject(value, { reason: [true, isText(1024)] }),
-};
-/** README: application/json or application/*+json (with parameters). Anything near it counts as possibly accepted. */
-const mayBeJsonMediaType = (contentType: string) =>
-  /^\s*application\/([^;,\s]*\+)?json\s*(;|$)/i.test(contentType);
 
 /** What serverless-offline 13 hands the handler as event.body (see the top of this file). */
 type HandlerBody =
@@ -140,27 +113,16 @@ const classify = (request: BadHttpRequest): 'bad' | 'valid' | 'not a string' => 
   if (request.httpLayerMay?.includes(404)) return 'bad';
   const body = handlerBody(request);
   if (body.kind === 'not a string') return 'not a string';
-  if (!mayBeJsonMediaType(request.contentType)) return 'bad';
+  // A JSON media type in an unusual spelling may be accepted: only the others are certainly refused.
+  if (classifyMediaType(request.contentType) === 'other') return 'bad';
   if (request.route !== 'created' && !ORDER_ID.test(decodeOrderId(request.path) ?? ''))
     return 'bad';
   if (body.kind === 'none') return 'bad';
-  let text: string;
-  if (body.kind === 'base64') {
-    if (body.bytes.length > MAX_BODY_BYTES) return 'bad';
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(body.bytes);
-    } catch {
-      return 'bad';
-    }
-  } else {
-    text = body.text;
-    if (text === '' || Buffer.byteLength(text) > MAX_BODY_BYTES) return 'bad';
-  }
-  try {
-    return isValidBody[request.route](JSON.parse(text)) ? 'valid' : 'bad';
-  } catch {
-    return 'bad';
-  }
+  const judged =
+    body.kind === 'base64'
+      ? judgeBody(request.route, body.bytes.toString('base64'), true)
+      : judgeBody(request.route, body.text, false);
+  return judged.failures.length > 0 ? 'bad' : 'valid';
 };
 
 function decodeOrderId(path: string): string | undefined {
@@ -178,48 +140,7 @@ function decodeOrderId(path: string): string | undefined {
 
 // "." and ".." obey the orderId rule but cannot be sent as a path segment: URLs drop such dot segments
 // (/orders/./shipment is /orders/shipment), so they are left out here.
-const orderIdArb = fc
-  .stringMatching(/^[A-Za-z0-9._:-]{1,64}$/)
-  .filter((id) => id !== '.' && id !== '..');
-const textArb = (max: number) =>
-  fc
-    .oneof(
-      fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 20 }),
-      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }),
-    )
-    .filter(isText(max));
-const amountArb = fc.oneof(
-  fc.integer({ min: 0, max: 100_000 }),
-  fc.double({ min: 0, max: 1e12, noNaN: true }),
-);
-const itemArb = fc.record({
-  sku: textArb(64),
-  quantity: fc.integer({ min: 1, max: 1_000_000 }),
-  unitPrice: amountArb,
-});
-const validBodyArbs: Record<RouteName, fc.Arbitrary<Record<string, unknown>>> = {
-  created: fc.record(
-    {
-      orderId: orderIdArb,
-      customerId: textArb(64),
-      items: fc.array(itemArb, { minLength: 1, maxLength: 3 }),
-      total: amountArb,
-      currency: fc.stringMatching(/^[A-Z]{3}$/),
-    },
-    { requiredKeys: ['orderId', 'customerId', 'items', 'total'] },
-  ),
-  shipped: fc.record(
-    { trackingNumber: textArb(128), carrier: textArb(64) },
-    { requiredKeys: ['trackingNumber'] },
-  ),
-  cancelled: fc.record({ reason: textArb(1024) }),
-};
-const firstField: Record<RouteName, string> = {
-  created: 'customerId',
-  shipped: 'trackingNumber',
-  cancelled: 'reason',
-};
-
+const orderIdArb = anyOrderIdArb.filter((id) => id !== '.' && id !== '..');
 interface Parts {
   route: RouteName;
   body: Record<string, unknown>;
@@ -258,26 +179,6 @@ const invalidRequest = (errorPath?: string) => ({
   ...(errorPath ? { errorPath } : {}),
 });
 
-const POLLUTION = [
-  '{"polluted":"yes"}',
-  '{"prototype":{"polluted":"yes"}}',
-  '{"__proto__":{"isAdmin":true}}',
-  '{"constructor":{"prototype":{"polluted":"yes"}}}',
-].map((text) => JSON.parse(text) as unknown);
-const DANGEROUS_KEYS = [
-  '__proto__',
-  'constructor',
-  'prototype',
-  'toString',
-  'hasOwnProperty',
-  'eventId',
-  'eventType',
-  'timestamp',
-];
-const nonFinite = fc
-  .constantFrom('1e999', '-1e999', '1E400', '9'.repeat(400))
-  .map((text) => new Raw(text));
-
 /** A valid body with one thing wrong. */
 const mutatedArb = partsArb.chain((parts) => {
   const { route, body } = parts;
@@ -299,7 +200,7 @@ const mutatedArb = partsArb.chain((parts) => {
       )
       .map((value) => set(field, value)),
     fc
-      .constantFrom(...DANGEROUS_KEYS)
+      .constantFrom(...DANGEROUS_KEYS, ...ENVELOPE_KEYS)
       .chain((key) => fc.constantFrom(...POLLUTION).map((value) => set(key, value, 'body'))),
     fc.constant({ json: toJson(without(body, field)), errorPath: `body.${field}` }),
   ];
@@ -426,17 +327,9 @@ const oversizeArb = fc
     );
   });
 
-const continuation = fc.integer({ min: 0x80, max: 0xbf });
-const invalidUtf8 = fc.oneof(
-  continuation.map((b) => [b]),
-  fc.integer({ min: 0xc2, max: 0xdf }).map((b) => [b]),
-  fc.tuple(fc.integer({ min: 0xc0, max: 0xc1 }), continuation).map((bytes) => bytes),
-  fc.tuple(fc.integer({ min: 0xa0, max: 0xbf }), continuation).map(([b, c]) => [0xed, b, c]),
-  fc
-    .tuple(fc.integer({ min: 0x90, max: 0xbf }), continuation, continuation)
-    .map(([b, c, d]) => [0xf4, b, c, d]),
-  fc.integer({ min: 0xf5, max: 0xff }).map((b) => [b]),
-);
+// Sent raw, the bytes are decoded leniently by serverless-offline: only bytes of 0x80 and above, so that what
+// replaces them (U+FFFD) stays inside the JSON string instead of also breaking the JSON.
+const invalidUtf8 = anyInvalidUtf8.filter((bytes) => bytes.every((b) => b >= 0x80));
 const MARK = 'MARK\u0001';
 const withBytesInField = (parts: Parts, bytes: number[], body = parts.body) => {
   const [before, after] = toJson(withKey(body, firstField[parts.route], MARK)).split(
@@ -472,22 +365,7 @@ const invalidUtf8Arb = fc.oneof(
 );
 
 const otherContentType = fc.oneof(
-  fc.constantFrom(
-    'text/plain',
-    'text/plain; charset=utf-8',
-    'text/json',
-    'application/xml',
-    'application/jsonp',
-    'application/x-ndjson',
-    'application/x-www-form-urlencoded',
-    'application/octet-stream',
-    'multipart/form-data; boundary=----x',
-    'multipart/mixed; type=application/json',
-    '*/*',
-    'application/*',
-    'json',
-    'text/plain; application/json',
-  ),
+  fc.constantFrom(...NON_JSON_CONTENT_TYPES),
   fc
     .stringMatching(/^[!-~]{1,30}$/)
     .filter((type) => !/^application\//i.test(type) && !/json/i.test(type)),
@@ -536,39 +414,8 @@ const contentTypeArb = partsArb.chain((parts) =>
 
 /** What the HTTP layer may answer for a path it cannot route (404, 405; 401 if auth ran first) or decode (400). */
 const BROKEN_PATH = [400, 401, 404, 405];
-const badOrderIdArb = fc.oneof(
-  fc.integer({ min: 65, max: 300 }).map((length) => 'a'.repeat(length)),
-  fc
-    .tuple(
-      fc.stringMatching(/^[a-z0-9]{0,8}$/),
-      fc.constantFrom(
-        ' ',
-        '/',
-        '\\',
-        '%',
-        '?',
-        '#',
-        '+',
-        '@',
-        '!',
-        '*',
-        ';',
-        ',',
-        '"',
-        '<',
-        'é',
-        '中',
-        '😀',
-        '\u00a0',
-        '\t',
-        'ｏ',
-      ),
-      fc.stringMatching(/^[a-z0-9]{0,8}$/),
-    )
-    .map(([before, bad, after]) => `${before}${bad}${after}`),
-  fc.constantFrom('%2F', 'a%20b', '%41', '%25', 'o-1%00'),
-  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).filter((id) => !ORDER_ID.test(id)),
-);
+// An empty orderId is no path segment at all (/orders//shipment): the 'empty' form below sends that.
+const badOrderIdArb = anyBadOrderIdArb.filter((id) => id !== '');
 const pathArb = fc
   .record({
     parts: partsArb.filter((parts) => parts.route !== 'created'),
@@ -601,6 +448,13 @@ const pathArb = fc
     }
   });
 
+/** Thousands of invalid values in one body under 256 KiB: invalid items, unknown keys. */
+const amplifyingArb = partsArb.chain((parts) =>
+  amplifyingBodyArb(parts.route, parts.body).map((body) =>
+    make(parts, 'thousands of invalid values', body, { expect: invalidRequest() }),
+  ),
+);
+
 /** The bad requests, each certainly bad as the handler (or the HTTP layer) will see it. */
 const badRequestArb = fc
   .oneof(
@@ -612,6 +466,7 @@ const badRequestArb = fc
     { weight: 2, arbitrary: invalidUtf8Arb },
     { weight: 3, arbitrary: contentTypeArb },
     { weight: 3, arbitrary: pathArb },
+    { weight: 1, arbitrary: amplifyingArb },
   )
   .filter((request) => classify(request) === 'bad');
 
@@ -676,6 +531,8 @@ const exercise = async (request: BadHttpRequest) => {
     return;
   }
   expect(text).not.toMatch(STACK_TRACE);
+  // Bad input never amplifies: whatever the body, the answer stays small.
+  expect(Buffer.byteLength(text)).toBeLessThan(MAX_ANSWER_BYTES);
   const problem = JSON.parse(text) as Record<string, unknown>;
   expect(
     Object.keys(problem).every((key) =>
@@ -689,6 +546,7 @@ const exercise = async (request: BadHttpRequest) => {
   const errors = problem.errors as { path: unknown; message: unknown }[] | undefined;
   if (errors !== undefined) {
     expect(Array.isArray(errors)).toBe(true);
+    expect(errors.length).toBeLessThanOrEqual(MAX_ANSWERED_ERRORS);
     for (const error of errors) {
       expect(Object.keys(error).sort()).toEqual(['message', 'path']);
       expect(typeof error.path).toBe('string');
@@ -840,6 +698,65 @@ describe('bad requests over HTTP', () => {
     // and decodes bytes that are not UTF-8 leniently. API Gateway does none of that: it hands the handler
     // the body as sent, and the handler-level property tests (tests/lib/http/bad-input.property.test.ts)
     // show those requests refused there. The README lists these local differences.
+  });
+
+  describe('bad input that would amplify: answered small, never 5xx, nothing published', () => {
+    /** `count` copies of `item` in the items of as many order-created events of a batch as they need. */
+    const batchOfItems = (item: string, count: number) => {
+      const events: string[] = [];
+      for (let left = count; left > 0; left -= 500)
+        events.push(
+          `{"eventType":"order-created","orderId":"o-${left}","customerId":"c","total":1,"items":[${Array(Math.min(left, 500)).fill(item).join(',')}]}`,
+        );
+      return `{"events":[${events.join(',')}]}`;
+    };
+
+    it.each([
+      ['80 000 empty items (past the element bound)', batchOfItems('{}', 80_000)],
+      [
+        '6 000 items with three wrong fields each (18 000 invalid values)',
+        batchOfItems('{"sku":1,"quantity":"x","unitPrice":"y"}', 6_000),
+      ],
+      [
+        '3 900 events with an unknown key each',
+        `{"events":[${Array(3_900).fill('{"eventType":"order-cancelled","orderId":"o","reason":"r","x":1}').join(',')}]}`,
+      ],
+    ])('a batch of %s, under 256 KiB: 400 with a problem under 64 KiB', async (_, body) => {
+      expect(Buffer.byteLength(body)).toBeGreaterThan(200 * 1024);
+      expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_BODY_BYTES);
+      const before = await endOffsets(service.kafkaBrokers, TOPIC);
+      const response = await fetch(`${service.http}/order-events/batch`, {
+        method: 'POST',
+        headers: { ...service.authHeaders, 'content-type': JSON_TYPE },
+        body,
+        signal: AbortSignal.timeout(30_000),
+      });
+      const text = await response.text();
+      expect([response.status, response.headers.get('content-type')]).toEqual([
+        400,
+        'application/problem+json',
+      ]);
+      expect(Buffer.byteLength(text)).toBeLessThan(MAX_ANSWER_BYTES);
+      const problem = JSON.parse(text) as { type: string; errors: unknown[] };
+      expect(problem.type).toMatch(/:invalid-request$/);
+      expect(problem.errors.length).toBeGreaterThan(0);
+      expect(problem.errors.length).toBeLessThanOrEqual(20);
+      expect(await endOffsets(service.kafkaBrokers, TOPIC)).toEqual(before);
+    });
+
+    it('an order of an object with every key the body can hold: 400 with a problem under 64 KiB', async () => {
+      const keys = Array.from({ length: 15_000 }, (_, i) => `"key-${i}":1`).join(',');
+      const response = await fetch(`${service.http}/orders/o-1/cancellation`, {
+        method: 'POST',
+        headers: { ...service.authHeaders, 'content-type': JSON_TYPE },
+        body: `{"reason":"r",${keys}}`,
+        signal: AbortSignal.timeout(30_000),
+      });
+      const text = await response.text();
+      expect(Buffer.byteLength(`{"reason":"r",${keys}}`)).toBeLessThanOrEqual(MAX_BODY_BYTES);
+      expect(response.status).toBe(400);
+      expect(Buffer.byteLength(text)).toBeLessThan(4 * 1024);
+    });
   });
 
   it('the offset check sees a publish: four valid requests (one base64-encoded by the HTTP layer) move the end offsets by exactly four', async () => {

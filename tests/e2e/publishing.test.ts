@@ -201,7 +201,8 @@ describe('invalid requests publish nothing', () => {
 
 describe('authentication', () => {
   const token = (claims: { iss?: string; aud?: string; expiresAt?: string | number }) =>
-    new SignJWT({})
+    // With the publishing scope, so that only the claim under test is wrong.
+    new SignJWT({ scope: 'order-events/publish' })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer(claims.iss ?? 'https://localhost/order-events-publisher/dev')
       .setAudience(claims.aud ?? 'order-events-publisher')

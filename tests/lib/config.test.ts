@@ -131,8 +131,14 @@ describe('loadConfig', () => {
     expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SASL_MECHANISM: 'gssapi' })).toContain(
       'KAFKA_SASL_MECHANISM expects one of plain, scram-sha-256, scram-sha-512, aws-msk-iam',
     );
-    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SASL_MECHANISM: 'scram-sha-256' })).toContain(
-      'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD required',
+    expect(
+      parseError({
+        KAFKA_BROKERS: 'b:1',
+        KAFKA_SSL: 'true',
+        KAFKA_SASL_MECHANISM: 'scram-sha-256',
+      }),
+    ).toContain(
+      'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_SECRET) required',
     );
     expect(
       parseError({
@@ -152,6 +158,45 @@ describe('loadConfig', () => {
     expect(
       parseError({ KAFKA_BROKERS: 'b:1', KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'aws-msk-iam' }),
     ).toContain('requires AWS_REGION');
+  });
+
+  it.each(['plain', 'scram-sha-256', 'scram-sha-512', 'aws-msk-iam'])(
+    'refuses SASL %s without TLS',
+    (mechanism) => {
+      expect(
+        parseError({
+          KAFKA_BROKERS: 'b:1',
+          KAFKA_SASL_MECHANISM: mechanism,
+          KAFKA_SASL_USERNAME: 'u',
+          KAFKA_SASL_PASSWORD: 'p',
+          AWS_REGION: 'eu-west-1',
+        }),
+      ).toBe(
+        `Invalid configuration: KAFKA_SASL_MECHANISM=${mechanism} requires KAFKA_SSL=true (SASL sends credentials; every mechanism needs TLS)`,
+      );
+    },
+  );
+
+  it('takes the password from the environment or names its secret, not both', () => {
+    const scram = {
+      KAFKA_BROKERS: 'b:9096',
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'svc',
+    };
+    const secretArn =
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_orders-AbCdEf';
+    expect(loadConfig({ ...scram, KAFKA_SASL_PASSWORD_SECRET: secretArn }).sasl).toEqual({
+      mechanism: 'scram-sha-512',
+      username: 'svc',
+      passwordSecretId: secretArn,
+    });
+    expect(
+      parseError({ ...scram, KAFKA_SASL_PASSWORD: 'pw-1', KAFKA_SASL_PASSWORD_SECRET: secretArn }),
+    ).toContain('KAFKA_SASL_PASSWORD and KAFKA_SASL_PASSWORD_SECRET are alternatives');
+    expect(parseError({ ...scram, KAFKA_SASL_PASSWORD_SECRET: 'not a secret id' })).toContain(
+      'KAFKA_SASL_PASSWORD_SECRET expects the ARN or name of a Secrets Manager secret',
+    );
   });
 
   it('never puts a password into an error message', () => {

@@ -87,6 +87,46 @@ describe('powertoolsObserver', () => {
     });
   });
 
+  it("names the caller's subject in the publish line, and nothing else of its token", () => {
+    const { lines, restore } = capture();
+    try {
+      const observer = powertoolsObserver(createLogger('INFO'), createMetrics());
+      const about = { route: 'order-created', correlationId: 'corr-1' };
+      observer.published([published], 1, { ...about, caller: 'client-a' });
+      observer.published([published, { ...published, eventId: 'e-2' }], 1, {
+        ...about,
+        caller: 'client-b',
+      });
+      observer.published([published], 1, about);
+    } finally {
+      restore();
+    }
+    const logged = lines.filter((line) => String(line.message).startsWith('published'));
+    expect(logged.map((line) => line.callerSubject)).toEqual(['client-a', 'client-b', undefined]);
+    expect(logged.map((line) => line.correlationId)).toEqual(['corr-1', 'corr-1', 'corr-1']);
+  });
+
+  it('logs the first invalid paths of a request with thousands, and how many there were', () => {
+    const errors = Array.from({ length: 5_000 }, (_, i) => ({
+      path: `body.events.${i}.orderId`,
+      message: 'Invalid input',
+    }));
+    const { lines, restore } = capture();
+    try {
+      powertoolsObserver(createLogger('INFO'), createMetrics()).refused(
+        'order-events-batch',
+        invalidRequest(errors),
+        new Error('x'),
+      );
+    } finally {
+      restore();
+    }
+    const log = lines.find((line) => line.message === 'request refused');
+    expect(log?.invalidCount).toBe(5_000);
+    expect(log?.invalidPaths).toEqual(errors.slice(0, 20).map((error) => error.path));
+    expect(JSON.stringify(log).length).toBeLessThan(4_096);
+  });
+
   it('logs a broker failure with its error class and Kafka error code, and counts it', () => {
     const { lines, restore } = capture();
     try {

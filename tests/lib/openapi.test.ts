@@ -72,10 +72,12 @@ describe('the OpenAPI document', () => {
         '202',
         '400',
         '401',
+        '403',
         '409',
         '413',
         '415',
         '422',
+        '429',
         '500',
         '501',
         '503',
@@ -85,7 +87,8 @@ describe('the OpenAPI document', () => {
       });
       for (const status of problemStatuses)
         expect(Object.keys(post.responses[status]!.content)).toEqual(['application/problem+json']);
-      expect(post.responses['401']!.content).toHaveProperty(['application/json']);
+      for (const status of ['401', '403', '429'])
+        expect(post.responses[status]!.content).toHaveProperty(['application/json']);
       for (const status of ['409', '503'])
         expect(post.responses[status]!.headers).toHaveProperty('Retry-After');
       const orderIdInPath = route.includes('{orderId}');

@@ -13,14 +13,52 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import fc from 'fast-check';
-import { createPublishHandler, type PublisherDeclaration } from '../../../lib/publisher.js';
+import { batchRoute } from '../../../lib/batch.js';
+import {
+  createPublishHandler,
+  createRouteHandler,
+  type PublisherDeclaration,
+} from '../../../lib/publisher.js';
 import {
   MAX_BODY_BYTES,
-  MAX_BODY_NESTING,
   orderCancelledSchema,
   orderCreatedSchema,
   orderShippedSchema,
 } from '../../../lib/schemas.js';
+import {
+  allowedKeys,
+  amplifyingBodyArb,
+  badOrderIdArb,
+  type ContentTypeClass,
+  classifyMediaType,
+  DANGEROUS_KEYS,
+  deleteAt,
+  ENVELOPE_KEYS,
+  errorPathOf,
+  invalidUtf8,
+  isOrderId,
+  isPlainObject,
+  itemArb,
+  itemFields,
+  judgeBody,
+  MAX_ANSWER_BYTES,
+  MAX_ANSWERED_ERRORS,
+  NON_JSON_CONTENT_TYPES,
+  nested,
+  nestingShapeArb,
+  nonFinite,
+  type Outcome,
+  orderIdArb,
+  type Path,
+  POLLUTION_SENTINELS,
+  pathRouteArb,
+  pollutionValue,
+  type RouteName,
+  requiredFields,
+  routeArb,
+  setAt,
+  validBodyArbs,
+} from '../../support/bad-input.js';
 import { httpEvent, lambdaContext, testConfig } from '../../support/events.js';
 import { raw, toJson, withKey } from '../../support/json-text.js';
 import { MockProducer } from '../../support/mock-producer.js';
@@ -29,10 +67,6 @@ import { bump, show, total } from '../../support/tally.js';
 // ---------------------------------------------------------------------------------------------------------------
 // The three routes
 // ---------------------------------------------------------------------------------------------------------------
-
-type RouteName = 'created' | 'shipped' | 'cancelled';
-const routeNames: readonly RouteName[] = ['created', 'shipped', 'cancelled'];
-const pathRoutes: readonly RouteName[] = ['shipped', 'cancelled'];
 
 const routes: Record<RouteName, { declaration: PublisherDeclaration; routeKey: string }> = {
   created: {
@@ -121,133 +155,14 @@ const send = async (request: BadInputRequest): Promise<Sent> => {
 };
 
 // ---------------------------------------------------------------------------------------------------------------
-// Editing bodies at a path (JSON text with raw literals and own "__proto__" keys: tests/support/json-text.ts)
+// The oracle (tests/support/bad-input.ts), applied to a handler's event
 // ---------------------------------------------------------------------------------------------------------------
 
-type Path = readonly (string | number)[];
-
-const setAt = (root: unknown, path: Path, value: unknown): unknown => {
-  const [head, ...rest] = path;
-  if (head === undefined) return value;
-  if (Array.isArray(root)) {
-    const copy = [...root];
-    copy[head as number] = setAt(root[head as number], rest, value);
-    return copy;
-  }
-  const object = root as Record<string, unknown>;
-  return withKey(object, String(head), setAt(object[String(head)], rest, value));
-};
-
-const deleteAt = (root: Record<string, unknown>, key: string): Record<string, unknown> => {
-  const copy = { ...root };
-  delete copy[key];
-  return copy;
-};
-
-const errorPathOf = (path: Path) => ['body', ...path].join('.');
-
-// ---------------------------------------------------------------------------------------------------------------
-// The oracle: what the README says a valid request is, written independently of lib/
-// ---------------------------------------------------------------------------------------------------------------
-
-const ORDER_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-const isText = (max: number) => (value: unknown) =>
-  typeof value === 'string' && value.length >= 1 && value.length <= max;
-const isAmount = (value: unknown) =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1e12;
-const isQuantity = (value: unknown) =>
-  typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 1_000_000;
-const isOrderId = (value: unknown) => typeof value === 'string' && ORDER_ID.test(value);
-
-type Check = (value: unknown, at: string) => string[];
-interface Field {
-  required: boolean;
-  check: Check;
-}
-const leaf =
-  (ok: (value: unknown) => boolean): Check =>
-  (value, at) =>
-    ok(value) ? [] : [at];
-const required = (check: Check): Field => ({ required: true, check });
-const optional = (check: Check): Field => ({ required: false, check });
-
-/** A strict object: every unknown key is an error at the object's path, every missing required field at its own. */
-const checkObject = (value: unknown, at: string, fields: Record<string, Field>): string[] => {
-  if (!isPlainObject(value)) return [at];
-  const errors: string[] = [];
-  for (const key of Object.keys(value)) if (!Object.hasOwn(fields, key)) errors.push(at);
-  for (const [key, field] of Object.entries(fields)) {
-    if (!Object.hasOwn(value, key)) {
-      if (field.required) errors.push(`${at}.${key}`);
-      continue;
-    }
-    errors.push(...field.check(value[key], `${at}.${key}`));
-  }
-  return errors;
-};
-
-const itemFields: Record<string, Field> = {
-  sku: required(leaf(isText(64))),
-  quantity: required(leaf(isQuantity)),
-  unitPrice: required(leaf(isAmount)),
-};
-
-const bodyFields: Record<RouteName, Record<string, Field>> = {
-  created: {
-    orderId: required(leaf(isOrderId)),
-    customerId: required(leaf(isText(64))),
-    items: required((value, at) => {
-      if (!Array.isArray(value)) return [at];
-      const errors = value.length < 1 || value.length > 500 ? [at] : [];
-      value.forEach((item, index) => {
-        errors.push(...checkObject(item, `${at}.${index}`, itemFields));
-      });
-      return errors;
-    }),
-    total: required(leaf(isAmount)),
-    currency: optional(leaf((value) => typeof value === 'string' && /^[A-Z]{3}$/.test(value))),
-  },
-  shipped: { trackingNumber: required(leaf(isText(128))), carrier: optional(leaf(isText(64))) },
-  cancelled: { reason: required(leaf(isText(1024))) },
-};
-
-const allowedKeys = (route: RouteName) => new Set(Object.keys(bodyFields[route]));
-
-/**
- * Content types. "json": application/json or application/<name>+json, lower case, with `;param=value` parameters
- * (README: accepted). "variant": the same media type written in a form RFC 9110 also allows (upper case, spaces
- * around `;`, an empty parameter): accepting it or answering 415 are both correct. "other": not JSON, or missing.
- */
-type ContentTypeClass = 'json' | 'variant' | 'other';
-const TOKEN = "[A-Za-z0-9!#$%&'*+.^_`|~-]+";
-const JSON_MEDIA_TYPE = new RegExp(
-  `^application/(?:[a-z0-9][a-z0-9!#$&^_.-]*\\+)?json(?:; ?${TOKEN}=(?:${TOKEN}|"[^"\\\\]*"))*$`,
-);
-
-const classifyContentType = (headers: Record<string, string>): ContentTypeClass => {
+const contentTypeOf = (headers: Record<string, string>): ContentTypeClass => {
   const names = Object.keys(headers).filter((name) => name.toLowerCase() === 'content-type');
   if (names.length > 1) throw new Error(`generator bug: ${names.length} Content-Type headers`);
-  const value = names[0] === undefined ? undefined : headers[names[0]];
-  if (value === undefined) return 'other';
-  if (JSON_MEDIA_TYPE.test(value)) return 'json';
-  const normalized = value
-    .trim()
-    .toLowerCase()
-    .replace(/\s*;\s*/g, '; ')
-    .replace(/;\s*$/, '');
-  return JSON_MEDIA_TYPE.test(normalized) ? 'variant' : 'other';
+  return classifyMediaType(names[0] === undefined ? undefined : headers[names[0]]);
 };
-
-interface Outcome {
-  status: number;
-  slug: string;
-  /** For invalid-request: the paths the oracle finds wrong. */
-  paths: string[];
-}
 
 interface Verdict {
   /** Definite failures: the request is bad if there is one. The answer must be one of these (or a maybe). */
@@ -260,22 +175,10 @@ interface Verdict {
   bodyBytes: number;
 }
 
-/** How deep the text nests brackets, counted without parsing it (brackets inside strings do not count). */
-const maxNesting = (text: string): number => {
-  let depth = 0;
-  let deepest = 0;
-  const outsideStrings = text.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-  for (const char of outsideStrings) {
-    if (char === '[' || char === '{') deepest = Math.max(deepest, ++depth);
-    else if (char === ']' || char === '}') depth -= 1;
-  }
-  return deepest;
-};
-
 const judge = (request: BadInputRequest): Verdict => {
   const failures: Outcome[] = [];
   const maybe: Outcome[] = [];
-  const contentType = classifyContentType(request.headers);
+  const contentType = contentTypeOf(request.headers);
   const unsupported = { status: 415, slug: 'unsupported-media-type', paths: [] };
   if (contentType === 'other') failures.push(unsupported);
   if (contentType === 'variant') maybe.push(unsupported);
@@ -288,49 +191,14 @@ const judge = (request: BadInputRequest): Verdict => {
   if (pathErrors.length > 0)
     failures.push({ status: 400, slug: 'invalid-request', paths: pathErrors });
 
-  const verdict = (parsed?: unknown, bodyBytes = 0): Verdict => ({
-    failures,
-    maybe,
-    contentType,
-    parsed,
-    bodyBytes,
-  });
-  const { body } = request;
-  if (body === undefined || body === '') {
-    failures.push({ status: 400, slug: 'empty-body', paths: ['body'] });
-    return verdict();
-  }
-  const bytes = request.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
-  if (bytes.length > MAX_BODY_BYTES)
-    failures.push({ status: 413, slug: 'payload-too-large', paths: [] });
-  if (bytes.length === 0) {
-    failures.push({ status: 400, slug: 'empty-body', paths: ['body'] });
-    return verdict(undefined, 0);
-  }
-  let text = body;
-  if (request.isBase64Encoded) {
-    try {
-      text = strictUtf8.decode(bytes);
-    } catch {
-      failures.push({ status: 400, slug: 'invalid-encoding', paths: ['body'] });
-      return verdict(undefined, bytes.length);
-    }
-  }
-  if (maxNesting(text) > MAX_BODY_NESTING) {
-    failures.push({ status: 400, slug: 'invalid-request', paths: ['body'] });
-    return verdict(undefined, bytes.length);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    failures.push({ status: 400, slug: 'malformed-json', paths: ['body'] });
-    return verdict(undefined, bytes.length);
-  }
-  const bodyErrors = checkObject(parsed, 'body', bodyFields[request.route]);
-  if (bodyErrors.length > 0)
-    failures.push({ status: 400, slug: 'invalid-request', paths: [...pathErrors, ...bodyErrors] });
-  return verdict(parsed, bytes.length);
+  const body = judgeBody(request.route, request.body, request.isBase64Encoded);
+  for (const failure of body.failures)
+    failures.push(
+      failure.slug === 'invalid-request'
+        ? { ...failure, paths: [...pathErrors, ...failure.paths] }
+        : failure,
+    );
+  return { failures, maybe, contentType, parsed: body.parsed, bodyBytes: body.bodyBytes };
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -409,6 +277,8 @@ const expectRejected = (
   expect(headerValue(response!.headers, 'content-type')).toBe('application/problem+json');
   const text = String(response!.body);
   figures.largestProblemBytes = Math.max(figures.largestProblemBytes, Buffer.byteLength(text));
+  // Bad input never amplifies: whatever the body, the answer stays small.
+  expect(Buffer.byteLength(text)).toBeLessThan(MAX_ANSWER_BYTES);
   expect(text).not.toMatch(STACK_TRACE);
   const problem = JSON.parse(text) as Record<string, unknown>;
   expect(isPlainObject(problem)).toBe(true);
@@ -419,6 +289,7 @@ const expectRejected = (
   expect(typeof problem.detail).toBe('string');
   if (problem.errors !== undefined) {
     expect(Array.isArray(problem.errors)).toBe(true);
+    expect((problem.errors as unknown[]).length).toBeLessThanOrEqual(MAX_ANSWERED_ERRORS);
     for (const error of problem.errors as unknown[]) {
       expect(isPlainObject(error)).toBe(true);
       expect(Object.keys(error as object).sort()).toEqual(['message', 'path']);
@@ -514,45 +385,6 @@ const exerciseValid = async (request: BadInputRequest): Promise<void> => {
 // Generators: valid bodies (the raw material)
 // ---------------------------------------------------------------------------------------------------------------
 
-const orderIdArb = fc.stringMatching(/^[A-Za-z0-9._:-]{1,64}$/);
-const textArb = (max: number) =>
-  fc
-    .oneof(
-      fc.string({ unit: 'grapheme', minLength: 1, maxLength: Math.min(max, 24) }),
-      fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: Math.min(max, 24) }),
-    )
-    .filter((text) => text.length >= 1 && text.length <= max);
-const amountArb = fc.oneof(
-  fc.integer({ min: 0, max: 100_000 }),
-  fc.double({ min: 0, max: 1e12, noNaN: true }),
-);
-const itemArb = fc.record({
-  sku: textArb(64),
-  quantity: fc.integer({ min: 1, max: 1_000_000 }),
-  unitPrice: amountArb,
-});
-
-const validBodyArbs: Record<RouteName, fc.Arbitrary<Record<string, unknown>>> = {
-  created: fc.record(
-    {
-      orderId: orderIdArb,
-      customerId: textArb(64),
-      items: fc.array(itemArb, { minLength: 1, maxLength: 4 }),
-      total: amountArb,
-      currency: fc.stringMatching(/^[A-Z]{3}$/),
-    },
-    { requiredKeys: ['orderId', 'customerId', 'items', 'total'] },
-  ),
-  shipped: fc.record(
-    { trackingNumber: textArb(128), carrier: textArb(64) },
-    { requiredKeys: ['trackingNumber'] },
-  ),
-  cancelled: fc.record({ reason: textArb(1024) }),
-};
-
-const routeArb = fc.constantFrom(...routeNames);
-const pathRouteArb = fc.constantFrom(...pathRoutes);
-
 /** A route, a valid body for it, and a valid path orderId when the route takes one. */
 const validPartsArb = (routeChoice: fc.Arbitrary<RouteName> = routeArb) =>
   routeChoice.chain((route) =>
@@ -599,10 +431,6 @@ const wrongTypeForNumber = fc.oneof(
   fc.constant({}),
   fc.integer({ min: 1, max: 9 }).map((n) => [n]),
 );
-/** Non-finite numbers as JSON text: JSON.parse turns them into ±Infinity. */
-const nonFinite = fc
-  .constantFrom('1e999', '-1e999', '1E400', '-2e308', '1e309', '9'.repeat(400), '0.1e99999')
-  .map(raw);
 const tooLongText = (max: number) =>
   fc
     .record({
@@ -610,80 +438,6 @@ const tooLongText = (max: number) =>
       char: fc.constantFrom('x', 'é', '😀', '\u0000', '"', '\\', ' '),
     })
     .map(({ extra, char }) => char.repeat(max + extra));
-
-const ORDER_ID_CHARS = 'ABCXYZabcxyz0189._:-';
-const orderIdPart = (maxLength: number) =>
-  fc.string({ unit: fc.constantFrom(...ORDER_ID_CHARS), maxLength });
-const badOrderIdChar = fc.oneof(
-  fc.constantFrom(
-    ' ',
-    '/',
-    '\\',
-    '%',
-    '?',
-    '#',
-    '&',
-    '=',
-    '+',
-    '@',
-    '!',
-    '*',
-    "'",
-    '"',
-    '(',
-    ')',
-    ',',
-    ';',
-    '<',
-    '>',
-    '[',
-    ']',
-    '{',
-    '}',
-    '|',
-    '~',
-    '$',
-    '^',
-    '`',
-  ),
-  fc.constantFrom('\u0000', '\n', '\r', '\t', '\u007f', '\u00a0', '\u200b', '\ufeff', '\u2028'),
-  fc.constantFrom('é', 'ü', 'Ω', 'ø', '中', '😀', 'ｏ', 'о', 'İ', 'ß'),
-  fc
-    .string({ unit: 'grapheme', minLength: 1, maxLength: 1 })
-    .filter((char) => !/^[A-Za-z0-9._:-]+$/.test(char)),
-);
-/** orderIds that break the rule: empty, over 64 characters, spaces, slashes, unicode, percent-encoding, control characters. */
-const badOrderIdArb = fc.oneof(
-  fc.constant(''),
-  fc
-    .tuple(orderIdArb, fc.integer({ min: 65, max: 400 }))
-    .map(([id, length]) => id.repeat(Math.ceil(length / id.length)).slice(0, length)),
-  fc
-    .tuple(orderIdPart(20), badOrderIdChar, orderIdPart(20))
-    .map(([before, bad, after]) => `${before}${bad}${after}`),
-  fc
-    .tuple(
-      orderIdPart(10),
-      fc.constantFrom('%2F', '%2f', '%20', '%41', '%25', '%00', '%E2%82%AC', '%zz', '%'),
-      orderIdPart(10),
-    )
-    .map(([before, encoded, after]) => `${before}${encoded}${after}`),
-  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).filter((id) => !ORDER_ID.test(id)),
-  fc.constantFrom(
-    'a b',
-    'o/1',
-    '../etc/passwd',
-    'o-1\n',
-    ' o-1',
-    'o-1 ',
-    'ｏ-1',
-    'о-1',
-    'o-1\u200b',
-    'order%2F1',
-    'o-1?x=1',
-    'o-1#frag',
-  ),
-);
 
 const currencyBad = fc.oneof(
   wrongTypeForText,
@@ -789,35 +543,6 @@ const slotsOf = (route: RouteName, body: Record<string, unknown>): Slot[] => {
       return [{ path: ['reason'], slot: { kind: 'text', max: 1024 } }];
   }
 };
-
-const requiredFields: Record<RouteName, string[]> = {
-  created: ['orderId', 'customerId', 'items', 'total'],
-  shipped: ['trackingNumber'],
-  cancelled: ['reason'],
-};
-
-const POLLUTION_SENTINELS = ['polluted', 'pollutedViaConstructor', 'isAdmin'] as const;
-/** Values meant to pollute a prototype if a key like __proto__ were ever merged rather than validated. */
-const pollutionValue = fc.oneof(
-  fc.constant(JSON.parse('{"polluted":"yes"}') as unknown),
-  fc.constant(JSON.parse('{"prototype":{"pollutedViaConstructor":"yes"}}') as unknown),
-  fc.constant(JSON.parse('{"__proto__":{"isAdmin":true}}') as unknown),
-  fc.constant(JSON.parse('{"constructor":{"prototype":{"polluted":"yes"}}}') as unknown),
-  fc.jsonValue({ maxDepth: 2 }),
-);
-const DANGEROUS_KEYS = [
-  '__proto__',
-  'constructor',
-  'prototype',
-  'toString',
-  'valueOf',
-  'hasOwnProperty',
-  '__defineGetter__',
-  '__lookupGetter__',
-  'isPrototypeOf',
-];
-/** Keys of the record's envelope: a body must not be able to smuggle them in. */
-const ENVELOPE_KEYS = ['eventId', 'eventType', 'timestamp'];
 
 const extraKeyArb = (allowed: Set<string>, route: RouteName) =>
   fc
@@ -997,22 +722,10 @@ const notAnObjectArb = validPartsArb().chain((parts) =>
 // Generators: deep nesting, oversize bodies
 // ---------------------------------------------------------------------------------------------------------------
 
-type Shape = 'array' | 'object' | 'mixed';
-const nested = (shape: Shape, depth: number, closed: boolean): string => {
-  const [open, inner, close] =
-    shape === 'array'
-      ? ['[', '', ']']
-      : shape === 'object'
-        ? ['{"a":', '1', '}']
-        : ['[{"a":', 'null', '}]'];
-  const levels = shape === 'mixed' ? Math.ceil(depth / 2) : depth;
-  return open.repeat(levels) + (closed ? inner + close.repeat(levels) : '');
-};
-
 interface DeepCase {
   route: RouteName;
   depth: number;
-  shape: Shape;
+  shape: Parameters<typeof nested>[0];
   where: 'whole body' | 'field' | 'item' | 'extra key';
   closed: boolean;
 }
@@ -1022,7 +735,7 @@ const deepCaseArb: fc.Arbitrary<DeepCase> = fc.record({
     fc.integer({ min: 1_000, max: 20_000 }),
     fc.integer({ min: 20_000, max: 130_000 }),
   ),
-  shape: fc.constantFrom<Shape>('array', 'object', 'mixed'),
+  shape: nestingShapeArb,
   where: fc.constantFrom<DeepCase['where']>('whole body', 'field', 'item', 'extra key'),
   closed: fc.boolean(),
 });
@@ -1111,37 +824,16 @@ const oversizeArb = validPartsArb().chain((parts) => {
   );
 });
 
+/** Thousands of invalid values in one body under 256 KiB: invalid items, unknown keys. */
+const amplifyingArb = validPartsArb().chain((parts) =>
+  amplifyingBodyArb(parts.route, parts.body).map((body) =>
+    request(parts, { category: 'thousands of invalid values', body }),
+  ),
+);
+
 // ---------------------------------------------------------------------------------------------------------------
 // Generators: encodings
 // ---------------------------------------------------------------------------------------------------------------
-
-const byte = (min: number, max: number) => fc.integer({ min, max });
-const continuation = byte(0x80, 0xbf);
-/** Byte sequences that are not UTF-8, one kind each (WHATWG / RFC 3629). */
-const invalidUtf8 = fc.oneof(
-  continuation.map((b) => [b]), // a lone continuation byte
-  fc.tuple(byte(0xc2, 0xdf)).map(([b]) => [b]), // a 2-byte lead without its continuation
-  fc.tuple(byte(0xe1, 0xec), continuation).map((bytes) => bytes), // a 3-byte sequence cut short
-  fc.tuple(byte(0xf1, 0xf3), continuation, continuation).map((bytes) => bytes), // a 4-byte sequence cut short
-  fc.tuple(byte(0xc0, 0xc1), continuation).map((bytes) => bytes), // overlong 2-byte
-  fc.tuple(byte(0x80, 0x9f), continuation).map(([b, c]) => [0xe0, b, c]), // overlong 3-byte
-  fc.tuple(byte(0x80, 0x8f), continuation, continuation).map(([b, c, d]) => [0xf0, b, c, d]), // overlong 4-byte
-  fc.tuple(byte(0xa0, 0xbf), continuation).map(([b, c]) => [0xed, b, c]), // a UTF-16 surrogate, encoded
-  fc.tuple(byte(0x90, 0xbf), continuation, continuation).map(([b, c, d]) => [0xf4, b, c, d]), // over U+10FFFF
-  fc.tuple(byte(0xf5, 0xf7), continuation, continuation, continuation).map((bytes) => bytes), // lead bytes that never occur
-  byte(0xf8, 0xff).map((b) => [b]),
-  fc
-    .uint8Array({ minLength: 1, maxLength: 12 })
-    .filter((bytes) => {
-      try {
-        strictUtf8.decode(bytes);
-        return false;
-      } catch {
-        return true;
-      }
-    })
-    .map((bytes) => [...bytes]),
-);
 
 const MARK = '\u0001MARK\u0001';
 /** A valid body whose bytes carry an invalid UTF-8 sequence inside a string (decoded leniently it would be valid), or anywhere. */
@@ -1224,33 +916,7 @@ const variantContentType = fc.oneof(
   ),
 );
 const otherContentType = fc.oneof(
-  fc.constantFrom(
-    '',
-    ' ',
-    'text/plain',
-    'text/plain; charset=utf-8',
-    'text/json',
-    'text/html',
-    'application/xml',
-    'application/jsonp',
-    'application/json5',
-    'application/json-seq',
-    'application/x-ndjson',
-    'application/+json',
-    'application/x-www-form-urlencoded',
-    'application/octet-stream',
-    'multipart/form-data',
-    'multipart/form-data; boundary=----x',
-    'multipart/mixed; boundary=b; type=application/json',
-    '*/*',
-    'application/*',
-    'application',
-    'json',
-    'application/ json',
-    'text/plain; application/json',
-    'application/json, text/plain',
-    'application/xml; x=application/json',
-  ),
+  fc.constantFrom('', ' ', ...NON_JSON_CONTENT_TYPES),
   fc.string({ maxLength: 40 }).filter((type) => !/^\s*application\//i.test(type)),
   fc
     .string({ maxLength: 20 })
@@ -1462,6 +1128,22 @@ describe('bad input never gets a 5xx, never publishes, always gets a problem+jso
     await property(oversizeArb, 60);
   });
 
+  it('(c) thousands of invalid values in one body under 256 KiB: a 400 that lists 20 and stays small', async () => {
+    const manyItems = (item: string, count: number) =>
+      request(
+        { route: 'created', pathOrderId: undefined },
+        {
+          category: 'thousands of invalid values',
+          body: `{"orderId":"o-1","customerId":"c","total":1,"items":[${Array(count).fill(item).join(',')}]}`,
+        },
+      );
+    await property(amplifyingArb, 60, [
+      manyItems('{}', 500),
+      manyItems('{"sku":1,"quantity":"x","unitPrice":"y"}', 500),
+      manyItems('{}', 80_000),
+    ]);
+  });
+
   it('(d) deep nesting (up to 130 000 levels) is refused before parsing, and overflows no stack', async () => {
     const validCancel = { reason: 'r' };
     const examples = [
@@ -1619,6 +1301,48 @@ describe('bodies as serverless-offline delivers them (a parsed JSON value, not t
       expectRejected(generated, notAnObject, await send(generated));
     },
   );
+});
+
+describe('the batch route: a 255 KiB batch of invalid values is a 400 under 64 KiB, never a 500', () => {
+  const items = (item: string, count: number) => {
+    const events: string[] = [];
+    for (let left = count; left > 0; left -= 500)
+      events.push(
+        `{"eventType":"order-created","orderId":"o-${left}","customerId":"c","total":1,"items":[${Array(Math.min(left, 500)).fill(item).join(',')}]}`,
+      );
+    return `{"events":[${events.join(',')}]}`;
+  };
+  it.each([
+    ['80 000 empty items', items('{}', 80_000)],
+    [
+      '6 000 items with three wrong fields',
+      items('{"sku":1,"quantity":"x","unitPrice":"y"}', 6_000),
+    ],
+    ['130 000 numbers as events', `{"events":[${Array(130_000).fill('1').join(',')}]}`],
+    [
+      '499 events with 55 unknown keys each',
+      `{"events":[${Array(499)
+        .fill(
+          `{"eventType":"order-cancelled","orderId":"o","reason":"r",${Array.from({ length: 55 }, (_, i) => `"k${i}":0`).join(',')}}`,
+        )
+        .join(',')}]}`,
+    ],
+  ])('%s', async (_, body) => {
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_BODY_BYTES);
+    const producer = new MockProducer();
+    const handler = createRouteHandler(batchRoute, { config, producer });
+    const response = (await handler(
+      httpEvent({ body, headers: JSON_HEADERS(), routeKey: 'POST /order-events/batch' }),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+    const text = String(response.body);
+    expect(response.statusCode).toBe(400);
+    expect(Buffer.byteLength(text)).toBeLessThan(MAX_ANSWER_BYTES);
+    const problem = JSON.parse(text) as { errors: unknown[]; detail: string };
+    expect(problem.errors.length).toBeGreaterThan(0);
+    expect(problem.errors.length).toBeLessThanOrEqual(MAX_ANSWERED_ERRORS);
+    expect(producer.sent).toHaveLength(0);
+  });
 });
 
 describe('no prototype pollution', () => {

@@ -1,6 +1,10 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
-import { brokerSecurity } from '../../../lib/producer/broker-security.js';
+import {
+  brokerSecurity,
+  resolveBrokerCredentials,
+  type SecretReader,
+} from '../../../lib/producer/broker-security.js';
 import { testConfig } from '../../support/events.js';
 
 describe('brokerSecurity', () => {
@@ -74,5 +78,69 @@ describe('credentials in the configuration', () => {
       expect(shown).not.toContain('hunter2-very-secret');
     }
     expect(JSON.stringify(config)).toContain('[redacted]');
+  });
+});
+
+describe('resolveBrokerCredentials', () => {
+  const withSecret = (secretId: string) =>
+    testConfig({
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'svc',
+      KAFKA_SASL_PASSWORD_SECRET: secretId,
+    });
+  const readerOf = (values: Record<string, string>) => {
+    const reads: string[] = [];
+    const read: SecretReader = async (secretId) => {
+      reads.push(secretId);
+      return values[secretId];
+    };
+    return { read, reads };
+  };
+
+  it('reads a named password once per container, for every client made after it', async () => {
+    const { read, reads } = readerOf({ 'msk/once': 'from-the-secret' });
+    const config = withSecret('msk/once');
+    const [first, second] = await Promise.all([
+      resolveBrokerCredentials(config, read),
+      resolveBrokerCredentials(config, read),
+    ]);
+    await resolveBrokerCredentials(config, read);
+    expect(reads).toEqual(['msk/once']);
+    for (const resolved of [first, second])
+      expect(brokerSecurity(resolved)).toEqual({
+        ssl: true,
+        sasl: { mechanism: 'scram-sha-512', username: 'svc', password: 'from-the-secret' },
+      });
+    // The configuration it was given still only names the secret.
+    expect(() => brokerSecurity(config)).toThrow('has not been read');
+  });
+
+  it("takes the password field of an Amazon MSK SCRAM secret's JSON", async () => {
+    const { read } = readerOf({
+      AmazonMSK_json: JSON.stringify({ username: 'svc', password: 'json-pw' }),
+    });
+    const resolved = await resolveBrokerCredentials(withSecret('AmazonMSK_json'), read);
+    expect(brokerSecurity(resolved).sasl).toMatchObject({ password: 'json-pw' });
+  });
+
+  it('tries again on the next connect after a failed read, and never names the value', async () => {
+    let calls = 0;
+    const flaky: SecretReader = async () => {
+      calls += 1;
+      if (calls === 1) throw new Error('throttled');
+      return JSON.stringify({ user: 'svc', pass: 'hunter3-not-shown' });
+    };
+    const config = withSecret('msk/flaky');
+    await expect(resolveBrokerCredentials(config, flaky)).rejects.toThrow('throttled');
+    const failure = await resolveBrokerCredentials(config, flaky).catch((error: Error) => error);
+    expect(calls).toBe(2);
+    expect(String(failure)).toContain('without a "password" string');
+    expect(String(failure)).not.toContain('hunter3-not-shown');
+  });
+
+  it('leaves a configuration without a named password as it is', async () => {
+    const plain = testConfig();
+    await expect(resolveBrokerCredentials(plain, readerOf({}).read)).resolves.toBe(plain);
   });
 });
