@@ -13,12 +13,16 @@
  */
 export const MAX_BODY_ARRAY_ELEMENTS = 8_000;
 
-/**
- * How many values JSON text's arrays hold, at most (strings aside; an empty array counts as one): a linear
- * scan without parsing, like the nesting check beside it.
- */
-export const arrayElementsIn = (text: string): number => {
-  // Whether each open container is an array; its depth is already bounded by the nesting check.
+/** What one linear scan of JSON text (strings aside, without parsing it) tells of the work it would make. */
+export interface BodyShape {
+  /** It opens more arrays and objects inside one another than the limit (the scan stopped there). */
+  nestsTooDeep: boolean;
+  /** How many values its arrays hold, at most (an empty array counts as one). */
+  arrayElements: number;
+}
+
+export const shapeOf = (text: string, nestingLimit: number): BodyShape => {
+  // Whether each open container is an array; as many as the nesting, which the limit bounds.
   const inArray: boolean[] = [];
   let elements = 0;
   let inString = false;
@@ -29,12 +33,19 @@ export const arrayElementsIn = (text: string): number => {
         i += 1; // a backslash escapes the next character
       else if (code === 0x22) inString = false;
     } else if (code === 0x22) inString = true;
-    else if (code === 0x5b) {
-      inArray.push(true);
-      elements += 1;
-    } else if (code === 0x7b) inArray.push(false);
-    else if (code === 0x5d || code === 0x7d) inArray.pop();
+    else if (code === 0x5b || code === 0x7b) {
+      if (inArray.length >= nestingLimit) return { nestsTooDeep: true, arrayElements: elements };
+      inArray.push(code === 0x5b);
+      if (code === 0x5b) elements += 1;
+    } else if (code === 0x5d || code === 0x7d) inArray.pop();
     else if (code === 0x2c && inArray.at(-1) === true) elements += 1;
   }
-  return elements;
+  return { nestsTooDeep: false, arrayElements: elements };
 };
+
+/** Whether JSON text opens more than `limit` arrays and objects inside one another. */
+export const nestsDeeperThan = (text: string, limit: number): boolean =>
+  shapeOf(text, limit).nestsTooDeep;
+
+export const arrayElementsIn = (text: string): number =>
+  shapeOf(text, Number.POSITIVE_INFINITY).arrayElements;

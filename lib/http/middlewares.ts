@@ -7,7 +7,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { arrayElementsIn, MAX_BODY_ARRAY_ELEMENTS } from './body-shape.js';
+import { MAX_BODY_ARRAY_ELEMENTS, shapeOf } from './body-shape.js';
 import { toHttpProblem } from './errors.js';
 import {
   emptyBody,
@@ -56,31 +56,12 @@ export const requestBodyGuard = ({
       }
       event.isBase64Encoded = false;
     }
-    if (nestsDeeperThan(event.body as string, maxNesting)) throw nestedTooDeep(maxNesting);
+    const shape = shapeOf(event.body as string, maxNesting);
+    if (shape.nestsTooDeep) throw nestedTooDeep(maxNesting);
     // More array elements than any request holds: refused before the schemas, whose work grows with them.
-    if (arrayElementsIn(event.body as string) > maxArrayElements)
-      throw tooManyArrayElements(maxArrayElements);
+    if (shape.arrayElements > maxArrayElements) throw tooManyArrayElements(maxArrayElements);
   },
 });
-
-/** Whether JSON text opens more than `limit` arrays and objects inside one another (strings aside). */
-export const nestsDeeperThan = (text: string, limit: number): boolean => {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const code = text.charCodeAt(i);
-    if (inString) {
-      if (code === 0x5c)
-        i += 1; // a backslash escapes the next character
-      else if (code === 0x22) inString = false;
-    } else if (code === 0x22) inString = true;
-    else if (code === 0x7b || code === 0x5b) {
-      depth += 1;
-      if (depth > limit) return true;
-    } else if (code === 0x7d || code === 0x5d) depth -= 1;
-  }
-  return false;
-};
 
 /**
  * Media types are case-insensitive and may carry spaces around their parameters (RFC 9110), which

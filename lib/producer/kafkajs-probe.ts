@@ -15,13 +15,14 @@
  * refuses it new ones (ClosableSockets), so retries kafkajs still runs for a check that has already answered
  * fail at once instead of opening connections nobody will close.
  */
-import net from 'node:net';
-import tls from 'node:tls';
-import type { Admin, ISocketFactory } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { Config } from '../config.js';
 import { type BrokerMetadata, type BrokerProbe, HEALTH_TIMEOUT_MS } from '../health.js';
 import { brokerConnection, withBrokerCredentials } from './broker-security.js';
+import { ClosableSockets } from './closable-sockets.js';
+
+export { ClosableSockets } from './closable-sockets.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -46,52 +47,13 @@ export const createAdminClient: AdminFactory = (config, sockets) =>
     logLevel: logLevel.NOTHING,
   }).admin();
 
-/** kafkajs's own socket factory, plus a switch that destroys every socket it made and refuses new ones. */
-export class ClosableSockets {
-  private readonly open = new Set<net.Socket>();
-  private closed = false;
-
-  readonly socketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
-    if (this.closed) {
-      // kafkajs hears of it as a connection error (emitted on the next tick, after it has listened).
-      const refused = new net.Socket();
-      refused.destroy(new Error('the health check client is closed'));
-      return refused;
-    }
-    const socket = ssl
-      ? tls.connect(
-          { host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl },
-          onConnect,
-        )
-      : net.connect({ host, port }, onConnect);
-    socket.setKeepAlive(true, 60_000);
-    this.open.add(socket);
-    socket.once('close', () => this.open.delete(socket));
-    return socket;
-  };
-
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
-  get openCount(): number {
-    return this.open.size;
-  }
-
-  close(): void {
-    this.closed = true;
-    // With an error, so that kafkajs rejects what was in flight and stops its request-timeout timer.
-    for (const socket of this.open) socket.destroy(new Error('the health check client is closed'));
-  }
-}
-
 /** One admin client and the checks using it. */
 class SharedAdmin {
   users = 0;
   retired = false;
   /** A check on it found the cluster healthy. */
   healthy = false;
-  readonly sockets = new ClosableSockets();
+  readonly sockets = new ClosableSockets('the health check client');
   readonly admin: Promise<ProbeAdmin>;
   readonly connected: Promise<void>;
 

@@ -23,6 +23,7 @@ import {
   badOrderIdArb as anyBadOrderIdArb,
   invalidUtf8 as anyInvalidUtf8,
   orderIdArb as anyOrderIdArb,
+  batchOfItems,
   classifyMediaType,
   DANGEROUS_KEYS,
   ENVELOPE_KEYS,
@@ -701,16 +702,6 @@ describe('bad requests over HTTP', () => {
   });
 
   describe('bad input that would amplify: answered small, never 5xx, nothing published', () => {
-    /** `count` copies of `item` in the items of as many order-created events of a batch as they need. */
-    const batchOfItems = (item: string, count: number) => {
-      const events: string[] = [];
-      for (let left = count; left > 0; left -= 500)
-        events.push(
-          `{"eventType":"order-created","orderId":"o-${left}","customerId":"c","total":1,"items":[${Array(Math.min(left, 500)).fill(item).join(',')}]}`,
-        );
-      return `{"events":[${events.join(',')}]}`;
-    };
-
     it.each([
       ['80 000 empty items (past the element bound)', batchOfItems('{}', 80_000)],
       [

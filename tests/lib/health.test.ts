@@ -480,7 +480,7 @@ describe('ClosableSockets', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as net.AddressInfo;
     try {
-      const sockets = new ClosableSockets();
+      const sockets = new ClosableSockets('the health check client');
       const connected = deferred();
       const socket = sockets.socketFactory({
         host: '127.0.0.1',

@@ -466,3 +466,16 @@ export const amplifyingBodyArb = (route: RouteName, validBody: Record<string, un
       return `{${keys},${valid.slice(1)}`;
     }),
   );
+
+/**
+ * A batch body with `count` copies of `item` among the items of as many order-created events as it takes (500
+ * items each): the shape that once made zod overflow its stack, thousands of invalid values under 256 KiB.
+ */
+export const batchOfItems = (item: string, count: number): string => {
+  const events: string[] = [];
+  for (let left = count; left > 0; left -= 500)
+    events.push(
+      `{"eventType":"order-created","orderId":"o-${left}","customerId":"c","total":1,"items":[${Array(Math.min(left, 500)).fill(item).join(',')}]}`,
+    );
+  return `{"events":[${events.join(',')}]}`;
+};

@@ -29,6 +29,7 @@ import {
   allowedKeys,
   amplifyingBodyArb,
   badOrderIdArb,
+  batchOfItems,
   type ContentTypeClass,
   classifyMediaType,
   DANGEROUS_KEYS,
@@ -1304,19 +1305,11 @@ describe('bodies as serverless-offline delivers them (a parsed JSON value, not t
 });
 
 describe('the batch route: a 255 KiB batch of invalid values is a 400 under 64 KiB, never a 500', () => {
-  const items = (item: string, count: number) => {
-    const events: string[] = [];
-    for (let left = count; left > 0; left -= 500)
-      events.push(
-        `{"eventType":"order-created","orderId":"o-${left}","customerId":"c","total":1,"items":[${Array(Math.min(left, 500)).fill(item).join(',')}]}`,
-      );
-    return `{"events":[${events.join(',')}]}`;
-  };
   it.each([
-    ['80 000 empty items', items('{}', 80_000)],
+    ['80 000 empty items', batchOfItems('{}', 80_000)],
     [
       '6 000 items with three wrong fields',
-      items('{"sku":1,"quantity":"x","unitPrice":"y"}', 6_000),
+      batchOfItems('{"sku":1,"quantity":"x","unitPrice":"y"}', 6_000),
     ],
     ['130 000 numbers as events', `{"events":[${Array(130_000).fill('1').join(',')}]}`],
     [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { nestsDeeperThan } from '../../../lib/http/middlewares.js';
+import { nestsDeeperThan } from '../../../lib/http/body-shape.js';
 
 describe('nestsDeeperThan', () => {
   it('counts arrays and objects inside one another, up to the limit and one past it', () => {
