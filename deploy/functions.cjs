@@ -33,6 +33,16 @@ const functionOf = async (route, resolveVariable) => {
       reservedConcurrency: Number(await resolveVariable('param:reservedConcurrency')),
       role: 'PublisherRole',
     };
+    const provisioned = Number(await resolveVariable('param:provisionedConcurrency'));
+    if (
+      !Number.isInteger(provisioned) ||
+      provisioned < 0 ||
+      provisioned > settings.reservedConcurrency
+    )
+      throw new Error(
+        `provisionedConcurrency must be a whole number from 0 to reservedConcurrency (${settings.reservedConcurrency}), not ${provisioned}`,
+      );
+    if (provisioned > 0) settings.provisionedConcurrency = provisioned;
   } else if (route.functionName === 'health') {
     settings = { reservedConcurrency: OPEN_ROUTE_CONCURRENCY, role: 'HealthRole' };
   } else {

@@ -26,6 +26,17 @@ const idempotency =
   createIdempotency(config.idempotency, openIdempotencyStore(config.idempotency));
 
 export const logger = createLogger(config.logLevel);
+
+// A container Lambda initialises ahead of traffic (provisioned concurrency) connects now, so that its first
+// request costs what a warm one does. Any other cold start connects on its first send, as the rest of the
+// code expects; a failed connect here only means that send connects again.
+if (process.env.AWS_LAMBDA_INITIALIZATION_TYPE === 'provisioned-concurrency') {
+  producer.connect().catch((error: unknown) =>
+    logger.warn('connecting during initialisation failed; the first send connects', {
+      errorClass: error instanceof Error ? error.name : typeof error,
+    }),
+  );
+}
 const metrics = createMetrics();
 
 export const containerDependencies: PublisherDependencies = {

@@ -132,6 +132,11 @@ export class KafkaJsEventProducer implements EventProducer {
     });
   }
 
+  /** Connects ahead of the first send (a container initialised before its traffic). */
+  async connect(): Promise<void> {
+    await this.currentGeneration().connection.get();
+  }
+
   async disconnect(): Promise<void> {
     clearTimeout(this.idleTimer);
     await this.generation?.connection.close();

@@ -117,6 +117,7 @@ beforeAll(async () => {
     mskClusterArn:
       'arn:aws:kafka:eu-west-1:123456789012:cluster/orders/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab-3',
     reservedConcurrency: '4',
+    provisionedConcurrency: '2',
     jwtIssuerUrl: 'https://auth.shop.test/',
     jwtAudience: 'orders-api',
     publishScope: 'shop/orders.publish',
@@ -195,6 +196,20 @@ describe('the generated CloudFormation template', () => {
       /-(health|openapi|asyncapi)$/.test(String(fn.Properties.FunctionName)),
     );
     expect(open.map((fn) => fn.Properties.ReservedConcurrentExecutions)).toEqual([2, 2, 2]);
+  });
+
+  it('keeps no container provisioned by default, and the given number of each publishing function when asked', () => {
+    const provisioned = (template: Template) =>
+      ofType(template, 'AWS::Lambda::Alias').map(
+        (alias) =>
+          (
+            alias.Properties.ProvisionedConcurrencyConfig as {
+              ProvisionedConcurrentExecutions: number;
+            }
+          ).ProvisionedConcurrentExecutions,
+      );
+    expect(provisioned(defaults)).toEqual([]);
+    expect(provisioned(customised)).toEqual(Array(routeKeys(true).length).fill(2));
   });
 
   it('throttles every route on the stage (429 past it), and logs each request with its caller', () => {

@@ -26,7 +26,7 @@ export const readWithKcat = async (bootstrap: string, topic: string): Promise<To
   const { stdout } = await run(
     'kcat',
     ['-b', bootstrap, '-t', topic, '-C', '-J', '-e', '-q', '-o', 'beginning'],
-    { timeout: 30_000 },
+    { timeout: 30_000, maxBuffer: 256 * 1024 * 1024 },
   );
   const records = stdout
     .split('\n')

@@ -289,4 +289,14 @@ describe('KafkaJsEventProducer', () => {
     await producer.send([record('c')], options);
     expect(created).toHaveLength(1);
   });
+
+  it('connects ahead of the first send on request, and the first send reuses that connection', async () => {
+    const { producer, created } = setUp();
+    await producer.connect();
+    expect(created).toHaveLength(1);
+    expect(created[0]!.connects).toBe(1);
+    await producer.send([record('a')], options);
+    expect(created[0]!.connects).toBe(1);
+    expect(created[0]!.sends).toHaveLength(1);
+  });
 });
