@@ -15,7 +15,14 @@ const kafka = new Kafka({
   brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
   logLevel: logLevel.NOTHING,
 });
-const producer = kafka.producer({ idempotent: false, allowAutoTopicCreation: false });
+// As the functions run it (KAFKA_IDEMPOTENT, default on): the idempotent producer's InitProducerId round trip
+// is part of every cold start's first send.
+const idempotent = process.env.KAFKA_IDEMPOTENT !== 'false';
+const producer = kafka.producer({
+  idempotent,
+  ...(idempotent ? { maxInFlightRequests: 1 } : {}),
+  allowAutoTopicCreation: false,
+});
 const body = orderBody(0);
 // The handler's record, built by the handler's own lib/events.ts (which adds nothing kafkajs does not load too).
 const topic = process.env.ORDER_EVENTS_TOPIC ?? 'order-events';
