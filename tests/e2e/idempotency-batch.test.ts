@@ -266,6 +266,53 @@ describe.each(STORES)('with the $name idempotency store', ({ name, ports, env })
         { eventType: 'order-cancelled', orderId: 'batch-2', reason: 'batch reason' },
       ];
 
+      it('answers a batch spanning brokers, one of them down, with what was acknowledged; a keyed retry completes it under the same eventIds', async () => {
+        const key = uniqueKey('partial-batch');
+        // Twelve orders: their keys land on partitions led by each of the cluster's brokers.
+        const spanning = Array.from({ length: 12 }, (_, i) => ({
+          eventType: 'order-cancelled',
+          orderId: `${key}-${i}`,
+          reason: `partial ${key}`,
+        }));
+        // The batch function learns the partitions' leaders on its first send.
+        const warmUp = { eventType: 'order-cancelled', orderId: `${key}-w`, reason: 'warm-up' };
+        expect((await send('/order-events/batch', { events: [warmUp] })).status).toBe(202);
+        // The embedded cluster spreads the leaders: one broker down stalls only its partitions.
+        const { brokerIds } = await service.control.health();
+        const down = brokerIds[1] ?? 2;
+        await service.control.brokerDown(down);
+        let refused: Reply;
+        try {
+          refused = await send('/order-events/batch', { events: spanning }, key);
+        } finally {
+          await service.control.brokerUp(down);
+        }
+        expect(refused.status).toBe(503);
+        const results = refused.body.results as { eventId: string; status: string }[];
+        expect(refused.body.type).toContain('events-partly-acknowledged');
+        expect(refused.body.detail).not.toMatch(/nothing was acknowledged/i);
+        const acknowledged = results.filter((result) => result.status === 'acknowledged');
+        expect(acknowledged.length).toBeGreaterThan(0);
+        expect(acknowledged.length).toBeLessThan(spanning.length);
+        // What the 503 says was acknowledged is on the topic.
+        const afterRefusal = await onTopic(reasonIs(`partial ${key}`));
+        for (const { eventId } of acknowledged)
+          expect(afterRefusal.some((record) => record.headers.ce_id === eventId)).toBe(true);
+
+        const retried = await send('/order-events/batch', { events: spanning }, key);
+        expect(retried.status).toBe(202);
+        const receipts = retried.body.results as { eventId: string }[];
+        expect(receipts.map((receipt) => receipt.eventId)).toEqual(results.map((r) => r.eventId));
+        const written = await onTopic(reasonIs(`partial ${key}`));
+        // Every event is on the topic under its one eventId; those acknowledged the first time are there twice.
+        expect(new Set(written.map((record) => record.headers.ce_id))).toEqual(
+          new Set(results.map((r) => r.eventId)),
+        );
+        process.stdout.write(
+          `\npartial batch: ${acknowledged.length} of ${spanning.length} events acknowledged with a broker down; the keyed retry wrote all ${spanning.length} under the same eventIds (${written.length} records, ${written.length - spanning.length} of them second copies)\n`,
+        );
+      });
+
       it('publishes every event and answers each receipt in request order, matching the topic', async () => {
         const reply = await send('/order-events/batch', { events });
         expect(reply.status).toBe(202);
