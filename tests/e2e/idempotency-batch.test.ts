@@ -118,6 +118,20 @@ describe.each(STORES)('with the $name idempotency store', ({ name, ports, env })
       expect(await recordsInStore(service.idempotencyStoreEnv)).toBe(recordsBefore + 1);
     });
 
+    it('answers a deeply nested body with a key 400, before the store sees it', async () => {
+      const recordsBefore = await recordsInStore(service.idempotencyStoreEnv);
+      const offsetBefore = await totalOffset();
+      const nested = `{"reason":${'['.repeat(20_000)}${']'.repeat(20_000)}}`;
+      const reply = await send('/orders/idem-8/cancellation', nested, uniqueKey('nested'));
+      expect(reply.status).toBe(400);
+      expect(reply.body).toMatchObject({ type: expect.stringContaining('invalid-request') });
+      expect(reply.body.errors).toEqual([
+        { path: 'body', message: expect.stringContaining('nests') },
+      ]);
+      expect(await recordsInStore(service.idempotencyStoreEnv)).toBe(recordsBefore);
+      expect(await totalOffset()).toBe(offsetBefore);
+    });
+
     it('refuses the same key with a different body (422), publishing nothing', async () => {
       const key = uniqueKey('reuse');
       expect(
