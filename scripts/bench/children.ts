@@ -104,7 +104,15 @@ export interface ColdResult {
   kafkajsFloorMs: number[];
   /** Per bundle label. */
   cold: Record<string, ColdSample[]>;
+  /**
+   * The first bundle as a container initialised for provisioned concurrency: it connects while it loads, and its
+   * first request comes PROVISIONED_FIRST_REQUEST_AFTER_MS later.
+   */
+  provisioned: ColdSample[];
 }
+
+/** How long after its initialisation a provisioned container gets its first request, in the bench. */
+export const PROVISIONED_FIRST_REQUEST_AFTER_MS = 500;
 
 interface Timed {
   exitMs: number;
@@ -191,6 +199,12 @@ export const measureCold = async (
     bareMs: [],
     kafkajsFloorMs: [],
     cold: Object.fromEntries(bundles.map(({ label }) => [label, []])),
+    provisioned: [],
+  };
+  const provisionedEnv = {
+    ...env,
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'provisioned-concurrency',
+    BENCH_FIRST_REQUEST_AFTER_MS: String(PROVISIONED_FIRST_REQUEST_AFTER_MS),
   };
   for (let i = -1; i < count; i++) {
     const bare = await timedSpawn(['-e', '0'], env, 10_000);
@@ -204,10 +218,19 @@ export const measureCold = async (
         `the kafkajs floor exited with ${floor.code} without an acknowledged record:\n${tail(floor.stdout + floor.stderr)}`,
       );
     if (i >= 0) result.kafkajsFloorMs.push(floor.firstLineMs);
-    for (const { label, path: bundle } of bundles) {
+    const runs = [
+      ...bundles.map(({ label, path: bundle }) => ({ label, bundle, env, into: undefined })),
+      ...bundles.slice(0, 1).map(({ label, path: bundle }) => ({
+        label: `${label} (provisioned)`,
+        bundle,
+        env: provisionedEnv,
+        into: result.provisioned,
+      })),
+    ];
+    for (const { label, bundle, env: runEnv, into } of runs) {
       const cold = await timedSpawn(
         [scripts.coldInvoke, bundle, functionName, String(i + 1)],
-        env,
+        runEnv,
         30_000,
       );
       if (cold.code !== 0)
@@ -226,8 +249,9 @@ export const measureCold = async (
           `the cold invocation of ${label} answered ${receipt.status}: ${receipt.receipt}`,
         );
       if (i >= 0) {
-        result.cold[label] ??= [];
-        result.cold[label].push({
+        if (!into) result.cold[label] ??= [];
+        const samples = into ?? result.cold[label] ?? [];
+        samples.push({
           receiptMs: cold.firstLineMs,
           exitMs: cold.exitMs,
           loadMs: receipt.loadMs ?? Number.NaN,

@@ -24,7 +24,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnEmbeddedBroker } from '../embedded-broker/spawn.js';
-import { type ColdResult, compileChildren, measureCold, runLoopWorker } from './children.js';
+import {
+  type ColdResult,
+  compileChildren,
+  measureCold,
+  PROVISIONED_FIRST_REQUEST_AFTER_MS,
+  runLoopWorker,
+} from './children.js';
 import { type HttpLevel, measureHttp, probe, startOffline } from './http.js';
 import type { LoopWorkerResult } from './loop-worker.js';
 import {
@@ -404,6 +410,10 @@ const main = async (): Promise<number> => {
   const coldOf = (label: string) =>
     cold?.cold[label] ? summarize(cold.cold[label].map((sample) => sample.receiptMs)) : undefined;
   const coldReceipt = coldOf(tree.label);
+  const provisioned =
+    cold && cold.provisioned.length > 0
+      ? summarize(cold.provisioned.map((sample) => sample.invokeMs))
+      : undefined;
   if (cold && bare && coldReceipt) {
     const samples = must(cold.cold[tree.label], tree.label);
     out(
@@ -446,6 +456,10 @@ const main = async (): Promise<number> => {
       ]),
     );
     out(`cold over bare (p50): ${(coldReceipt.p50 / bare.p50).toFixed(2)}`);
+    if (provisioned)
+      out(
+        `provisioned concurrency (AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency, first request ${PROVISIONED_FIRST_REQUEST_AFTER_MS} ms after loading): first invocation p50 ${provisioned.p50.toFixed(2)} ms, p99 ${provisioned.p99.toFixed(2)} ms; over warm (p50): ${warm ? (provisioned.p50 / warm.p50).toFixed(1) : 'n/a'}`,
+      );
     out(
       `floor: kafkajs alone (bundled like the functions; connect, send one record, nothing else) over bare (p50): ${(must(kafkajsFloor, 'kafkajs floor').p50 / bare.p50).toFixed(2)}`,
     );
@@ -599,6 +613,8 @@ const main = async (): Promise<number> => {
     bareNodeP99Ms: round(bare?.p99 ?? Number.NaN, 1),
     coldOverBare: round(coldOverBare, 2),
     coldOverFloor: round(coldOverFloor),
+    provisionedFirstMs: round(provisioned?.p50 ?? Number.NaN, 2),
+    provisionedOverWarm: round(provisioned && warm ? provisioned.p50 / warm.p50 : Number.NaN, 2),
     warmOverFloor: round(warmOverFloor),
     floors: {
       rawWithObservabilityP50Ms: round(rawWithObservability?.p50 ?? Number.NaN),
