@@ -101,9 +101,13 @@ export const traceContext = (): MiddlewareObj<
   };
   return {
     before: (request) => {
-      // Recorded before the check, so that a refused request's answer still carries an id.
-      contexts.set(request.event, { correlationId: randomUUID() });
-      contexts.set(request.event, traceContextOf(request.event.headers));
+      try {
+        contexts.set(request.event, traceContextOf(request.event.headers));
+      } catch (error) {
+        // A refused correlation id: the answer still carries one, made up.
+        contexts.set(request.event, { correlationId: randomUUID() });
+        throw error;
+      }
     },
     after: echo,
     onError: echo,
