@@ -19,7 +19,7 @@ export interface RecordAck {
 }
 
 export interface SendOptions {
-  /** Give up, with a PublishTimeoutError, once this many milliseconds have passed. */
+  /** Give up, with a PublishTimeoutError, once this many milliseconds have passed; 0 or less: send nothing (BudgetSpentError). */
   timeoutMs: number;
 }
 

@@ -1,3 +1,4 @@
+import { BudgetSpentError } from '../../lib/producer/errors.js';
 import type {
   EventProducer,
   OutgoingRecord,
@@ -13,6 +14,8 @@ export class MockProducer implements EventProducer {
 
   async send(records: readonly OutgoingRecord[], options: SendOptions): Promise<RecordAck[]> {
     this.sendOptions.push(options);
+    // EventProducer's contract: no send starts without time left.
+    if (options.timeoutMs <= 0) throw new BudgetSpentError('no time left for the send');
     if (this.failure) throw this.failure;
     return records.map((record) => {
       this.sent.push(record);
