@@ -1,12 +1,19 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { EventDeclaration } from './catalog.js';
 import {
   createPublishHandler,
   createRouteHandler,
-  type PublisherDeclaration,
   type PublishHandler,
   type PublishRoute,
 } from './publisher.js';
-import { containerDependencies, logger } from './runtime.js';
+import {
+  type RehearsalRequest,
+  rehearsalProducer,
+  rehearsalRequestOf,
+  rehearse,
+  silentObserver,
+} from './rehearsal.js';
+import { containerDependencies, initialisedAhead, logger } from './runtime.js';
 
 /** Every log line of the invocation carries its request id, function name and cold-start flag. */
 const wiring = {
@@ -14,11 +21,48 @@ const wiring = {
   invocationMiddlewares: [injectLambdaContext(logger, { resetKeys: true })],
 };
 
+/** The same handler code with nothing behind it: what a rehearsal runs (see rehearsal.ts). */
+const rehearsalWiring = {
+  config: containerDependencies.config,
+  producer: rehearsalProducer,
+  observer: silentObserver,
+};
+
+/** In a container initialised ahead of its traffic, runs the route's code before its first request. */
+const rehearseIfInitialisedAhead = (
+  rehearsalHandler: () => PublishHandler,
+  request: () => RehearsalRequest,
+) => {
+  if (!initialisedAhead) return;
+  const started = performance.now();
+  rehearse(rehearsalHandler(), request()).then(
+    (accepted) =>
+      logger.info('rehearsed the route before its first request', {
+        rehearsals: accepted,
+        rehearsalMs: Math.round(performance.now() - started),
+      }),
+    (error: unknown) =>
+      logger.warn('rehearsing the route failed; the first request runs it cold', {
+        errorClass: error instanceof Error ? error.name : typeof error,
+      }),
+  );
+};
+
 /** The Lambda handler for one order event, wired to the container's configuration, producer and logs. */
-export const definePublisher = (declaration: PublisherDeclaration): PublishHandler =>
-  createPublishHandler(declaration, wiring);
+export const definePublisher = (declaration: EventDeclaration): PublishHandler => {
+  rehearseIfInitialisedAhead(
+    () => createPublishHandler(declaration, rehearsalWiring),
+    () => rehearsalRequestOf(declaration),
+  );
+  return createPublishHandler(declaration, wiring);
+};
 
 /** The Lambda handler for a route of its own (the batch route), wired the same way. */
 export const defineRoutePublisher = <Answer extends object>(
   route: PublishRoute<Answer>,
-): PublishHandler => createRouteHandler(route, wiring);
+  rehearsal?: () => RehearsalRequest,
+): PublishHandler => {
+  if (rehearsal)
+    rehearseIfInitialisedAhead(() => createRouteHandler(route, rehearsalWiring), rehearsal);
+  return createRouteHandler(route, wiring);
+};

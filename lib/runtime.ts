@@ -27,10 +27,14 @@ const idempotency =
 
 export const logger = createLogger(config.logLevel);
 
-// A container Lambda initialises ahead of traffic (provisioned concurrency) connects now, so that its first
-// request costs what a warm one does. Any other cold start connects on its first send, as the rest of the
-// code expects; a failed connect here only means that send connects again.
-if (process.env.AWS_LAMBDA_INITIALIZATION_TYPE === 'provisioned-concurrency') {
+/** Lambda initialises this container ahead of its traffic (provisioned concurrency): time to spare now. */
+export const initialisedAhead =
+  process.env.AWS_LAMBDA_INITIALIZATION_TYPE === 'provisioned-concurrency';
+
+// Such a container connects now (and learns the topic's partitions), so that its first request does not wait
+// for it; define-publisher.ts also rehearses the route's code. Any other cold start connects on its first
+// send, as the rest of the code expects; a failed connect here only means that send connects again.
+if (initialisedAhead) {
   producer.connect().catch((error: unknown) =>
     logger.warn('connecting during initialisation failed; the first send connects', {
       errorClass: error instanceof Error ? error.name : typeof error,

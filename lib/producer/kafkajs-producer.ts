@@ -132,9 +132,12 @@ export class KafkaJsEventProducer implements EventProducer {
     });
   }
 
-  /** Connects ahead of the first send (a container initialised before its traffic). */
+  /** Connects ahead of the first send (a container initialised before its traffic) and learns the topic's partitions. */
   async connect(): Promise<void> {
-    await this.currentGeneration().connection.get();
+    const producer = await this.currentGeneration().connection.get();
+    // A send of no records fetches the topic's metadata, which the first send would otherwise wait for, and
+    // writes nothing (kafkajs makes no produce request without records).
+    await producer.send({ topic: this.config.topic, messages: [], acks: this.config.acks });
   }
 
   async disconnect(): Promise<void> {

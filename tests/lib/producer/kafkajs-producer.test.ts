@@ -295,8 +295,13 @@ describe('KafkaJsEventProducer', () => {
     await producer.connect();
     expect(created).toHaveLength(1);
     expect(created[0]!.connects).toBe(1);
+    // The topic's metadata is fetched by a send of no records, which writes nothing.
+    expect(created[0]!.sends).toEqual([
+      expect.objectContaining({ topic: testConfig().topic, messages: [] }),
+    ]);
     await producer.send([record('a')], options);
     expect(created[0]!.connects).toBe(1);
-    expect(created[0]!.sends).toHaveLength(1);
+    expect(created[0]!.sends).toHaveLength(2);
+    expect(created[0]!.sends[1]!.messages).toHaveLength(1);
   });
 });

@@ -1,0 +1,147 @@
+/**
+ * A container Lambda initialises ahead of its traffic (provisioned concurrency) has time before its first
+ * request, and V8 runs code it has not seen in its interpreter, many times slower than the optimised code of
+ * a warm container. Rehearsing runs a route's own code on the catalog's example, as a request would (the
+ * middy chain, parsing, validation, the event and its record, the answer), so that it is compiled and
+ * optimised before the first request. The rehearsal handler is made with a producer that sends nothing and an
+ * observer that writes nothing: nothing reaches Kafka, the logs or the metrics, and no store is touched (no
+ * Idempotency-Key).
+ */
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { catalogEntry, type EventDeclaration, eventTypes, functionRoutes } from './catalog.js';
+import type { PublishObserver } from './observability.js';
+import { BudgetSpentError } from './producer/errors.js';
+import type { EventProducer } from './producer/event-producer.js';
+import type { PublishHandler } from './publisher.js';
+
+/** Acknowledges every record at once, as partition 0, sending nothing. */
+export const rehearsalProducer: EventProducer = {
+  send: async (records, { timeoutMs }) => {
+    // EventProducer's contract, kept as the real producer keeps it, so a rehearsal runs the same path.
+    if (timeoutMs <= 0) throw new BudgetSpentError('no time left for the send');
+    return records.map(({ topic }, index) => ({ topic, partition: 0, offset: String(index) }));
+  },
+  disconnect: async () => undefined,
+};
+
+export const silentObserver: PublishObserver = {
+  published: () => undefined,
+  refused: () => undefined,
+  unconfirmed: () => undefined,
+};
+
+/** How many times a rehearsal runs the route: enough for V8 to optimise what every request runs. */
+export const REHEARSALS = 300;
+
+export interface RehearsalRequest {
+  method: string;
+  /** The route's path with its {orderId} filled in. */
+  path: string;
+  pathParameters?: Record<string, string>;
+  body: unknown;
+}
+
+/** The request as API Gateway's HTTP API (payload 2.0) hands it over, with a verified caller. */
+export const rehearsalEvent = ({
+  method,
+  path,
+  pathParameters,
+  body,
+}: RehearsalRequest): APIGatewayProxyEventV2 => {
+  const text = JSON.stringify(body);
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: '',
+    headers: {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(text)),
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    },
+    ...(pathParameters ? { pathParameters } : {}),
+    requestContext: {
+      accountId: 'rehearsal',
+      apiId: 'rehearsal',
+      domainName: 'rehearsal',
+      domainPrefix: 'rehearsal',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'rehearsal' },
+      requestId: 'rehearsal',
+      routeKey: `${method} ${path}`,
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+      authorizer: { jwt: { claims: { sub: 'rehearsal' }, scopes: [] } },
+    } as APIGatewayProxyEventV2['requestContext'],
+    body: text,
+    isBase64Encoded: false,
+  };
+};
+
+const REHEARSAL_ORDER_ID = 'o-rehearsal';
+
+/** A request of the event type's route, with the catalog's example as its body. */
+export const rehearsalRequestOf = ({
+  route,
+  example,
+  orderIdFrom,
+}: EventDeclaration): RehearsalRequest => ({
+  method: route.method,
+  path: route.path.replace('{orderId}', REHEARSAL_ORDER_ID),
+  ...(orderIdFrom === 'path' ? { pathParameters: { orderId: REHEARSAL_ORDER_ID } } : {}),
+  body: example,
+});
+
+/** A batch of one event of each type, each the catalog's example, on the route of handlers/<handlerFile>. */
+export const batchRehearsalRequest = (handlerFile: string): RehearsalRequest => {
+  const route = functionRoutes().find((candidate) => candidate.handlerFile === handlerFile);
+  if (!route) throw new Error(`The catalog has no route for handlers/${handlerFile}`);
+  return {
+    method: route.method,
+    path: route.path,
+    body: {
+      events: eventTypes.map((eventType) => ({
+        eventType,
+        orderId: REHEARSAL_ORDER_ID,
+        ...catalogEntry(eventType).example,
+      })),
+    },
+  };
+};
+
+const rehearsalContext = (): Context => {
+  const refuse = () => {
+    throw new Error('a rehearsal has no Lambda callbacks');
+  };
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'rehearsal',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'rehearsal',
+    memoryLimitInMB: '0',
+    awsRequestId: 'rehearsal',
+    logGroupName: 'rehearsal',
+    logStreamName: 'rehearsal',
+    getRemainingTimeInMillis: () => 10_000,
+    done: refuse,
+    fail: refuse,
+    succeed: refuse,
+  };
+};
+
+/**
+ * Runs the handler `times` times on the request; resolves with how many answers were 202 (all of them,
+ * unless the example no longer passes the route's validation, which tests/lib/rehearsal.test.ts refuses).
+ */
+export const rehearse = async (
+  handler: PublishHandler,
+  request: RehearsalRequest,
+  times = REHEARSALS,
+): Promise<number> => {
+  let accepted = 0;
+  for (let i = 0; i < times; i++) {
+    const answer = await handler(rehearsalEvent(request), rehearsalContext());
+    if ((answer as { statusCode?: number }).statusCode === 202) accepted++;
+  }
+  return accepted;
+};
