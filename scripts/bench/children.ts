@@ -102,6 +102,11 @@ export interface ColdResult {
   bareMs: number[];
   /** Spawn to the marker line of the kafkajs floor (cold-kafkajs-floor.ts). */
   kafkajsFloorMs: number[];
+  /**
+   * The kafkajs floor as a container initialised for provisioned concurrency: connected and the topic's
+   * metadata fetched ahead, its first send timed inside it (the floor of the provisioned path's first request).
+   */
+  kafkajsProvisionedSendMs: number[];
   /** Per bundle label. */
   cold: Record<string, ColdSample[]>;
   /**
@@ -177,7 +182,7 @@ const timedSpawn = (
     });
   });
 
-/** The JSON of a child's line that starts with RECEIPT_MARKER (its other lines are the handler's logs). */
+/** The JSON of a child's line that starts with the marker (its other lines are the handler's logs). */
 const markedLine = <T>(stdout: string): T | undefined => {
   const line = stdout.split('\n').find((candidate) => candidate.startsWith(RECEIPT_MARKER));
   return line === undefined ? undefined : (JSON.parse(line.slice(RECEIPT_MARKER.length)) as T);
@@ -198,6 +203,7 @@ export const measureCold = async (
   const result: ColdResult = {
     bareMs: [],
     kafkajsFloorMs: [],
+    kafkajsProvisionedSendMs: [],
     cold: Object.fromEntries(bundles.map(({ label }) => [label, []])),
     provisioned: [],
   };
@@ -217,7 +223,22 @@ export const measureCold = async (
       throw new Error(
         `the kafkajs floor exited with ${floor.code} without an acknowledged record:\n${tail(floor.stdout + floor.stderr)}`,
       );
-    if (i >= 0) result.kafkajsFloorMs.push(floor.firstLineMs);
+    const provisionedFloor = await timedSpawn([scripts.coldKafkajsFloor], provisionedEnv, 30_000);
+    const provisionedAck = markedLine<{ acked?: boolean; sendMs?: number }>(
+      provisionedFloor.stdout,
+    );
+    if (
+      provisionedFloor.code !== 0 ||
+      !provisionedAck?.acked ||
+      provisionedAck.sendMs === undefined
+    )
+      throw new Error(
+        `the kafkajs floor, initialised ahead, exited with ${provisionedFloor.code} without an acknowledged record:\n${tail(provisionedFloor.stdout + provisionedFloor.stderr)}`,
+      );
+    if (i >= 0) {
+      result.kafkajsFloorMs.push(floor.firstLineMs);
+      result.kafkajsProvisionedSendMs.push(provisionedAck.sendMs);
+    }
     const runs = [
       ...bundles.map(({ label, path: bundle }) => ({ label, bundle, env, into: undefined })),
       ...bundles.slice(0, 1).map(({ label, path: bundle }) => ({

@@ -3,7 +3,11 @@
 // (esbuild, minified, the producer-only plugin; children.ts compiles it), connects one producer with the
 // function's brokers, sends one record as the handler builds it (acks=-1) and prints the marker line.
 // No configuration parsing, validation, logging or metrics: whatever a function adds, it adds on top of this.
-import kafkajs from 'kafkajs';
+// With BENCH_FIRST_REQUEST_AFTER_MS set (as for a container initialised for provisioned concurrency), it does
+// what such a container does before its first request (connect; a send of no records, which fetches the
+// topic's metadata), waits that long, and times its first send of a record alone: kafkajs's own part of the
+// first request of a container that connected ahead of it.
+import kafkajs, { type RecordMetadata } from 'kafkajs';
 import { buildOrderEvent, toKafkaRecord } from '../../lib/events.js';
 import { RECEIPT_MARKER } from './cold-invoke-marker.js';
 import { orderBody } from './workload.js';
@@ -31,29 +35,38 @@ const { key, value, headers } = toKafkaRecord(
   topic,
   '/order-events-publisher',
 );
-producer
-  .connect()
-  .then(() =>
-    producer.send({
-      topic,
-      acks: -1,
-      messages: [{ key, value, headers }],
-    }),
-  )
-  .then(
-    ([result]) => {
-      const line = JSON.stringify({
-        acked: result?.errorCode === 0,
-        partition: result?.partition,
-        offset: result?.baseOffset,
-        inProcessMs: performance.now() - started,
-      });
-      process.stdout.write(`${RECEIPT_MARKER}${line}\n`, () => process.exit(0));
-    },
-    (error: unknown) => {
-      process.stderr.write(
-        `the kafkajs floor failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exit(1);
-    },
-  );
+const send = () => producer.send({ topic, acks: -1, messages: [{ key, value, headers }] });
+const firstRequestAfterMs = process.env.BENCH_FIRST_REQUEST_AFTER_MS;
+const measured: Promise<{ result: RecordMetadata | undefined; sendMs?: number }> =
+  firstRequestAfterMs === undefined
+    ? producer
+        .connect()
+        .then(send)
+        .then(([result]) => ({ result }))
+    : producer
+        .connect()
+        .then(() => producer.send({ topic, acks: -1, messages: [] }))
+        .then(() => new Promise((resolve) => setTimeout(resolve, Number(firstRequestAfterMs))))
+        .then(async () => {
+          const sent = performance.now();
+          const [result] = await send();
+          return { result, sendMs: performance.now() - sent };
+        });
+measured.then(
+  ({ result, sendMs }) => {
+    const line = JSON.stringify({
+      acked: result?.errorCode === 0,
+      partition: result?.partition,
+      offset: result?.baseOffset,
+      inProcessMs: performance.now() - started,
+      sendMs,
+    });
+    process.stdout.write(`${RECEIPT_MARKER}${line}\n`, () => process.exit(0));
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `the kafkajs floor failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

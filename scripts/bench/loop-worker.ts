@@ -10,7 +10,10 @@
 // - naive: the tutorial pattern, a producer connected, used and disconnected within each call;
 // - raw+observability: raw, then the one log line and the EMF metrics every publish must write (the
 //          handler's own powertoolsObserver from lib/observability.ts, to the same stdout): the floor of a
-//          handler that logs and measures every publish, with no validation, middy or event building.
+//          handler that logs and measures every publish, with no validation, middy or event building;
+// - minimal: what no validating handler can skip, in the fewest steps: JSON.parse of the request's body, the
+//          route's own schema, the event and its record (lib/events.ts), raw's send, the log line and metrics;
+//          no middy, no error answers, no deadline, trace context or caller.
 // raw and warm run in alternating blocks (the order rotating from round to round, and reversed every other
 // round) so that drift of the machine hits every section alike.
 import { writeFileSync } from 'node:fs';
@@ -21,6 +24,7 @@ import { loadConfig } from '../../lib/config.js';
 import { buildOrderEvent, toKafkaRecord } from '../../lib/events.js';
 import { createLogger, createMetrics, powertoolsObserver } from '../../lib/observability.js';
 import { createKafkaClient } from '../../lib/producer/kafkajs-producer.js';
+import { orderCreatedSchema } from '../../lib/schemas.js';
 import { apiGatewayV2Event, lambdaContext, orderBody } from './workload.js';
 
 export interface LoopWorkerOptions {
@@ -40,6 +44,7 @@ export interface LoopWorkerOptions {
 export interface LoopWorkerResult {
   raw: number[];
   rawWithObservability: number[];
+  minimal: number[];
   /** Per bundle label. */
   warm: Record<string, number[]>;
   naive: number[];
@@ -121,6 +126,33 @@ const main = async () => {
     return nowMs() - start;
   };
 
+  const minimalOnce = async (i: number): Promise<number> => {
+    const event = apiGatewayV2Event(JSON.stringify(orderBody(i)));
+    const start = nowMs();
+    const parsed = orderCreatedSchema.safeParse(JSON.parse(event.body ?? ''));
+    if (!parsed.success) throw new Error('the minimal handler refused the body');
+    const built = buildOrderEvent('order-created', parsed.data.orderId, parsed.data);
+    const { key, value, headers } = toKafkaRecord(built, config.topic, config.eventSource);
+    const sent = nowMs();
+    const [result] = await send(raw, { key, value, headers });
+    if (!result) throw new Error('kafkajs returned no partition result');
+    const { eventId, eventType, orderId } = built;
+    observer.published(
+      [
+        {
+          eventId,
+          eventType,
+          orderId,
+          topic: config.topic,
+          partition: result.partition,
+          offset: String(result.baseOffset),
+        },
+      ],
+      nowMs() - sent,
+    );
+    return nowMs() - start;
+  };
+
   const warmOnce =
     (handler: Handler) =>
     async (i: number): Promise<number> => {
@@ -165,6 +197,7 @@ const main = async () => {
       samples: [] as number[],
       cpuMs: 0,
     },
+    { label: 'minimal', once: minimalOnce, samples: [] as number[], cpuMs: 0 },
     ...handlers.map(({ label, handler }) => ({
       label,
       once: warmOnce(handler),
@@ -208,7 +241,8 @@ const main = async () => {
   const result: LoopWorkerResult = {
     raw: sections[0]?.samples ?? [],
     rawWithObservability: sections[1]?.samples ?? [],
-    warm: Object.fromEntries(sections.slice(2).map((section) => [section.label, section.samples])),
+    minimal: sections[2]?.samples ?? [],
+    warm: Object.fromEntries(sections.slice(3).map((section) => [section.label, section.samples])),
     naive,
     naiveReuse,
     cpuPerCall: Object.fromEntries(

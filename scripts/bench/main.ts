@@ -90,7 +90,7 @@ if (option('rounds')) plan.rounds = Number(option('rounds'));
 const brokerRtt = Number(option('broker-rtt') ?? 0);
 /** Calls per section of the loop worker: raw, raw+observability, and one warm section per packaged tree. */
 const loopCalls = plan.warmup + plan.rounds * plan.block;
-const loopSections = 3 + compareTrees.length;
+const loopSections = 4 + compareTrees.length;
 /** What --broker-rtt adds to a section: every call waits that much longer (twice it, to be safe). */
 const rttAllowanceMs = brokerRtt * loopCalls * 2;
 /** The whole run is bounded: past this, everything started is stopped and the bench fails. */
@@ -105,6 +105,8 @@ const TARGETS = {
   coldOverFloor: 1.12,
   warmOverFloor: 1.12,
   naiveOverWarm: 5,
+  /** The first request of a container initialised for provisioned concurrency, over a warm one (p50s). */
+  provisionedOverWarm: 1.2,
   /** 250 KB, read as 250,000 bytes (the stricter reading). */
   bundleBytes: 250_000,
 };
@@ -356,6 +358,7 @@ const main = async (): Promise<number> => {
   }
   const raw = loops && summarize(loops.raw);
   const rawWithObservability = loops && summarize(loops.rawWithObservability);
+  const minimal = loops && summarize(loops.minimal);
   const warmOf = (label: string) => (loops?.warm[label] ? summarize(loops.warm[label]) : undefined);
   const warm = warmOf(tree.label);
   const naive = loops && summarize(loops.naive);
@@ -372,6 +375,7 @@ const main = async (): Promise<number> => {
           'raw + log line and metrics',
           must(rawWithObservability, 'raw + log line and metrics'),
         ),
+        latencyRow('minimal validating handler', must(minimal, 'minimal validating handler')),
         latencyRow('warm (packaged handler, direct)', warm),
         ...compared.map((other) =>
           latencyRow(`warm, ${other.label}`, must(warmOf(other.label), other.label)),
@@ -391,6 +395,9 @@ const main = async (): Promise<number> => {
     out(
       `floor: raw + the log line and EMF metrics every publish writes (lib/observability.ts, no handler) over raw (p50): ${(must(rawWithObservability, 'raw + log line and metrics').p50 / raw.p50).toFixed(3)}`,
     );
+    out(
+      `a minimal validating handler (parse, the route's schema, event and record, raw's send, log line and metrics; no middy) over raw + log line and metrics (p50): ${(must(minimal, 'minimal').p50 / must(rawWithObservability, 'raw + log line and metrics').p50).toFixed(3)}; warm over it: ${(warm.p50 / must(minimal, 'minimal').p50).toFixed(3)}`,
+    );
     for (const other of compared)
       out(
         `${other.label}: warm over raw (p50): ${(must(warmOf(other.label), other.label).p50 / raw.p50).toFixed(3)}`,
@@ -407,6 +414,7 @@ const main = async (): Promise<number> => {
   }
   const bare = cold && summarize(cold.bareMs);
   const kafkajsFloor = cold && summarize(cold.kafkajsFloorMs);
+  const kafkajsProvisionedSend = cold && summarize(cold.kafkajsProvisionedSendMs);
   const coldOf = (label: string) =>
     cold?.cold[label] ? summarize(cold.cold[label].map((sample) => sample.receiptMs)) : undefined;
   const coldReceipt = coldOf(tree.label);
@@ -423,6 +431,10 @@ const main = async (): Promise<number> => {
       table(LATENCY_HEADER, [
         latencyRow('bare `node -e 0`, to exit', bare),
         latencyRow('kafkajs floor, to the ack', must(kafkajsFloor, 'kafkajs floor')),
+        latencyRow(
+          'kafkajs floor, provisioned: 1st send',
+          must(kafkajsProvisionedSend, 'the kafkajs floor initialised ahead'),
+        ),
         latencyRow('cold, to the receipt', coldReceipt),
         latencyRow('cold, to exit', summarize(samples.map((sample) => sample.exitMs))),
         latencyRow('  in the child: require()', summarize(samples.map((sample) => sample.loadMs))),
@@ -463,6 +475,10 @@ const main = async (): Promise<number> => {
     out(
       `floor: kafkajs alone (bundled like the functions; connect, send one record, nothing else) over bare (p50): ${(must(kafkajsFloor, 'kafkajs floor').p50 / bare.p50).toFixed(2)}`,
     );
+    if (warm)
+      out(
+        `floor of the provisioned path: kafkajs alone, connected and the topic's metadata fetched while it initialised, its first send ${PROVISIONED_FIRST_REQUEST_AFTER_MS} ms later, over warm (p50): ${(must(kafkajsProvisionedSend, 'the kafkajs floor initialised ahead').p50 / warm.p50).toFixed(1)}`,
+      );
     for (const other of compared)
       out(
         `${other.label}: cold over bare (p50): ${(must(coldOf(other.label), other.label).p50 / bare.p50).toFixed(2)}`,
@@ -552,11 +568,15 @@ const main = async (): Promise<number> => {
     coldReceipt && kafkajsFloor ? coldReceipt.p50 / kafkajsFloor.p50 : Number.NaN;
   const warmOverFloor =
     warm && rawWithObservability ? warm.p50 / rawWithObservability.p50 : Number.NaN;
+  const provisionedOverWarm = provisioned && warm ? provisioned.p50 / warm.p50 : Number.NaN;
+  const provisionedFloorOverWarm =
+    kafkajsProvisionedSend && warm ? kafkajsProvisionedSend.p50 / warm.p50 : Number.NaN;
   const met = {
     coldOverFloor: coldOverFloor <= TARGETS.coldOverFloor,
     warmOverFloor: warmOverFloor <= TARGETS.warmOverFloor,
     naiveOverWarm: naiveOverWarm >= TARGETS.naiveOverWarm,
     bundleBytes: tree.largestBytes <= TARGETS.bundleBytes,
+    provisionedOverWarm: provisionedOverWarm <= TARGETS.provisionedOverWarm,
   };
   heading('targets');
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
@@ -584,6 +604,13 @@ const main = async (): Promise<number> => {
           `>= ${TARGETS.naiveOverWarm}`,
           verdict(met.naiveOverWarm),
           '',
+        ],
+        [
+          'provisioned first request p50 / warm p50',
+          provisionedOverWarm.toFixed(1),
+          `<= ${TARGETS.provisionedOverWarm}`,
+          verdict(met.provisionedOverWarm),
+          `kafkajs's first send: ${provisionedFloorOverWarm.toFixed(1)} x warm`,
         ],
         [
           'largest function JavaScript',
@@ -614,13 +641,17 @@ const main = async (): Promise<number> => {
     coldOverBare: round(coldOverBare, 2),
     coldOverFloor: round(coldOverFloor),
     provisionedFirstMs: round(provisioned?.p50 ?? Number.NaN, 2),
-    provisionedOverWarm: round(provisioned && warm ? provisioned.p50 / warm.p50 : Number.NaN, 2),
+    provisionedOverWarm: round(provisionedOverWarm, 2),
     warmOverFloor: round(warmOverFloor),
     floors: {
       rawWithObservabilityP50Ms: round(rawWithObservability?.p50 ?? Number.NaN),
       observabilityFloorOverRaw: round(observabilityFloorOverRaw),
       kafkajsColdFloorMs: round(kafkajsFloor?.p50 ?? Number.NaN, 1),
       kafkajsFloorOverBare: round(kafkajsFloorOverBare, 2),
+      minimalHandlerP50Ms: round(minimal?.p50 ?? Number.NaN),
+      warmOverMinimalHandler: round(minimal && warm ? warm.p50 / minimal.p50 : Number.NaN),
+      kafkajsProvisionedFirstSendMs: round(kafkajsProvisionedSend?.p50 ?? Number.NaN, 2),
+      provisionedFloorOverWarm: round(provisionedFloorOverWarm, 1),
     },
     largestBundleBytes: tree.largestBytes,
     bundleBytes: Object.fromEntries(
