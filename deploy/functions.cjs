@@ -54,6 +54,9 @@ const functionOf = async (route, resolveVariable) => {
     ...settings,
     handler: `handlers/${route.handlerFile}.handler`,
     events: [{ httpApi }],
+    // The esbuild metafiles `npm run bench` has serverless-esbuild write (custom.esbuild.metafile) are not
+    // part of any function.
+    package: { patterns: ['!handlers/*-meta.json'] },
   };
 };
 

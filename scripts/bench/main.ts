@@ -274,16 +274,16 @@ const main = async (): Promise<number> => {
       `${other.label}: ${other.packaged.functions.map((fn) => `${fn.key} ${fn.javascriptBytes} B`).join(', ')}`,
     );
   }
-  const sizes = await section('size breakdown', () =>
+  const sizes = await section('size breakdown', async () =>
     breakdown(tree.staging, tree.packaged.state, tree.created),
   );
   if (sizes) {
     out();
     out(
-      `what is in ${tree.created.key}'s JavaScript (esbuild metafile of a rebuild with serverless.yml's options, ${
+      `what is in ${tree.created.key}'s JavaScript (the esbuild metafile serverless-esbuild wrote while packaging it${
         sizes.matchesPackage
-          ? 'byte-identical to the packaged file'
-          : `${sizes.rebuiltBytes} bytes, not identical to the packaged file: approximate`
+          ? ''
+          : `; it describes ${sizes.outputBytes} bytes, not the packaged file's ${tree.created.javascriptBytes}: approximate`
       }):`,
     );
     out(
@@ -292,7 +292,7 @@ const main = async (): Promise<number> => {
         sizes.byOrigin.map(({ origin, bytes }) => [
           origin,
           String(bytes),
-          `${((100 * bytes) / sizes.rebuiltBytes).toFixed(1)}%`,
+          `${((100 * bytes) / sizes.outputBytes).toFixed(1)}%`,
         ]),
       ),
     );

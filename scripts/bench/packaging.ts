@@ -1,13 +1,13 @@
 // The size section and the bundles the other sections run: `serverless package` in a staging copy of the
 // working tree (serverless-esbuild deletes its .esbuild work folder when it is done, which must not happen
 // under an `npm start` or a test run in the checkout), each function's zip read back, its JavaScript
-// measured and extracted as Lambda would see it, and a breakdown of what is in it from an esbuild metafile.
+// measured and extracted as Lambda would see it, and a breakdown of what is in it from the esbuild metafile
+// serverless-esbuild writes while it builds the function.
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import type { Metafile } from 'esbuild';
+import JSZip from 'jszip';
 import { run, tail } from './processes.js';
-import { openZip } from './zip.js';
 
 /** Not copied into the staging directory: dependencies (linked instead), VCS data and build outputs. */
 const NOT_STAGED = new Set(['node_modules', '.git', '.serverless', '.esbuild', 'coverage', 'dist']);
@@ -75,6 +75,8 @@ export const packageFunctions = async (staging: string): Promise<PackageResult> 
     ...process.env,
     SLS_TELEMETRY_DISABLED: '1',
     SLS_NOTIFICATIONS_MODE: 'off',
+    // serverless.yml: an esbuild metafile per function, for breakdown() below.
+    BUNDLE_METAFILE: 'true',
   };
   delete env.NODE_OPTIONS;
   const result = await run(
@@ -95,134 +97,83 @@ export const packageFunctions = async (staging: string): Promise<PackageResult> 
   const state = JSON.parse(
     readFileSync(path.join(staging, '.serverless/serverless-state.json'), 'utf8'),
   ) as ServerlessState;
-  const functions = Object.entries(state.service.functions).map(([key, fn]): PackagedFunction => {
-    const zipPath = path.join(staging, fn.package?.artifact ?? `.serverless/${key}.zip`);
-    const zip = openZip(zipPath);
-    const handlerModule = fn.handler.slice(0, fn.handler.lastIndexOf('.'));
-    const entry = zip.entries.find(
-      (candidate) =>
-        JAVASCRIPT.test(candidate.name) && candidate.name.replace(JAVASCRIPT, '') === handlerModule,
-    );
-    if (!entry)
-      throw new Error(
-        `${zipPath} holds no JavaScript for ${fn.handler}: ${zip.entries.map((e) => e.name).join(', ')}`,
+  const functions = await Promise.all(
+    Object.entries(state.service.functions).map(async ([key, fn]): Promise<PackagedFunction> => {
+      const zipPath = path.join(staging, fn.package?.artifact ?? `.serverless/${key}.zip`);
+      const zipBytes = readFileSync(zipPath);
+      const zip = await JSZip.loadAsync(zipBytes);
+      const files = await Promise.all(
+        Object.values(zip.files)
+          .filter((file) => !file.dir)
+          .map(async (file) => ({ name: file.name, data: await file.async('nodebuffer') })),
       );
-    const target = path.join(staging, 'bundles', key);
-    for (const { name } of zip.entries) {
-      if (name.endsWith('/')) continue;
-      const file = path.join(target, name);
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, zip.read(name));
-    }
-    return {
-      key,
-      name: fn.name,
-      zipPath,
-      zipBytes: readFileSync(zipPath).length,
-      entries: zip.entries.map(({ name, size }) => ({ name, size })),
-      javascriptBytes: zip.entries
-        .filter((e) => JAVASCRIPT.test(e.name))
-        .reduce((total, e) => total + e.size, 0),
-      sourceMapBytes: zip.entries
-        .filter((e) => e.name.endsWith('.map'))
-        .reduce((total, e) => total + e.size, 0),
-      bundlePath: path.join(target, entry.name),
-      environment: { ...(state.service.provider.environment ?? {}), ...(fn.environment ?? {}) },
-      timeoutMs: (state.service.provider.timeout ?? 6) * 1000,
-    };
-  });
+      const entries = files.map(({ name, data }) => ({ name, size: data.length }));
+      const handlerModule = fn.handler.slice(0, fn.handler.lastIndexOf('.'));
+      const entry = entries.find(
+        (candidate) =>
+          JAVASCRIPT.test(candidate.name) &&
+          candidate.name.replace(JAVASCRIPT, '') === handlerModule,
+      );
+      if (!entry)
+        throw new Error(
+          `${zipPath} holds no JavaScript for ${fn.handler}: ${entries.map((e) => e.name).join(', ')}`,
+        );
+      const target = path.join(staging, 'bundles', key);
+      for (const { name, data } of files) {
+        const file = path.join(target, name);
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(file, data);
+      }
+      return {
+        key,
+        name: fn.name,
+        zipPath,
+        zipBytes: zipBytes.length,
+        entries,
+        javascriptBytes: entries
+          .filter((e) => JAVASCRIPT.test(e.name))
+          .reduce((total, e) => total + e.size, 0),
+        sourceMapBytes: entries
+          .filter((e) => e.name.endsWith('.map'))
+          .reduce((total, e) => total + e.size, 0),
+        bundlePath: path.join(target, entry.name),
+        environment: { ...(state.service.provider.environment ?? {}), ...(fn.environment ?? {}) },
+        timeoutMs: (state.service.provider.timeout ?? 6) * 1000,
+      };
+    }),
+  );
   return { seconds, functions, state };
 };
 
 export interface Breakdown {
-  /** Whether the rebuild's JavaScript has exactly the packaged size (then the breakdown is exact). */
+  /** Whether the metafile's output has exactly the packaged size (it should: it describes that very build). */
   matchesPackage: boolean;
-  rebuiltBytes: number;
+  outputBytes: number;
   /** Output bytes per source: an npm package, or this project's own files. */
   byOrigin: { origin: string; bytes: number }[];
   /** This project's files in the bundle. */
   projectFiles: string[];
 }
 
-/** Options of serverless-esbuild that are its own, not esbuild's (see serverless-esbuild's bundle.ts). */
-const PLUGIN_OPTIONS = [
-  'concurrency',
-  'zipConcurrency',
-  'exclude',
-  'nativeZip',
-  'packager',
-  'packagePath',
-  'watch',
-  'keepOutputDirectory',
-  'packagerOptions',
-  'installExtraArgs',
-  'outputFileExtension',
-  'outputBuildFolder',
-  'outputWorkFolder',
-  'nodeExternals',
-  'skipBuild',
-  'skipRebuild',
-  'skipBuildExcludeFns',
-  'stripEntryResolveExtensions',
-  'disposeContext',
-  'config',
-  'plugins',
-];
-
-/** serverless-esbuild's `plugins`: an array, or a file (relative to the service) exporting one, or a function of serverless. */
-const loadPlugins = (staging: string, option: unknown): Plugin[] | undefined => {
-  if (option === undefined) return [];
-  if (Array.isArray(option)) return option as Plugin[];
-  if (typeof option !== 'string') return undefined;
-  const file = path.join(staging, option);
-  let plugins = createRequire(file)(file) as unknown;
-  if (typeof plugins === 'object' && plugins !== null && 'default' in plugins)
-    plugins = (plugins as { default: unknown }).default;
-  return Array.isArray(plugins) ? (plugins as Plugin[]) : undefined;
-};
-
-/** Rebuilds one function with serverless.yml's esbuild options plus a metafile, to say where its bytes come from. */
-export const breakdown = async (
+/** Where a function's bytes come from: the esbuild metafile serverless-esbuild wrote while packaging it. */
+export const breakdown = (
   staging: string,
   state: ServerlessState,
   fn: PackagedFunction,
-): Promise<Breakdown> => {
-  const custom = { ...(state.service.custom?.esbuild ?? {}) };
-  // A `config` file replaces all the options, and a plugins function wants serverless itself: then the
-  // rebuild is only an approximation (and says so, its size differing from the package's).
-  const plugins = loadPlugins(staging, custom.plugins) ?? [];
-  const outputFileExtension =
-    typeof custom.outputFileExtension === 'string' ? custom.outputFileExtension : '.js';
-  const exclude = Array.isArray(custom.exclude) ? (custom.exclude as string[]) : [];
-  const external = [
-    ...(Array.isArray(custom.external) ? (custom.external as string[]) : []),
-    ...exclude.filter((name) => name !== '*'),
-  ];
-  for (const option of PLUGIN_OPTIONS) delete custom[option];
+): Breakdown => {
   const handler = state.service.functions[fn.key]?.handler;
   if (!handler) throw new Error(`serverless.yml has no handler for ${fn.key}`);
-  const handlerModule = handler.replace(/\.[^.]+$/, '');
-  const source = ['.ts', '.mts', '.js', '.mjs', '.cjs']
-    .map((extension) => path.join(staging, handlerModule + extension))
-    .find(existsSync);
-  if (!source) throw new Error(`no source file for ${handlerModule}`);
-  const options: BuildOptions = {
-    ...(custom as BuildOptions),
-    absWorkingDir: staging,
-    entryPoints: [source],
-    outdir: path.join(staging, '.bench-rebuild', fn.key),
-    outbase: staging,
-    outExtension: { '.js': outputFileExtension },
-    external,
-    plugins,
-    metafile: true,
-    write: false,
-    logLevel: 'silent',
-  };
-  const result = await build(options);
-  const metafile = result.metafile as Metafile;
+  // serverless-esbuild names it after the entry file: handlers/order-created.ts -> handlers/order-created-meta.json.
+  const metafilePath = path.join(
+    staging,
+    '.esbuild/.build',
+    `${handler.slice(0, handler.lastIndexOf('.'))}-meta.json`,
+  );
+  if (!existsSync(metafilePath))
+    throw new Error(`serverless-esbuild wrote no metafile at ${metafilePath}`);
+  const metafile = JSON.parse(readFileSync(metafilePath, 'utf8')) as Metafile;
   const [, output] = Object.entries(metafile.outputs).find(([file]) => JAVASCRIPT.test(file)) ?? [];
-  if (!output) throw new Error(`the rebuild of ${fn.key} produced no JavaScript`);
+  if (!output) throw new Error(`the metafile of ${fn.key} names no JavaScript output`);
   const byOrigin = new Map<string, number>();
   const projectFiles: string[] = [];
   for (const [file, input] of Object.entries(output.inputs)) {
@@ -232,13 +183,9 @@ export const breakdown = async (
     if (origin === 'this project') projectFiles.push(file);
     byOrigin.set(origin, (byOrigin.get(origin) ?? 0) + input.bytesInOutput);
   }
-  const rebuiltBytes =
-    result.outputFiles
-      ?.filter((file) => JAVASCRIPT.test(file.path))
-      .reduce((total, file) => total + file.contents.length, 0) ?? 0;
   return {
-    matchesPackage: rebuiltBytes === fn.javascriptBytes,
-    rebuiltBytes,
+    matchesPackage: output.bytes === fn.javascriptBytes,
+    outputBytes: output.bytes,
     byOrigin: [...byOrigin]
       .map(([origin, bytes]) => ({ origin, bytes }))
       .sort((a, b) => b.bytes - a.bytes),

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import JSZip from 'jszip';
 import { functionRoutes } from '../../lib/catalog.js';
-import { openZip } from '../../scripts/bench/zip.js';
 import { repoRoot } from '../e2e/support/service.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -90,20 +90,26 @@ const roleOfEachFunction = (template: Template) =>
   );
 
 /** Every file under a directory, its zips' entries included, as text. */
-const everythingWritten = (dir: string): { name: string; text: string }[] =>
-  readdirSync(dir, { recursive: true, withFileTypes: true })
+const everythingWritten = async (dir: string): Promise<{ name: string; text: string }[]> => {
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
-    .flatMap((entry) => {
-      const file = path.join(entry.parentPath, entry.name);
+    .map((entry) => path.join(entry.parentPath, entry.name));
+  const written = await Promise.all(
+    files.map(async (file) => {
       if (!file.endsWith('.zip')) return [{ name: file, text: readFileSync(file, 'latin1') }];
-      const zip = openZip(file);
-      return zip.entries
-        .filter((zipEntry) => !zipEntry.name.endsWith('/'))
-        .map((zipEntry) => ({
-          name: `${file}:${zipEntry.name}`,
-          text: zip.read(zipEntry.name).toString('latin1'),
-        }));
-    });
+      const zip = await JSZip.loadAsync(readFileSync(file));
+      return Promise.all(
+        Object.values(zip.files)
+          .filter((zipEntry) => !zipEntry.dir)
+          .map(async (zipEntry) => ({
+            name: `${file}:${zipEntry.name}`,
+            text: (await zipEntry.async('nodebuffer')).toString('latin1'),
+          })),
+      );
+    }),
+  );
+  return written.flat();
+};
 
 let defaults: Template;
 let customised: Template;
@@ -320,7 +326,7 @@ describe('the generated CloudFormation template', () => {
     ).not.toContain('secretsmanager:GetSecretValue');
   });
 
-  it('names the SASL password by its secret, and writes no secret value anywhere it packages', () => {
+  it('names the SASL password by its secret, and writes no secret value anywhere it packages', async () => {
     for (const fn of ofType(customised, 'AWS::Lambda::Function')) {
       const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> })
         .Variables;
@@ -328,7 +334,7 @@ describe('the generated CloudFormation template', () => {
       expect(variables).not.toHaveProperty('KAFKA_SASL_PASSWORD');
       expect(variables).not.toHaveProperty('IDEMPOTENCY_REDIS_URL');
     }
-    const written = everythingWritten(customisedDir);
+    const written = await everythingWritten(customisedDir);
     expect(written.length).toBeGreaterThan(6);
     for (const { name, text } of written) {
       for (const sentinel of [sentinelPassword, sentinelRedisPassword])
