@@ -2,4 +2,5 @@
 // replaces with a smaller equivalent, code the functions carry but never run; see each file for why.
 module.exports = [
   require('./esbuild-kafkajs-unused.cjs'),
+  require('./esbuild-kafkajs-old-protocol.cjs'),
 ];
