@@ -3,4 +3,5 @@
 module.exports = [
   require('./esbuild-kafkajs-unused.cjs'),
   require('./esbuild-kafkajs-old-protocol.cjs'),
+  require('./esbuild-kafkajs-error-table.cjs'),
 ];
