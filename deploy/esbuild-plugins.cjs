@@ -4,4 +4,5 @@ module.exports = [
   require('./esbuild-kafkajs-unused.cjs'),
   require('./esbuild-kafkajs-old-protocol.cjs'),
   require('./esbuild-kafkajs-error-table.cjs'),
+  require('./esbuild-powertools-idempotency.cjs'),
 ];
