@@ -5,4 +5,5 @@ module.exports = [
   require('./esbuild-kafkajs-old-protocol.cjs'),
   require('./esbuild-kafkajs-error-table.cjs'),
   require('./esbuild-powertools-idempotency.cjs'),
+  require('./esbuild-sha256-node-crypto.cjs'),
 ];
