@@ -80,8 +80,9 @@ const produceAt = (maxVersion) => () =>
     produceV5: await outcome(produceAt(5)),
     produceV4: await outcome(produceAt(4)),
     produceV2: await outcome(produceAt(2)),
-    metadataV4: await outcome(() => lookup({ [apiKeys.Metadata]: { maxVersion: 4 } })(apiKeys.Metadata, requests.Metadata)({ topics: [] })),
-    metadataV5: await outcome(() => lookup({ [apiKeys.Metadata]: { maxVersion: 5 } })(apiKeys.Metadata, requests.Metadata)({ topics: [] }).request.encode()),
+    metadataV1: await outcome(() => lookup({ [apiKeys.Metadata]: { maxVersion: 1 } })(apiKeys.Metadata, requests.Metadata)({ topics: [] })),
+    metadataV2: await outcome(() => lookup({ [apiKeys.Metadata]: { maxVersion: 2 } })(apiKeys.Metadata, requests.Metadata)({ topics: [] }).request.encode()),
+    metadataV6: await outcome(() => lookup({ [apiKeys.Metadata]: { maxVersion: 6 } })(apiKeys.Metadata, requests.Metadata)({ topics: [] }).request.encode()),
     fetch: await outcome(() => lookup({ [apiKeys.Fetch]: { maxVersion: 11 } })(apiKeys.Fetch, requests.Fetch)({})),
     listOffsets: await outcome(() => lookup({ [apiKeys.ListOffsets]: { maxVersion: 3 } })(apiKeys.ListOffsets, requests.ListOffsets)({})),
     brokerFetch: await outcome(() => Broker.prototype.fetch.call({})),
@@ -103,9 +104,10 @@ const produceAt = (maxVersion) => () =>
         'kafkajs produce v4 is not bundled: the broker is older than Kafka 1.0, which these functions need',
       produceV2:
         'kafkajs produce v2 is not bundled: the broker is older than Kafka 1.0, which these functions need',
-      metadataV4:
-        'kafkajs metadata v4 is not bundled: the broker is older than Kafka 1.0, which these functions need',
-      metadataV5: 'ok',
+      metadataV1:
+        'kafkajs metadata v1 is not bundled: the broker is older than Kafka 1.0, which these functions need',
+      metadataV2: 'ok',
+      metadataV6: 'ok',
       fetch: 'kafkajs Fetch request is not bundled: this function never sends it',
       listOffsets: 'kafkajs ListOffsets request is not bundled: this function never sends it',
       brokerFetch: 'kafkajs Broker.fetch is not bundled: this function never runs it',
