@@ -16,8 +16,8 @@ let typescript;
 
 /**
  * The source of a JavaScript module with some of its functions reduced to a call that throws
- * `<prefix><name> is not bundled: <why>`, parameters and body: methods of classes and object literals, and
- * functions assigned to a property or a variable (`name: () => ...`, `const name = async () => ...`), by
+ * `<prefix><name> is not bundled: <why>`, parameters and body: methods of classes and object literals,
+ * function declarations, and functions assigned to a property or a variable (`name: () => ...`, `const name = async () => ...`), by
  * name (`names`: each must be found exactly once, so that a library update that renames or moves one fails
  * the build rather than leaving it in, or out, unnoticed). An async function stays async (it rejects rather
  * than throws). The source is parsed with TypeScript's parser (a dev dependency already), not matched with
@@ -37,7 +37,11 @@ const withFunctionsLeftOut = (source, file, names, prefix, why) => {
   const isAsync = (node) =>
     Boolean(node.modifiers?.some((modifier) => modifier.kind === ts.SyntaxKind.AsyncKeyword));
   const visit = (node) => {
-    if (ts.isMethodDeclaration(node) && node.body && wanted.has(nameOf(node.name)))
+    if (
+      (ts.isMethodDeclaration(node) || ts.isFunctionDeclaration(node)) &&
+      node.body &&
+      wanted.has(nameOf(node.name))
+    )
       // `async fetch({ ... }) { ... }` becomes `async fetch() { ... }`.
       found.push({ name: nameOf(node.name), from: node.name.end, to: node.body.end, method: true });
     else if (
@@ -68,7 +72,14 @@ const withFunctionsLeftOut = (source, file, names, prefix, why) => {
     result = result.slice(0, f.from) + replacement + result.slice(f.to);
   }
   const args = why === undefined ? '' : `, ${JSON.stringify(why)}`;
-  return `const __leftOut = (name) => require(${runtime}).fail(${JSON.stringify(prefix)} + name${args});\n${result}`;
+  const helper = `const __leftOut = (name) => require(${runtime}).fail(${JSON.stringify(prefix)} + name${args});\n`;
+  // After the directive prologue ('use strict'), which must stay first to keep its meaning.
+  let at = 0;
+  for (const statement of tree.statements) {
+    if (!ts.isExpressionStatement(statement) || !ts.isStringLiteral(statement.expression)) break;
+    at = statement.end;
+  }
+  return `${result.slice(0, at)}\n${helper}${result.slice(at)}`;
 };
 
 module.exports = { leftOut, withFunctionsLeftOut, runtime };
