@@ -17,7 +17,11 @@ export default {
     {
       ...typescript,
       displayName: 'unit',
-      testMatch: ['<rootDir>/tests/lib/**/*.test.ts', '<rootDir>/tests/handlers/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/tests/lib/**/*.test.ts',
+        '<rootDir>/tests/handlers/**/*.test.ts',
+        '<rootDir>/tests/bundle/**/*.test.ts',
+      ],
     },
     {
       ...typescript,

@@ -1,2 +1,10 @@
-// esbuild plugins for serverless-esbuild (custom.esbuild.plugins in serverless.yml).
-module.exports = [require('./esbuild-kafkajs-producer-only.cjs')];
+// esbuild plugins for serverless-esbuild (custom.esbuild.plugins in serverless.yml). Each leaves out, or
+// replaces with a smaller equivalent, code the functions carry but never run; see each file for why.
+module.exports = [
+  require('./esbuild-kafkajs-unused.cjs'),
+  require('./esbuild-kafkajs-old-protocol.cjs'),
+  require('./esbuild-kafkajs-error-table.cjs'),
+  require('./esbuild-powertools-idempotency.cjs'),
+  require('./esbuild-sha256-node-crypto.cjs'),
+  require('./esbuild-msk-iam-signer.cjs'),
+];

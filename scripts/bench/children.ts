@@ -45,7 +45,7 @@ export const compileChildren = async (staging: string): Promise<ChildScripts> =>
     sourcemap: false,
     outfile: coldInvoke,
   });
-  // Bundled with serverless.yml's esbuild settings (minified, CommonJS, the producer-only kafkajs plugin).
+  // Bundled with serverless.yml's esbuild settings (minified, CommonJS, deploy/esbuild-plugins.cjs).
   const coldKafkajsFloor = path.join(out, 'cold-kafkajs-floor.cjs');
   const plugins = createRequire(import.meta.url)(
     path.join(staging, 'deploy/esbuild-plugins.cjs'),

@@ -1,6 +1,6 @@
 // The cold section's floor: a fresh `node` process that does only what no publishing function can skip, with
 // the client the product is built on. It loads kafkajs bundled as serverless.yml bundles the functions
-// (esbuild, minified, the producer-only plugin; children.ts compiles it), connects one producer with the
+// (esbuild, minified, deploy/esbuild-plugins.cjs; children.ts compiles it), connects one producer with the
 // function's brokers, sends one record as the handler builds it (acks=-1) and prints the marker line.
 // No configuration parsing, validation, logging or metrics: whatever a function adds, it adds on top of this.
 // With BENCH_FIRST_REQUEST_AFTER_MS set (as for a container initialised for provisioned concurrency), it does

@@ -1,0 +1,181 @@
+// The esbuild plugins that leave kafkajs's unused parts out of the bundles (deploy/esbuild-kafkajs-*.cjs):
+// what each function keeps works, and what it leaves out throws, naming itself, when reached.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
+import { repoRoot } from '../e2e/support/service.js';
+
+const require = createRequire(import.meta.url);
+const plugins = require(path.join(repoRoot, 'deploy/esbuild-plugins.cjs')) as Plugin[];
+const outDir = mkdtempSync(path.join(tmpdir(), 'kafkajs-plugins-'));
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+/** serverless.yml's custom.esbuild options. */
+const options: BuildOptions = {
+  absWorkingDir: repoRoot,
+  bundle: true,
+  minify: true,
+  target: 'node24',
+  platform: 'node',
+  format: 'cjs',
+  legalComments: 'external',
+  external: ['@aws-sdk/*', '@smithy/*', '@redis/client'],
+  plugins,
+  write: false,
+  logLevel: 'silent',
+};
+
+const bundleHandler = async (handler: string) => {
+  const result = await build({
+    ...options,
+    entryPoints: [path.join(repoRoot, handler)],
+    outdir: outDir,
+  });
+  return result.outputFiles!.find((file) => file.path.endsWith('.js'))!.text;
+};
+
+/** Bundles a script with the plugins, runs it with node and returns what it printed as JSON. */
+const run = async (script: string): Promise<Record<string, unknown>> => {
+  const result = await build({
+    ...options,
+    stdin: { contents: script, resolveDir: repoRoot, sourcefile: 'probe.cjs', loader: 'js' },
+    outfile: path.join(outDir, 'probe.cjs'),
+  });
+  const file = path.join(outDir, `probe-${Date.now()}-${Math.random()}.cjs`);
+  writeFileSync(file, result.outputFiles!.find((output) => output.path.endsWith('.cjs'))!.contents);
+  return JSON.parse(execFileSync(process.execPath, [file], { encoding: 'utf8' })) as Record<
+    string,
+    unknown
+  >;
+};
+
+/** The message a call throws (or its promise rejects with), or 'ok'. */
+const outcome = `const outcome = async (call) => { try { await call(); return 'ok'; } catch (error) { return error.message; } };`;
+
+describe('kafkajs in a publishing function', () => {
+  it('keeps the producer and its requests, and leaves out the admin client and old protocol versions', async () => {
+    const results = await run(`${outcome}
+const { Kafka } = require('kafkajs');
+const { requests, lookup } = require('kafkajs/src/protocol/requests');
+const apiKeys = require('kafkajs/src/protocol/requests/apiKeys');
+const Broker = require('kafkajs/src/broker');
+const kafka = new Kafka({ brokers: ['localhost:1'], logLevel: 0 });
+const produceAt = (maxVersion) => () =>
+  lookup({ [apiKeys.Produce]: { minVersion: 0, maxVersion } })(apiKeys.Produce, requests.Produce)({
+    acks: -1, timeout: 1000, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [{ key: 'k', value: 'v' }] }] }],
+  }).request.encode();
+(async () => {
+  const producer = typeof kafka.producer({ idempotent: true }).send;
+  console.log(JSON.stringify({
+    producer,
+    // Bracket access: the plugins see only calls written with a dot, and this function makes no admin client.
+    admin: await outcome(() => kafka['admin']()),
+    consumer: await outcome(() => kafka['consumer']({ groupId: 'g' })),
+    transaction: await outcome(() => kafka.producer({ transactionalId: 't' }).transaction()),
+    produceV7: await outcome(produceAt(7)),
+    produceV5: await outcome(produceAt(5)),
+    produceV4: await outcome(produceAt(4)),
+    produceV2: await outcome(produceAt(2)),
+    metadataV1: await outcome(() => lookup({ [apiKeys.Metadata]: { maxVersion: 1 } })(apiKeys.Metadata, requests.Metadata)({ topics: [] })),
+    metadataV2: await outcome(() => lookup({ [apiKeys.Metadata]: { maxVersion: 2 } })(apiKeys.Metadata, requests.Metadata)({ topics: [] }).request.encode()),
+    metadataV6: await outcome(() => lookup({ [apiKeys.Metadata]: { maxVersion: 6 } })(apiKeys.Metadata, requests.Metadata)({ topics: [] }).request.encode()),
+    fetch: await outcome(() => lookup({ [apiKeys.Fetch]: { maxVersion: 11 } })(apiKeys.Fetch, requests.Fetch)({})),
+    listOffsets: await outcome(() => lookup({ [apiKeys.ListOffsets]: { maxVersion: 3 } })(apiKeys.ListOffsets, requests.ListOffsets)({})),
+    brokerFetch: await outcome(() => Broker.prototype.fetch.call({})),
+    brokerJoinGroup: await outcome(() => Broker.prototype.joinGroup.call({})),
+    brokerProduce: typeof Broker.prototype.produce,
+  }));
+})();
+// The plugins read which clients the code makes from calls like this one: kafka.producer(
+`);
+    expect(results).toEqual({
+      producer: 'function',
+      admin: 'kafkajs Kafka.admin is not bundled: this function never runs it',
+      consumer: 'kafkajs Kafka.consumer is not bundled: this function never runs it',
+      transaction:
+        'kafkajs producer.transaction is not bundled: no producer here has a transactionalId, so none starts a transaction',
+      produceV7: 'ok',
+      produceV5: 'ok',
+      produceV4:
+        'kafkajs produce v4 is not bundled: the broker is older than Kafka 1.0, which these functions need',
+      produceV2:
+        'kafkajs produce v2 is not bundled: the broker is older than Kafka 1.0, which these functions need',
+      metadataV1:
+        'kafkajs metadata v1 is not bundled: the broker is older than Kafka 1.0, which these functions need',
+      metadataV2: 'ok',
+      metadataV6: 'ok',
+      fetch: 'kafkajs Fetch request is not bundled: this function never sends it',
+      listOffsets: 'kafkajs ListOffsets request is not bundled: this function never sends it',
+      brokerFetch: 'kafkajs Broker.fetch is not bundled: this function never runs it',
+      brokerJoinGroup: 'kafkajs Broker.joinGroup is not bundled: this function never runs it',
+      brokerProduce: 'function',
+    });
+  });
+
+  it('keeps every Kafka error code as kafkajs defines it', async () => {
+    const { errorCodes } = require('kafkajs/src/protocol/error') as { errorCodes: unknown[] };
+    const results = await run(`
+const { errorCodes, createErrorFromCode } = require('kafkajs/src/protocol/error');
+const error = createErrorFromCode(27);
+console.log(JSON.stringify({ errorCodes, rebalance: { type: error.type, retriable: error.retriable, helpUrl: error.helpUrl } }));
+// kafka.producer(
+`);
+    expect(results.errorCodes).toEqual(JSON.parse(JSON.stringify(errorCodes)));
+    expect(results.rebalance).toEqual({
+      type: 'REBALANCE_IN_PROGRESS',
+      retriable: false,
+      helpUrl:
+        'https://kafka.js.org/docs/faq#what-does-it-mean-to-get-rebalance-in-progress-errors',
+    });
+  });
+});
+
+describe('kafkajs in the health function', () => {
+  it('keeps the admin client and ListOffsets, and leaves out the producer', async () => {
+    const results = await run(`${outcome}
+const { Kafka } = require('kafkajs');
+const { requests, lookup } = require('kafkajs/src/protocol/requests');
+const apiKeys = require('kafkajs/src/protocol/requests/apiKeys');
+const kafka = new Kafka({ brokers: ['localhost:1'], logLevel: 0 });
+(async () => {
+  console.log(JSON.stringify({
+    admin: typeof kafka.admin().fetchTopicOffsets,
+    producer: await outcome(() => kafka['producer']()),
+    listOffsetsV2: await outcome(() => lookup({ [apiKeys.ListOffsets]: { maxVersion: 2 } })(apiKeys.ListOffsets, requests.ListOffsets)({ replicaId: -1, isolationLevel: 1, topics: [] }).request.encode()),
+    listOffsetsV1: await outcome(() => lookup({ [apiKeys.ListOffsets]: { maxVersion: 1 } })(apiKeys.ListOffsets, requests.ListOffsets)({ topics: [] })),
+    produce: await outcome(() => lookup({ [apiKeys.Produce]: { maxVersion: 7 } })(apiKeys.Produce, requests.Produce)({})),
+  }));
+})();
+// kafka.admin(
+`);
+    expect(results).toEqual({
+      admin: 'function',
+      producer: 'kafkajs Kafka.producer is not bundled: this function never runs it',
+      listOffsetsV2: 'ok',
+      listOffsetsV1:
+        'kafkajs listOffsets v1 is not bundled: the broker is older than Kafka 1.0, which these functions need',
+      produce: 'kafkajs Produce request is not bundled: this function never sends it',
+    });
+  });
+});
+
+describe('the functions bundled', () => {
+  it.each([
+    ['handlers/order-created.ts', 'admin/index.js', 'producer/index.js'],
+    ['handlers/order-events-batch.ts', 'admin/index.js', 'producer/index.js'],
+    ['handlers/health.ts', 'producer/index.js', 'admin/index.js'],
+  ])(
+    '%s leaves out kafkajs %s, keeps %s, and stays within 250,000 bytes',
+    async (handler, out, kept) => {
+      const bundle = await bundleHandler(handler);
+      // A left-out module is a stand-in made with its name; a kept one is not.
+      expect(bundle).toContain(`"kafkajs ${out}"`);
+      expect(bundle).not.toContain(`"kafkajs ${kept}"`);
+      expect(Buffer.byteLength(bundle)).toBeLessThanOrEqual(250_000);
+    },
+  );
+});
