@@ -6,5 +6,6 @@ module.exports = [
   require('./esbuild-kafkajs-error-table.cjs'),
   require('./esbuild-powertools-idempotency.cjs'),
   require('./esbuild-sha256-node-crypto.cjs'),
+  require('./esbuild-uuid-v5-node-crypto.cjs'),
   require('./esbuild-msk-iam-signer.cjs'),
 ];

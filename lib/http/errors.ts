@@ -9,8 +9,6 @@ import {
   budgetSpentBeforeSend,
   HttpProblem,
   internalError,
-  malformedJson,
-  unsupportedMediaType,
 } from './problem.js';
 
 interface MiddyErrorCause {
@@ -43,17 +41,6 @@ export const toHttpProblem = (error: unknown): HttpProblem => {
     return brokerUnavailable(
       'The invocation ran out of time before Kafka acknowledged the event; retry the request.',
     );
-  }
-  // @middy/http-json-body-parser answers a wrong Content-Type with 415 and unparseable JSON with 422;
-  // unparseable JSON is a bad request (400), as every other body that cannot be read.
-  const parserCause = middyCause(error, '@middy/http-json-body-parser');
-  if (parserCause) {
-    if ((error as Error).message === 'Unsupported Media Type') {
-      return unsupportedMediaType(
-        typeof parserCause.data === 'string' ? parserCause.data : undefined,
-      );
-    }
-    return malformedJson(parserCause.message ?? 'it cannot be parsed');
   }
   return internalError();
 };

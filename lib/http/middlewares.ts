@@ -1,11 +1,9 @@
 /**
  * The middy middlewares of the HTTP edge that middy does not ship as they are needed here: a body guard that
- * runs before the JSON parser, the JSON parser itself (@middy/http-json-body-parser, with one refusal of its
- * own handed to the schemas instead), and problem+json error responses (middy's own http-error-handler
- * answers in plain text).
+ * runs before the JSON parser, the JSON parser itself (without middy 7's per-key reviver, see below), and
+ * problem+json error responses (middy's own http-error-handler answers in plain text).
  */
 import type { MiddlewareObj } from '@middy/core';
-import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MAX_BODY_ARRAY_ELEMENTS, shapeOf } from './body-shape.js';
 import { toHttpProblem } from './errors.js';
@@ -17,6 +15,7 @@ import {
   nestedTooDeep,
   payloadTooLarge,
   tooManyArrayElements,
+  unsupportedMediaType,
 } from './problem.js';
 
 type HttpMiddleware = MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
@@ -76,50 +75,30 @@ const normalizeContentType = (headers: Record<string, string | undefined> | unde
 };
 
 /**
- * JSON bodies are parsed with a plain JSON.parse; every other body goes to @middy/http-json-body-parser, whose
- * refusals (415 for another media type, with the Content-Type it was given) the problem mapping knows.
+ * The body as JSON (requestBodyGuard has already made it text, decoding base64), for the JSON media types
+ * (application/json, application/*+json); any other Content-Type is refused with 415.
  *
- * middy 7's parser runs JSON.parse with a reviver, called for every key and value, that refuses a
- * `__proto__` key, or a `constructor` key holding a `prototype`, with a 422 of its own that says neither
- * where the key is nor which field was expected. That protection is not needed here, and the reviver was the
- * largest part of the parse in a warm invocation's profile: JSON.parse only ever makes these keys own
- * properties, never a prototype, and every schema is strict, so the schema refuses such a key with a 400 that
- * names its path, as it does any other unknown key. requestBodyGuard has already decoded base64 bodies.
+ * A plain JSON.parse, not @middy/http-json-body-parser: middy 7's parser runs JSON.parse with a reviver,
+ * called for every key and value, that refuses a `__proto__` key, or a `constructor` key holding a
+ * `prototype`, with a 422 that says neither where the key is nor which field was expected. That protection is
+ * not needed here, and the reviver was the largest part of the parse in a warm invocation's profile: JSON.parse
+ * only ever makes these keys own properties, never a prototype, and every schema is strict, so the schema
+ * refuses such a key with a 400 that names its path, as it does any other unknown key.
  */
-export const jsonBodyParser = (): HttpMiddleware => {
-  const parser = httpJsonBodyParser();
-  return {
-    before: async (request) => {
-      const { body, headers, isBase64Encoded } = request.event;
-      if (
-        typeof body === 'string' &&
-        !isBase64Encoded &&
-        JSON_MEDIA_TYPE.test(headers?.['content-type'] ?? '')
-      ) {
-        try {
-          request.event.body = JSON.parse(body) as never;
-        } catch (error) {
-          throw malformedJson(error instanceof Error ? error.message : 'it cannot be parsed');
-        }
-        return;
-      }
-      try {
-        await parser.before?.(request as never);
-      } catch (error) {
-        if (!isForbiddenKeyRefusal(error) || typeof body !== 'string') throw error;
-        request.event.body = JSON.parse(body) as never;
-      }
-    },
-  };
-};
+export const jsonBodyParser = (): HttpMiddleware => ({
+  before: async (request) => {
+    const contentType = request.event.headers?.['content-type'];
+    if (!JSON_MEDIA_TYPE.test(contentType ?? '')) throw unsupportedMediaType(contentType);
+    try {
+      request.event.body = JSON.parse(request.event.body as string) as never;
+    } catch (error) {
+      throw malformedJson(error instanceof Error ? error.message : 'it cannot be parsed');
+    }
+  },
+});
 
-/** The media types @middy/http-json-body-parser takes for JSON (application/json, application/*+json). */
+/** The media types taken for JSON, as @middy/http-json-body-parser takes them. */
 const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json(;|$)/i;
-
-const isForbiddenKeyRefusal = (error: unknown): boolean =>
-  error instanceof Error &&
-  error.message === 'Forbidden key in JSON body' &&
-  (error.cause as { package?: unknown } | undefined)?.package === '@middy/http-json-body-parser';
 
 /** Told of every failure, with the problem the caller was given. */
 export type ErrorReporter = (error: unknown, problem: HttpProblem) => void;
