@@ -4,7 +4,7 @@
  * then sent in one kafkajs send, which makes one produce request per broker, and answered in request order.
  */
 
-import { batchRequestSchema } from './catalog.js';
+import { batchRequestSchema } from './batch-schema.js';
 import { invalidRequest } from './http/problem.js';
 import { type PublishRoute, type Receipt, toFieldErrors } from './publisher.js';
 

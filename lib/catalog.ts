@@ -1,20 +1,14 @@
 /**
  * The event catalog: every order event type, declared once. The handlers, serverless.yml's functions
- * (deploy/functions.cjs), the OpenAPI and AsyncAPI documents, the batch route's schema, the `npm start`
- * banner and the tests' route lists are all derived from it. Adding an event type is its request schema
+ * (deploy/functions.cjs), the OpenAPI and AsyncAPI documents, the batch route's schema (batch-schema.ts), the
+ * `npm start` banner and the tests' route lists are all derived from it. Adding an event type is its request schema
  * (lib/schemas.ts), one entry here and a two-line handler file (README: "Adding an event type").
  *
  * This module loads zod and the schemas only, never the publishing runtime: deploy/functions.cjs reads it
  * at `serverless package` time, and the OpenAPI and AsyncAPI handlers bundle it without Kafka.
  */
-import * as z from 'zod/mini';
-import {
-  MAX_BATCH_EVENTS,
-  orderCancelledSchema,
-  orderCreatedSchema,
-  orderIdSchema,
-  orderShippedSchema,
-} from './schemas.js';
+import type * as z from 'zod/mini';
+import { orderCancelledSchema, orderCreatedSchema, orderShippedSchema } from './schemas.js';
 
 export type HttpMethod = 'GET' | 'POST';
 
@@ -164,23 +158,3 @@ export const functionRoutes = (): FunctionRoute[] => [
   })),
   ...otherRoutes,
 ];
-
-/** One event of a batch: its eventType, its orderId, then the fields of that event. */
-const batchEventOf = <T extends EventType>(eventType: T) =>
-  z.strictObject({
-    eventType: z.literal(eventType),
-    orderId: orderIdSchema,
-    ...eventCatalog[eventType].schema.shape,
-  });
-
-export const batchEventSchema = z.discriminatedUnion(
-  'eventType',
-  eventTypes.map(batchEventOf) as [
-    ReturnType<typeof batchEventOf<EventType>>,
-    ...ReturnType<typeof batchEventOf<EventType>>[],
-  ],
-);
-
-export const batchRequestSchema = z.strictObject({
-  events: z.array(batchEventSchema).check(z.minLength(1), z.maxLength(MAX_BATCH_EVENTS)),
-});

@@ -34,26 +34,26 @@ const brokerList = z.pipe(
   }),
 );
 
+// The parts every boolean and every whole number share are built once: each zod schema costs its construction
+// at every cold start, and this schema alone would otherwise make about 140 of them.
+const booleanText = z.pipe(
+  z.enum(['true', 'false', '1', '0'], 'expects true or false'),
+  z.transform((value) => value === 'true' || value === '1'),
+);
+
+const wholeNumberText = z.pipe(
+  z.string().check(z.regex(/^-?\d+$/, 'expects a whole number')),
+  z.transform(Number),
+);
+
 // zod 4 returns a default as the output value, unparsed: the defaults below are given already parsed.
-const boolean = (fallback: boolean) =>
-  z._default(
-    z.pipe(
-      z.enum(['true', 'false', '1', '0'], 'expects true or false'),
-      z.transform((value) => value === 'true' || value === '1'),
-    ),
-    fallback,
-  );
+const boolean = (fallback: boolean) => z._default(booleanText, fallback);
 
 const integer = (fallback: number, min: number, max: number) =>
   z._default(
     z.pipe(
-      z.string().check(z.regex(/^-?\d+$/, 'expects a whole number')),
-      z.pipe(
-        z.transform(Number),
-        z
-          .number()
-          .check(z.gte(min, `expects at least ${min}`), z.lte(max, `expects at most ${max}`)),
-      ),
+      wholeNumberText,
+      z.number().check(z.gte(min, `expects at least ${min}`), z.lte(max, `expects at most ${max}`)),
     ),
     fallback,
   );

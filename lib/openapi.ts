@@ -5,13 +5,8 @@
  * cannot describe a field the service does not check or answer. Only prose and examples are written here.
  */
 import * as z from 'zod/mini';
-import {
-  batchRequestSchema,
-  type EventType,
-  eventCatalog,
-  eventTypes,
-  functionNameOf,
-} from './catalog.js';
+import { batchRequestSchema } from './batch-schema.js';
+import { type EventType, eventCatalog, eventTypes, functionNameOf } from './catalog.js';
 import { healthyReportSchema, unhealthyReportSchema } from './health.js';
 import {
   brokerUnreachable,

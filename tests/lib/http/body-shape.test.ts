@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { batchRequestSchema } from '../../../lib/catalog.js';
+import { batchRequestSchema } from '../../../lib/batch-schema.js';
 import { arrayElementsIn, MAX_BODY_ARRAY_ELEMENTS } from '../../../lib/http/body-shape.js';
 import { MAX_BODY_BYTES } from '../../../lib/schemas.js';
 
