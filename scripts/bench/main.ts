@@ -94,7 +94,7 @@ const loopSections = 4 + compareTrees.length;
 /** What --broker-rtt adds to a section: every call waits that much longer (twice it, to be safe). */
 const rttAllowanceMs = brokerRtt * loopCalls * 2;
 /** The whole run is bounded: past this, everything started is stopped and the bench fails. */
-const TIME_LIMIT_MS = (compareTrees.length ? 420 : 170) * 1000 + loopSections * rttAllowanceMs;
+const TIME_LIMIT_MS = (compareTrees.length ? 480 : 240) * 1000 + loopSections * rttAllowanceMs;
 
 /**
  * What this code may add over the floors of its required parts, measured in the same run: a cold invocation over
