@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { REHEARSALS } from '../../lib/rehearsal.js';
+
+// A container Lambda initialises for provisioned concurrency (its own module registry: this file imports the
+// handlers with AWS_LAMBDA_INITIALIZATION_TYPE set). Port 1 on loopback refuses at once, so the container's
+// producer cannot acknowledge anything: a rehearsal that went through it would not be accepted.
+/** What the container's Powertools Logger writes (INFO to stdout, WARN to stderr), one JSON document per line. */
+const logLines: Record<string, unknown>[] = [];
+const capture = (chunk: unknown) => {
+  for (const line of String(chunk).split('\n').filter(Boolean)) {
+    try {
+      logLines.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // not a log line of the service's
+    }
+  }
+  return true;
+};
+let spies: { mockRestore(): void }[] = [];
+
+beforeAll(() => {
+  process.env.KAFKA_BROKERS = '127.0.0.1:1';
+  // A send through that producer fails within 100 ms, so a rehearsal that went through it fails the test soon.
+  process.env.KAFKA_RETRIES = '0';
+  process.env.PUBLISH_TIMEOUT_MS = '100';
+  process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'provisioned-concurrency';
+  spies = [
+    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
+    jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+  ];
+});
+
+const REHEARSED = 'rehearsed the route before its first request';
+const CONNECT_FAILED = 'connecting during initialisation failed; the first send connects';
+
+/** The first line with this message at or after index `from`, waiting for it. */
+const logLine = async (message: string, from = 0, within = 15_000) => {
+  for (const started = Date.now(); Date.now() - started < within; ) {
+    const line = logLines.slice(from).find((candidate) => candidate.message === message);
+    if (line) return line;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`nothing logged "${message}"`);
+};
+
+afterAll(async () => {
+  // The container's connect to port 1 gives up after its retries; waiting for it leaves no timer behind.
+  await logLine(CONNECT_FAILED).finally(() => {
+    for (const spy of spies) spy.mockRestore();
+    for (const name of ['AWS_LAMBDA_INITIALIZATION_TYPE', 'KAFKA_RETRIES', 'PUBLISH_TIMEOUT_MS'])
+      delete process.env[name];
+  });
+});
+
+describe('a container initialised for provisioned concurrency', () => {
+  it.each(['order-created', 'order-shipped', 'order-events-batch'])(
+    '%s rehearses its route while it loads, every rehearsal accepted, none through its own producer',
+    async (handlerFile) => {
+      const from = logLines.length;
+      await import(`../../handlers/${handlerFile}.js`);
+      expect(await logLine(REHEARSED, from)).toMatchObject({
+        level: 'INFO',
+        rehearsals: REHEARSALS,
+      });
+      // Nothing of the rehearsal reached the logs or the metrics but that one line.
+      const since = logLines.slice(from);
+      expect(since.filter((line) => '_aws' in line)).toEqual([]);
+      expect(
+        since.filter((line) => line.message !== REHEARSED && line.message !== CONNECT_FAILED),
+      ).toEqual([]);
+    },
+  );
+});
