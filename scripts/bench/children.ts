@@ -182,7 +182,7 @@ const timedSpawn = (
     });
   });
 
-/** The JSON of a child's line that starts with the marker (its other lines are the handler's logs). */
+/** The JSON of a child's line that starts with RECEIPT_MARKER (its other lines are the handler's logs). */
 const markedLine = <T>(stdout: string): T | undefined => {
   const line = stdout.split('\n').find((candidate) => candidate.startsWith(RECEIPT_MARKER));
   return line === undefined ? undefined : (JSON.parse(line.slice(RECEIPT_MARKER.length)) as T);

@@ -88,7 +88,7 @@ const plan = quick
     };
 if (option('rounds')) plan.rounds = Number(option('rounds'));
 const brokerRtt = Number(option('broker-rtt') ?? 0);
-/** Calls per section of the loop worker: raw, raw+observability, and one warm section per packaged tree. */
+/** Calls per section of the loop worker: raw, raw+observability, minimal, and one warm section per packaged tree. */
 const loopCalls = plan.warmup + plan.rounds * plan.block;
 const loopSections = 4 + compareTrees.length;
 /** What --broker-rtt adds to a section: every call waits that much longer (twice it, to be safe). */
