@@ -1,57 +1,14 @@
 // The esbuild plugins that leave kafkajs's unused parts out of the bundles (deploy/esbuild-kafkajs-*.cjs):
 // what each function keeps works, and what it leaves out throws, naming itself, when reached.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { type BuildOptions, build, type Plugin } from 'esbuild';
-import { repoRoot } from '../e2e/support/service.js';
+import { describe, expect, it } from '@jest/globals';
+import { bundleHandler, runBundled } from './support/bundle.js';
 
 const require = createRequire(import.meta.url);
-const plugins = require(path.join(repoRoot, 'deploy/esbuild-plugins.cjs')) as Plugin[];
-const outDir = mkdtempSync(path.join(tmpdir(), 'kafkajs-plugins-'));
-afterAll(() => rmSync(outDir, { recursive: true, force: true }));
-
-/** serverless.yml's custom.esbuild options. */
-const options: BuildOptions = {
-  absWorkingDir: repoRoot,
-  bundle: true,
-  minify: true,
-  target: 'node24',
-  platform: 'node',
-  format: 'cjs',
-  legalComments: 'external',
-  external: ['@aws-sdk/*', '@smithy/*', '@redis/client'],
-  plugins,
-  write: false,
-  logLevel: 'silent',
-};
-
-const bundleHandler = async (handler: string) => {
-  const result = await build({
-    ...options,
-    entryPoints: [path.join(repoRoot, handler)],
-    outdir: outDir,
-  });
-  return result.outputFiles!.find((file) => file.path.endsWith('.js'))!.text;
-};
 
 /** Bundles a script with the plugins, runs it with node and returns what it printed as JSON. */
-const run = async (script: string): Promise<Record<string, unknown>> => {
-  const result = await build({
-    ...options,
-    stdin: { contents: script, resolveDir: repoRoot, sourcefile: 'probe.cjs', loader: 'js' },
-    outfile: path.join(outDir, 'probe.cjs'),
-  });
-  const file = path.join(outDir, `probe-${Date.now()}-${Math.random()}.cjs`);
-  writeFileSync(file, result.outputFiles!.find((output) => output.path.endsWith('.cjs'))!.contents);
-  return JSON.parse(execFileSync(process.execPath, [file], { encoding: 'utf8' })) as Record<
-    string,
-    unknown
-  >;
-};
+const run = async (script: string): Promise<Record<string, unknown>> =>
+  JSON.parse(await runBundled(script)) as Record<string, unknown>;
 
 /** The message a call throws (or its promise rejects with), or 'ok'. */
 const outcome = `const outcome = async (call) => { try { await call(); return 'ok'; } catch (error) { return error.message; } };`;

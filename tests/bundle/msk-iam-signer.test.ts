@@ -1,27 +1,15 @@
 // AWS's MSK IAM signer as the functions bundle it (deploy/esbuild-msk-iam-signer.cjs, with the Sha256 of
 // deploy/shims/sha256.ts): generateAuthToken, the one function lib/producer/broker-security.ts calls, still
 // signs; the functions left out throw, naming themselves.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from '@jest/globals';
-import { build, type Plugin } from 'esbuild';
+import { describe, expect, it } from '@jest/globals';
 import { repoRoot } from '../e2e/support/service.js';
-
-const plugins = createRequire(import.meta.url)(
-  path.join(repoRoot, 'deploy/esbuild-plugins.cjs'),
-) as Plugin[];
-const outDir = mkdtempSync(path.join(tmpdir(), 'msk-iam-signer-'));
-afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+import { runBundled } from './support/bundle.js';
 
 describe('the MSK IAM signer bundled', () => {
   it('signs a token with generateAuthToken, and refuses the left-out functions', async () => {
-    const result = await build({
-      absWorkingDir: repoRoot,
-      stdin: {
-        contents: `
+    const output = await runBundled(
+      `
 const signer = require('aws-msk-iam-sasl-signer-js');
 const outcome = async (call) => { try { return await call(); } catch (error) { return error.message; } };
 (async () => {
@@ -34,32 +22,15 @@ const outcome = async (call) => { try { return await call(); } catch (error) { r
     fromProfile: await outcome(() => signer.generateAuthTokenFromProfile({ region: 'eu-west-1', awsProfileName: 'p' })),
   }));
 })();`,
-        resolveDir: repoRoot,
-        sourcefile: 'signer-probe.cjs',
-      },
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node24',
-      external: ['@aws-sdk/*', '@smithy/*'],
-      plugins,
-      write: false,
-      logLevel: 'silent',
-    });
-    const file = path.join(outDir, 'signer-probe.cjs');
-    writeFileSync(file, result.outputFiles[0]!.contents);
-    const output = execFileSync(process.execPath, [file], {
-      encoding: 'utf8',
       // The AWS SDK is external (Lambda provides it): here, the project's copy.
-      env: {
+      {
         PATH: process.env.PATH,
         NODE_PATH: path.join(repoRoot, 'node_modules'),
         AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
         AWS_SECRET_ACCESS_KEY: 'secret',
         AWS_REGION: 'eu-west-1',
       },
-    });
+    );
     expect(JSON.parse(output)).toEqual({
       host: 'kafka.eu-west-1.amazonaws.com',
       action: 'kafka-cluster:Connect',

@@ -1,0 +1,58 @@
+// Bundling as `serverless package` does, for the tests of deploy/'s esbuild plugins: serverless.yml's
+// custom.esbuild options with deploy/esbuild-plugins.cjs, and a probe script bundled that way and run with node.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll } from '@jest/globals';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
+import { repoRoot } from '../../e2e/support/service.js';
+
+const plugins = createRequire(import.meta.url)(
+  path.join(repoRoot, 'deploy/esbuild-plugins.cjs'),
+) as Plugin[];
+
+/** serverless.yml's custom.esbuild options. */
+export const bundleOptions: BuildOptions = {
+  absWorkingDir: repoRoot,
+  bundle: true,
+  minify: true,
+  target: 'node24',
+  platform: 'node',
+  format: 'cjs',
+  legalComments: 'external',
+  external: ['@aws-sdk/*', '@smithy/*', '@redis/client'],
+  plugins,
+  write: false,
+  logLevel: 'silent',
+};
+
+const outDir = mkdtempSync(path.join(tmpdir(), 'bundle-test-'));
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+/** The JavaScript of a handler file, bundled as it is packaged. */
+export const bundleHandler = async (handler: string): Promise<string> => {
+  const result = await build({
+    ...bundleOptions,
+    entryPoints: [path.join(repoRoot, handler)],
+    outdir: outDir,
+  });
+  const output = result.outputFiles?.find((file) => file.path.endsWith('.js'));
+  if (!output) throw new Error(`esbuild wrote no JavaScript for ${handler}`);
+  return output.text;
+};
+
+/** Bundles a CommonJS probe script as the functions are bundled, runs it with node and returns its stdout. */
+export const runBundled = async (script: string, env?: NodeJS.ProcessEnv): Promise<string> => {
+  const result = await build({
+    ...bundleOptions,
+    stdin: { contents: script, resolveDir: repoRoot, sourcefile: 'probe.cjs', loader: 'js' },
+    outfile: path.join(outDir, 'probe.cjs'),
+  });
+  const output = result.outputFiles?.find((file) => file.path.endsWith('.cjs'));
+  if (!output) throw new Error('esbuild wrote no JavaScript for the probe');
+  const file = path.join(outDir, `probe-${Date.now()}-${Math.random()}.cjs`);
+  writeFileSync(file, output.contents);
+  return execFileSync(process.execPath, [file], { encoding: 'utf8', ...(env ? { env } : {}) });
+};
