@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { RECEIPT_MARKER } from './cold-invoke-marker.js';
 import type { LoopWorkerOptions, LoopWorkerResult } from './loop-worker.js';
 import { onCleanup, run, stopChild, tail } from './processes.js';
@@ -45,18 +45,16 @@ export const compileChildren = async (staging: string): Promise<ChildScripts> =>
     sourcemap: false,
     outfile: coldInvoke,
   });
-  // Bundled with serverless.yml's esbuild settings (minified, CommonJS, deploy/esbuild-plugins.cjs).
+  // Bundled as the functions are (deploy/esbuild.cjs: minified, CommonJS, deploy/esbuild-plugins.cjs).
   const coldKafkajsFloor = path.join(out, 'cold-kafkajs-floor.cjs');
-  const plugins = createRequire(import.meta.url)(
-    path.join(staging, 'deploy/esbuild-plugins.cjs'),
-  ) as Plugin[];
+  const { buildOptions } = createRequire(import.meta.url)(
+    path.join(staging, 'deploy/esbuild.cjs'),
+  ) as { buildOptions: () => BuildOptions };
   await build({
     ...common,
+    ...buildOptions(),
     entryPoints: [path.join(source, 'cold-kafkajs-floor.ts')],
-    format: 'cjs',
     sourcemap: false,
-    minify: true,
-    plugins,
     outfile: coldKafkajsFloor,
   });
   return { loopWorker, coldInvoke, coldKafkajsFloor };

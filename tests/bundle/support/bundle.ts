@@ -1,29 +1,22 @@
-// Bundling as `serverless package` does, for the tests of deploy/'s esbuild plugins: serverless.yml's
-// custom.esbuild options with deploy/esbuild-plugins.cjs, and a probe script bundled that way and run with node.
+// Bundling as `serverless package` does, for the tests of deploy/'s esbuild plugins: deploy/esbuild.cjs's
+// options with deploy/esbuild-plugins.cjs, and a probe script bundled that way and run with node.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll } from '@jest/globals';
-import { type BuildOptions, build, type Plugin } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { repoRoot } from '../../e2e/support/service.js';
 
-const plugins = createRequire(import.meta.url)(
-  path.join(repoRoot, 'deploy/esbuild-plugins.cjs'),
-) as Plugin[];
+const { buildOptions } = createRequire(import.meta.url)(
+  path.join(repoRoot, 'deploy/esbuild.cjs'),
+) as { buildOptions: () => BuildOptions };
 
-/** serverless.yml's custom.esbuild options. */
+/** The functions' bundling (deploy/esbuild.cjs, which serverless.yml's custom.esbuild is). */
 export const bundleOptions: BuildOptions = {
+  ...buildOptions(),
   absWorkingDir: repoRoot,
-  bundle: true,
-  minify: true,
-  target: 'node24',
-  platform: 'node',
-  format: 'cjs',
-  legalComments: 'external',
-  external: ['@aws-sdk/*', '@smithy/*', '@redis/client'],
-  plugins,
   write: false,
   logLevel: 'silent',
 };
