@@ -283,3 +283,40 @@ export const measureCold = async (
   }
   return result;
 };
+
+/** How long the idle children stay up after their answer, producer connected. */
+export const IDLE_AFTER_MS = 1_000;
+
+/**
+ * CPU time per bundle of a container between invocations: a fresh process answers one invocation, then stays
+ * up IDLE_AFTER_MS with its producer connected (IS_OFFLINE: kept open, as on Lambda) and reports the CPU time
+ * it spent meanwhile. `count` children per bundle, alternating.
+ */
+export const measureIdle = async (
+  coldInvoke: string,
+  bundles: readonly { label: string; path: string }[],
+  functionName: string,
+  env: NodeJS.ProcessEnv,
+  count: number,
+): Promise<Record<string, number[]>> => {
+  const idleEnv = { ...env, IS_OFFLINE: 'true', BENCH_IDLE_AFTER_MS: String(IDLE_AFTER_MS) };
+  const result: Record<string, number[]> = Object.fromEntries(
+    bundles.map(({ label }) => [label, []]),
+  );
+  for (let i = 0; i < count; i++) {
+    for (const { label, path: bundle } of bundles) {
+      const child = await timedSpawn(
+        [coldInvoke, bundle, functionName, String(i + 1)],
+        idleEnv,
+        30_000,
+      );
+      const receipt = markedLine<{ status?: number; idleCpuMs?: number }>(child.stdout);
+      if (child.code !== 0 || receipt?.status !== 202 || receipt.idleCpuMs === undefined)
+        throw new Error(
+          `the idle child of ${label} exited with ${child.code} without an idle receipt:\n${tail(child.stdout + child.stderr)}`,
+        );
+      result[label]?.push(receipt.idleCpuMs);
+    }
+  }
+  return result;
+};

@@ -1,6 +1,7 @@
 // The cold section's child: a fresh `node` process that loads the packaged bundle, completes one invocation
-// against the broker and exits at once (main.ts compiles this file with esbuild to plain CommonJS). Its stdout
-// line that starts with RECEIPT_MARKER is the receipt, with how long loading and the invocation took in here.
+// against the broker and exits at once, or after BENCH_IDLE_AFTER_MS idle (main.ts compiles this file with
+// esbuild to plain CommonJS). Its stdout line that starts with RECEIPT_MARKER is the receipt, with how long
+// loading and the invocation took in here.
 import { createRequire } from 'node:module';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { RECEIPT_MARKER } from './cold-invoke-marker.js';
@@ -18,6 +19,12 @@ const loadCpu = process.cpuUsage(cpuAtLoad);
 // A container initialised for provisioned concurrency (AWS_LAMBDA_INITIALIZATION_TYPE set by the parent) gets
 // its first request some time after its initialisation: this long.
 const firstRequestAfterMs = Number(process.env.BENCH_FIRST_REQUEST_AFTER_MS ?? 0);
+// With BENCH_IDLE_AFTER_MS, the receipt waits that long after the answer and adds the CPU time this process
+// spent meanwhile, producer connected and no request: what a container keeps doing between invocations
+// (Lambda freezes it once it answers; timers it left running fire inside the next invocation).
+const idleAfterMs = Number(process.env.BENCH_IDLE_AFTER_MS ?? 0);
+const printReceipt = (receipt: Record<string, unknown>) =>
+  process.stdout.write(`${RECEIPT_MARKER}${JSON.stringify(receipt)}\n`, () => process.exit(0));
 const invoke = () => {
   const invokeStart = performance.now();
   const cpuAtInvoke = process.cpuUsage();
@@ -26,7 +33,7 @@ const invoke = () => {
     lambdaContext(functionName),
   ).then(
     (response) => {
-      const line = JSON.stringify({
+      const answered = {
         status: response.statusCode,
         receipt: response.body,
         loadMs: loadEnd - loadStart,
@@ -34,9 +41,14 @@ const invoke = () => {
         // CPU time of this process (all its threads) in each phase: what the invocation did not wait for.
         loadCpuMs: cpuMs(loadCpu),
         invokeCpuMs: cpuMs(process.cpuUsage(cpuAtInvoke)),
-      });
+      };
       // The handler logs to stdout too (as on Lambda): the receipt is the line that starts with the marker.
-      process.stdout.write(`${RECEIPT_MARKER}${line}\n`, () => process.exit(0));
+      if (idleAfterMs <= 0) return printReceipt(answered);
+      const cpuAtAnswer = process.cpuUsage();
+      setTimeout(
+        () => printReceipt({ ...answered, idleCpuMs: cpuMs(process.cpuUsage(cpuAtAnswer)) }),
+        idleAfterMs,
+      );
     },
     (error: unknown) => {
       process.stderr.write(

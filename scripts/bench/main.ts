@@ -4,7 +4,8 @@
 //   raw      a bare kafkajs producer sending the handler's records one at a time (the floor)
 //   warm     the packaged order-created handler invoked directly with API Gateway v2 events, warm
 //   naive    connect + send + disconnect per call
-//   cold     a fresh node process: load the packaged bundle, one invocation, exit; beside `node -e 0`
+//   cold     a fresh node process: load the packaged bundle, one invocation, exit; beside `node -e 0`;
+//            then the CPU time of such a process in the second after its answer, producer connected (idle)
 //   http     serverless-offline driven by autocannon at a few concurrency levels
 //
 // The last line of stdout is one JSON object with the headline numbers. Progress goes to stderr.
@@ -27,7 +28,9 @@ import { spawnEmbeddedBroker } from '../embedded-broker/spawn.js';
 import {
   type ColdResult,
   compileChildren,
+  IDLE_AFTER_MS,
   measureCold,
+  measureIdle,
   PROVISIONED_FIRST_REQUEST_AFTER_MS,
   runLoopWorker,
 } from './children.js';
@@ -70,6 +73,7 @@ const plan = quick
       naive: 30,
       naiveReuse: 2,
       cold: 5,
+      idle: 2,
       httpLevels: [1, 4],
       httpWarmup: 1,
       httpSeconds: 2,
@@ -82,6 +86,7 @@ const plan = quick
       naive: 300,
       naiveReuse: 6,
       cold: 31,
+      idle: 5,
       httpLevels: [1, 4, 16],
       httpWarmup: 3,
       httpSeconds: 10,
@@ -406,12 +411,21 @@ const main = async (): Promise<number> => {
 
   // ---- cold -----------------------------------------------------------------------------------------------
   let cold: ColdResult | undefined;
+  let idle: Record<string, number[]> | undefined;
   if (!skip.has('cold')) {
     heading('cold (fresh node process: load the packaged bundle, one invocation, exit)');
     cold = await section('cold', () =>
       measureCold(children, bundles, tree.created.name, childEnv, plan.cold),
     );
+    idle = await section('idle', () =>
+      measureIdle(children.coldInvoke, bundles, tree.created.name, childEnv, plan.idle),
+    );
   }
+  /** CPU ms per second of a connected container between invocations (p50 over its idle children). */
+  const idleCpuPerSecond = (label: string) => {
+    const samples = idle?.[label];
+    return samples?.length ? (summarize(samples).p50 * 1000) / IDLE_AFTER_MS : Number.NaN;
+  };
   const bare = cold && summarize(cold.bareMs);
   const kafkajsFloor = cold && summarize(cold.kafkajsFloorMs);
   const kafkajsProvisionedSend = cold && summarize(cold.kafkajsProvisionedSendMs);
@@ -484,6 +498,11 @@ const main = async (): Promise<number> => {
         `${other.label}: cold over bare (p50): ${(must(coldOf(other.label), other.label).p50 / bare.p50).toFixed(2)}`,
       );
   }
+  if (idle)
+    for (const { label } of [tree, ...compared])
+      out(
+        `idle: ${label === tree.label ? 'this tree' : label}, in the ${IDLE_AFTER_MS} ms after its answer (producer connected, no request), used ${idleCpuPerSecond(label).toFixed(1)} ms of CPU per second (p50 of ${plan.idle} processes)`,
+      );
 
   // ---- http -----------------------------------------------------------------------------------------------
   let http: HttpLevel[] | undefined;
@@ -641,6 +660,7 @@ const main = async (): Promise<number> => {
     coldOverBare: round(coldOverBare, 2),
     coldOverFloor: round(coldOverFloor),
     provisionedFirstMs: round(provisioned?.p50 ?? Number.NaN, 2),
+    idleCpuMsPerSecond: round(idleCpuPerSecond(tree.label), 1),
     provisionedOverWarm: round(provisionedOverWarm, 2),
     warmOverFloor: round(warmOverFloor),
     floors: {
@@ -676,6 +696,7 @@ const main = async (): Promise<number> => {
                   warmOverRaw: round(otherWarm && raw ? otherWarm.p50 / raw.p50 : Number.NaN),
                   coldStartMs: round(otherCold?.p50 ?? Number.NaN, 1),
                   coldOverBare: round(otherCold && bare ? otherCold.p50 / bare.p50 : Number.NaN, 2),
+                  idleCpuMsPerSecond: round(idleCpuPerSecond(other.label), 1),
                   largestBundleBytes: other.largestBytes,
                 },
               ];
