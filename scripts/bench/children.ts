@@ -187,6 +187,16 @@ const markedLine = <T>(stdout: string): T | undefined => {
 };
 
 /**
+ * The bundles in round `round`'s order: each takes each place in turn, so that with --compare no tree always
+ * starts right after the same process (an identical copy compared with this tree came out 8 ms apart at p50,
+ * all of it before require(), when the order was fixed).
+ */
+const inTurn = <T>(bundles: readonly T[], round: number): T[] => {
+  const shift = ((round % bundles.length) + bundles.length) % bundles.length;
+  return [...bundles.slice(shift), ...bundles.slice(0, shift)];
+};
+
+/**
  * Alternates a bare `node -e 0`, the kafkajs floor and a cold invocation of each bundle, in the same
  * environment, `count` times after one discarded round (which fills the page cache). Each child is started by
  * us and timed from spawn.
@@ -238,7 +248,12 @@ export const measureCold = async (
       result.kafkajsProvisionedSendMs.push(provisionedAck.sendMs);
     }
     const runs = [
-      ...bundles.map(({ label, path: bundle }) => ({ label, bundle, env, into: undefined })),
+      ...inTurn(bundles, i).map(({ label, path: bundle }) => ({
+        label,
+        bundle,
+        env,
+        into: undefined,
+      })),
       ...bundles.slice(0, 1).map(({ label, path: bundle }) => ({
         label: `${label} (provisioned)`,
         bundle,
@@ -304,7 +319,7 @@ export const measureIdle = async (
     bundles.map(({ label }) => [label, []]),
   );
   for (let i = 0; i < count; i++) {
-    for (const { label, path: bundle } of bundles) {
+    for (const { label, path: bundle } of inTurn(bundles, i)) {
       const child = await timedSpawn(
         [coldInvoke, bundle, functionName, String(i + 1)],
         idleEnv,
