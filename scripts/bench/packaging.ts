@@ -23,6 +23,9 @@ export const stageWorkingTree = (tree: string, staging: string, repoRoot: string
       recursive: true,
       force: true,
     });
+    // Its kafkajs floor is bundled with deploy/esbuild.cjs (with the tree's own plugins), which older trees lack.
+    const options = path.join(staging, 'deploy/esbuild.cjs');
+    if (!existsSync(options)) cpSync(path.join(repoRoot, 'deploy/esbuild.cjs'), options);
   }
   const dependencies = existsSync(path.join(tree, 'node_modules')) ? tree : repoRoot;
   symlinkSync(path.join(dependencies, 'node_modules'), path.join(staging, 'node_modules'), 'dir');
