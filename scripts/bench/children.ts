@@ -188,8 +188,8 @@ const markedLine = <T>(stdout: string): T | undefined => {
 
 /**
  * The bundles in round `round`'s order: each takes each place in turn, so that with --compare no tree always
- * starts right after the same process (an identical copy compared with this tree came out 8 ms apart at p50,
- * all of it before require(), when the order was fixed).
+ * starts right after the same process. (It evens out the order, not the noise: an identical copy compared with
+ * this tree still comes out up to 5 % apart in cold.)
  */
 const inTurn = <T>(bundles: readonly T[], round: number): T[] => {
   const shift = ((round % bundles.length) + bundles.length) % bundles.length;
