@@ -22,6 +22,10 @@ const routeKeys = (publishes: boolean) =>
 
 const outDirs: string[] = [];
 
+// The commands' own temp directory (TMPDIR), to see what they leave behind there.
+const commandTemp = mkdtempSync(path.join(tmpdir(), 'order-events-sls-temp-'));
+outDirs.push(commandTemp);
+
 // Secret values a careless template would carry: set in the environment of every command below.
 const sentinelPassword = 'SENTINEL-sasl-password-7f3a9c';
 const sentinelRedisPassword = 'SENTINEL-redis-password-51be';
@@ -42,6 +46,7 @@ const serverless = async (command: string[], params: Record<string, string> = {}
     KAFKA_SASL_USERNAME: 'svc',
     KAFKA_SASL_PASSWORD: sentinelPassword,
     IDEMPOTENCY_REDIS_URL: `redis://:${sentinelRedisPassword}@127.0.0.1:6379`,
+    TMPDIR: commandTemp,
   };
   delete env.NODE_OPTIONS;
   delete env.KAFKA_BROKERS;
@@ -136,6 +141,16 @@ beforeAll(async () => {
 
 afterAll(() => {
   for (const dir of outDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('`serverless package`', () => {
+  it('leaves none of the directories serverless-esbuild stages each zip in behind in the temp directory', () => {
+    // <function>-<pid>-<milliseconds>-<8 hex digits>, one per function and run (deploy/zip-staging-cleanup.cjs).
+    const staging = readdirSync(commandTemp).filter((name) =>
+      /^[A-Za-z0-9]+-\d+-\d+-[0-9a-f]{8}$/.test(name),
+    );
+    expect(staging).toEqual([]);
+  });
 });
 
 describe('the generated CloudFormation template', () => {
