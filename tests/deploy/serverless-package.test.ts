@@ -365,13 +365,11 @@ describe('the generated CloudFormation template', () => {
   }, 120_000);
 
   it('refuses to deploy a stage other than dev with the local development issuer', async () => {
-    const failure = await serverless([
-      'package',
-      '--stage',
-      'prod',
-      '--package',
-      mkdtempSync(path.join(tmpdir(), 'order-events-prod-')),
-    ]).catch((error: { stdout?: string; stderr?: string }) => error);
+    const prodDir = mkdtempSync(path.join(tmpdir(), 'order-events-prod-'));
+    outDirs.push(prodDir);
+    const failure = await serverless(['package', '--stage', 'prod', '--package', prodDir]).catch(
+      (error: { stdout?: string; stderr?: string }) => error,
+    );
     const output = `${(failure as { stdout?: string }).stdout ?? ''}${(failure as { stderr?: string }).stderr ?? ''}`;
     expect(output).toContain(
       'jwtIssuerUrl is the local development issuer (https://localhost/order-events-publisher/dev), which only the dev stage may use: a deploy to stage "prod" needs',
