@@ -11,19 +11,12 @@ import {
   internalError,
 } from './problem.js';
 
-interface MiddyErrorCause {
-  package?: string;
-  data?: unknown;
-  message?: string;
-}
-
 /** middy's errors say which middy package threw them in `cause.package`. */
-const middyCause = (error: unknown, packageName: string): MiddyErrorCause | undefined => {
-  if (!(error instanceof Error) || typeof error.cause !== 'object' || error.cause === null)
-    return undefined;
-  const cause = error.cause as MiddyErrorCause;
-  return cause.package === packageName ? cause : undefined;
-};
+const thrownByMiddy = (error: unknown, packageName: string): boolean =>
+  error instanceof Error &&
+  typeof error.cause === 'object' &&
+  error.cause !== null &&
+  (error.cause as { package?: unknown }).package === packageName;
 
 export const toHttpProblem = (error: unknown): HttpProblem => {
   if (error instanceof HttpProblem) return error;
@@ -37,7 +30,7 @@ export const toHttpProblem = (error: unknown): HttpProblem => {
     return brokerUnreachable();
   }
   // @middy/core's own last-moment timeout, should a publish outlive the budget it was given.
-  if (middyCause(error, '@middy/core') && (error as Error).name === 'TimeoutError') {
+  if (thrownByMiddy(error, '@middy/core') && (error as Error).name === 'TimeoutError') {
     return brokerUnavailable(
       'The invocation ran out of time before Kafka acknowledged the event; retry the request.',
     );

@@ -196,6 +196,37 @@ const inTurn = <T>(bundles: readonly T[], round: number): T[] => {
   return [...bundles.slice(shift), ...bundles.slice(0, shift)];
 };
 
+interface ColdReceipt extends Partial<ColdSample> {
+  status?: number;
+  receipt?: string;
+  idleCpuMs?: number;
+}
+
+/** One cold child (cold-invoke.ts) on a bundle: its timings and its receipt, which must be a 202. */
+const invokeCold = async (
+  coldInvoke: string,
+  { label, path: bundle }: { label: string; path: string },
+  functionName: string,
+  order: number,
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: Timed; receipt: ColdReceipt }> => {
+  const child = await timedSpawn([coldInvoke, bundle, functionName, String(order)], env, 30_000);
+  if (child.code !== 0)
+    throw new Error(
+      `the cold invocation of ${label} exited with ${child.code}:\n${tail(child.stderr)}`,
+    );
+  const receipt = markedLine<ColdReceipt>(child.stdout);
+  if (!receipt)
+    throw new Error(
+      `the cold invocation of ${label} printed no receipt:\n${tail(child.stdout + child.stderr)}`,
+    );
+  if (receipt.status !== 202)
+    throw new Error(
+      `the cold invocation of ${label} answered ${receipt.status}: ${receipt.receipt}`,
+    );
+  return { child, receipt };
+};
+
 /**
  * Alternates a bare `node -e 0`, the kafkajs floor and a cold invocation of each bundle, in the same
  * environment, `count` times after one discarded round (which fills the page cache). Each child is started by
@@ -262,26 +293,13 @@ export const measureCold = async (
       })),
     ];
     for (const { label, bundle, env: runEnv, into } of runs) {
-      const cold = await timedSpawn(
-        [scripts.coldInvoke, bundle, functionName, String(i + 1)],
+      const { child: cold, receipt } = await invokeCold(
+        scripts.coldInvoke,
+        { label, path: bundle },
+        functionName,
+        i + 1,
         runEnv,
-        30_000,
       );
-      if (cold.code !== 0)
-        throw new Error(
-          `the cold invocation of ${label} exited with ${cold.code}:\n${tail(cold.stderr)}`,
-        );
-      const receipt = markedLine<Partial<ColdSample> & { status?: number; receipt?: string }>(
-        cold.stdout,
-      );
-      if (!receipt)
-        throw new Error(
-          `the cold invocation of ${label} printed no receipt:\n${tail(cold.stdout + cold.stderr)}`,
-        );
-      if (receipt.status !== 202)
-        throw new Error(
-          `the cold invocation of ${label} answered ${receipt.status}: ${receipt.receipt}`,
-        );
       if (i >= 0) {
         if (!into) result.cold[label] ??= [];
         const samples = into ?? result.cold[label] ?? [];
@@ -319,18 +337,11 @@ export const measureIdle = async (
     bundles.map(({ label }) => [label, []]),
   );
   for (let i = 0; i < count; i++) {
-    for (const { label, path: bundle } of inTurn(bundles, i)) {
-      const child = await timedSpawn(
-        [coldInvoke, bundle, functionName, String(i + 1)],
-        idleEnv,
-        30_000,
-      );
-      const receipt = markedLine<{ status?: number; idleCpuMs?: number }>(child.stdout);
-      if (child.code !== 0 || receipt?.status !== 202 || receipt.idleCpuMs === undefined)
-        throw new Error(
-          `the idle child of ${label} exited with ${child.code} without an idle receipt:\n${tail(child.stdout + child.stderr)}`,
-        );
-      result[label]?.push(receipt.idleCpuMs);
+    for (const bundle of inTurn(bundles, i)) {
+      const { receipt } = await invokeCold(coldInvoke, bundle, functionName, i + 1, idleEnv);
+      if (receipt.idleCpuMs === undefined)
+        throw new Error(`the idle child of ${bundle.label} reported no idle CPU time`);
+      result[bundle.label]?.push(receipt.idleCpuMs);
     }
   }
   return result;
