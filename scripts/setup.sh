@@ -27,6 +27,8 @@ fi
 stamp=node_modules/.setup-stamp
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   echo "setup: installing npm dependencies (npm ci)" >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  # SCARF_ANALYTICS=false: a dev dependency's dependency (@scarf/scarf, under @asyncapi/parser) reports the
+  # install to its vendor from a postinstall script unless told not to.
+  SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error >&2
   cp package-lock.json "$stamp"
 fi
