@@ -14,6 +14,8 @@ export interface ChildScripts {
   coldInvoke: string;
   /** kafkajs alone, bundled like the functions: the cold section's floor. */
   coldKafkajsFloor: string;
+  /** The minimal validating handler, bundled like the functions: what every publishing function must load and run. */
+  coldMinimalHandler: string;
 }
 
 export const compileChildren = async (staging: string): Promise<ChildScripts> => {
@@ -50,14 +52,19 @@ export const compileChildren = async (staging: string): Promise<ChildScripts> =>
   const { buildOptions } = createRequire(import.meta.url)(
     path.join(staging, 'deploy/esbuild.cjs'),
   ) as { buildOptions: () => BuildOptions };
-  await build({
-    ...common,
-    ...buildOptions(),
-    entryPoints: [path.join(source, 'cold-kafkajs-floor.ts')],
-    sourcemap: false,
-    outfile: coldKafkajsFloor,
-  });
-  return { loopWorker, coldInvoke, coldKafkajsFloor };
+  const coldMinimalHandler = path.join(out, 'cold-minimal-handler.cjs');
+  for (const [entry, outfile] of [
+    ['cold-kafkajs-floor.ts', coldKafkajsFloor],
+    ['cold-minimal-handler.ts', coldMinimalHandler],
+  ] as const)
+    await build({
+      ...common,
+      ...buildOptions(),
+      entryPoints: [path.join(source, entry)],
+      sourcemap: false,
+      outfile,
+    });
+  return { loopWorker, coldInvoke, coldKafkajsFloor, coldMinimalHandler };
 };
 
 export const runLoopWorker = async (
@@ -100,6 +107,8 @@ export interface ColdResult {
   bareMs: number[];
   /** Spawn to the marker line of the kafkajs floor (cold-kafkajs-floor.ts). */
   kafkajsFloorMs: number[];
+  /** Spawn to the marker line of the minimal validating handler (cold-minimal-handler.ts). */
+  minimalHandlerMs: number[];
   /**
    * The kafkajs floor as a container initialised for provisioned concurrency: connected and the topic's
    * metadata fetched ahead, its first send timed inside it (the floor of the provisioned path's first request).
@@ -228,12 +237,12 @@ const invokeCold = async (
 };
 
 /**
- * Alternates a bare `node -e 0`, the kafkajs floor and a cold invocation of each bundle, in the same
- * environment, `count` times after one discarded round (which fills the page cache). Each child is started by
+ * Alternates a bare `node -e 0`, the kafkajs floor, the minimal validating handler and a cold invocation of
+ * each bundle, in the same environment, `count` times after one discarded round (which fills the page cache). Each child is started by
  * us and timed from spawn.
  */
 export const measureCold = async (
-  scripts: Pick<ChildScripts, 'coldInvoke' | 'coldKafkajsFloor'>,
+  scripts: Pick<ChildScripts, 'coldInvoke' | 'coldKafkajsFloor' | 'coldMinimalHandler'>,
   bundles: readonly { label: string; path: string }[],
   functionName: string,
   env: NodeJS.ProcessEnv,
@@ -242,6 +251,7 @@ export const measureCold = async (
   const result: ColdResult = {
     bareMs: [],
     kafkajsFloorMs: [],
+    minimalHandlerMs: [],
     kafkajsProvisionedSendMs: [],
     cold: Object.fromEntries(bundles.map(({ label }) => [label, []])),
     provisioned: [],
@@ -274,8 +284,14 @@ export const measureCold = async (
       throw new Error(
         `the kafkajs floor, initialised ahead, exited with ${provisionedFloor.code} without an acknowledged record:\n${tail(provisionedFloor.stdout + provisionedFloor.stderr)}`,
       );
+    const minimal = await timedSpawn([scripts.coldMinimalHandler, String(i + 1)], env, 30_000);
+    if (minimal.code !== 0 || !markedLine<{ acked?: boolean }>(minimal.stdout)?.acked)
+      throw new Error(
+        `the minimal handler exited with ${minimal.code} without an acknowledged record:\n${tail(minimal.stdout + minimal.stderr)}`,
+      );
     if (i >= 0) {
       result.kafkajsFloorMs.push(floor.firstLineMs);
+      result.minimalHandlerMs.push(minimal.firstLineMs);
       result.kafkajsProvisionedSendMs.push(provisionedAck.sendMs);
     }
     const runs = [

@@ -11,20 +11,25 @@
 // - raw+observability: raw, then the one log line and the EMF metrics every publish must write (the
 //          handler's own powertoolsObserver from lib/observability.ts, to the same stdout): the floor of a
 //          handler that logs and measures every publish, with no validation, middy or event building;
-// - minimal: what no validating handler can skip, in the fewest steps: JSON.parse of the request's body, the
-//          route's own schema, the event and its record (lib/events.ts), raw's send, the log line and metrics;
-//          no middy, no error answers, no deadline, trace context or caller.
+// - minimal: what no validating handler can skip, in the fewest steps (minimal-handler.ts): JSON.parse of the
+//          request's body, the route's own schema, the event and its record, raw's send, the log line and
+//          metrics; no middy, no error answers, no deadline, trace context or caller.
 // raw and warm run in alternating blocks (the order rotating from round to round, and reversed every other
 // round) so that drift of the machine hits every section alike.
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { Producer, ProducerConfig } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { loadConfig } from '../../lib/config.js';
-import { buildOrderEvent, type OrderEvent, toKafkaRecord } from '../../lib/events.js';
-import { createLogger, createMetrics, powertoolsObserver } from '../../lib/observability.js';
+import { buildOrderEvent, toKafkaRecord } from '../../lib/events.js';
 import { createKafkaClient } from '../../lib/producer/kafkajs-producer.js';
-import { orderCreatedSchema } from '../../lib/schemas.js';
+import {
+  handlerObserver,
+  minimalHandler,
+  type RawRecord,
+  rawProducerConfig,
+  sendRecord,
+} from './minimal-handler.js';
 import { apiGatewayV2Event, lambdaContext, orderBody } from './workload.js';
 
 export interface LoopWorkerOptions {
@@ -71,13 +76,11 @@ const main = async () => {
   }));
 
   const kafka = createKafkaClient(config);
-  const producerConfig: ProducerConfig = {
-    idempotent: config.idempotent,
-    allowAutoTopicCreation: false,
-  };
-  if (config.idempotent) producerConfig.maxInFlightRequests = 1;
+  const producerConfig = rawProducerConfig(config);
   const raw = kafka.producer(producerConfig);
   await raw.connect();
+  const send = (producer: Producer, message: RawRecord) => sendRecord(config, producer, message);
+  const { sendObserved, publish } = minimalHandler(config, raw, handlerObserver(config));
 
   /** The event the handler would build for call i, and the message it would send. */
   const eventFor = (i: number) => {
@@ -86,43 +89,13 @@ const main = async () => {
     const { key, value, headers } = toKafkaRecord(event, config.topic, config.eventSource);
     return { event, message: { key, value, headers } };
   };
-  const recordFor = (i: number) => eventFor(i).message;
-  const send = (producer: Producer, message: ReturnType<typeof recordFor>) =>
-    producer.send({
-      topic: config.topic,
-      messages: [message],
-      acks: config.acks,
-      timeout: config.requestTimeoutMs,
-    });
+  const recordFor = (i: number): RawRecord => eventFor(i).message;
 
   const rawOnce = async (i: number): Promise<number> => {
     const message = recordFor(i);
     const start = nowMs();
     await send(raw, message);
     return nowMs() - start;
-  };
-
-  const observer = powertoolsObserver(createLogger(config.logLevel), createMetrics());
-  /** raw's send of an event's record, then the one log line and EMF document every publish writes. */
-  const sendObserved = async (event: OrderEvent, message: ReturnType<typeof recordFor>) => {
-    const start = nowMs();
-    const [result] = await send(raw, message);
-    const latencyMs = nowMs() - start;
-    if (!result) throw new Error('kafkajs returned no partition result');
-    const { eventId, eventType, orderId } = event;
-    observer.published(
-      [
-        {
-          eventId,
-          eventType,
-          orderId,
-          topic: config.topic,
-          partition: result.partition,
-          offset: String(result.baseOffset),
-        },
-      ],
-      latencyMs,
-    );
   };
 
   const rawWithObservabilityOnce = async (i: number): Promise<number> => {
@@ -135,11 +108,7 @@ const main = async () => {
   const minimalOnce = async (i: number): Promise<number> => {
     const request = apiGatewayV2Event(JSON.stringify(orderBody(i)));
     const start = nowMs();
-    const parsed = orderCreatedSchema.safeParse(JSON.parse(request.body ?? ''));
-    if (!parsed.success) throw new Error('the minimal handler refused the body');
-    const event = buildOrderEvent('order-created', parsed.data.orderId, parsed.data);
-    const { key, value, headers } = toKafkaRecord(event, config.topic, config.eventSource);
-    await sendObserved(event, { key, value, headers });
+    await publish(request.body ?? '');
     return nowMs() - start;
   };
 

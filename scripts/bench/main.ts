@@ -428,6 +428,7 @@ const main = async (): Promise<number> => {
   };
   const bare = cold && summarize(cold.bareMs);
   const kafkajsFloor = cold && summarize(cold.kafkajsFloorMs);
+  const minimalCold = cold && summarize(cold.minimalHandlerMs);
   const kafkajsProvisionedSend = cold && summarize(cold.kafkajsProvisionedSendMs);
   const coldOf = (label: string) =>
     cold?.cold[label] ? summarize(cold.cold[label].map((sample) => sample.receiptMs)) : undefined;
@@ -445,6 +446,7 @@ const main = async (): Promise<number> => {
       table(LATENCY_HEADER, [
         latencyRow('bare `node -e 0`, to exit', bare),
         latencyRow('kafkajs floor, to the ack', must(kafkajsFloor, 'kafkajs floor')),
+        latencyRow('minimal validating handler, to the ack', must(minimalCold, 'minimal handler')),
         latencyRow(
           'kafkajs floor, provisioned: 1st send',
           must(kafkajsProvisionedSend, 'the kafkajs floor initialised ahead'),
@@ -488,6 +490,9 @@ const main = async (): Promise<number> => {
       );
     out(
       `floor: kafkajs alone (bundled like the functions; connect, send one record, nothing else) over bare (p50): ${(must(kafkajsFloor, 'kafkajs floor').p50 / bare.p50).toFixed(2)}`,
+    );
+    out(
+      `a minimal validating handler, cold (bundled like the functions: configuration, the route's schema, Powertools' logger and metrics, kafkajs; parse, validate, connect, send, log line and metrics; no middy) over the kafkajs floor (p50): ${(must(minimalCold, 'minimal handler').p50 / must(kafkajsFloor, 'kafkajs floor').p50).toFixed(3)}; cold over it: ${(coldReceipt.p50 / must(minimalCold, 'minimal handler').p50).toFixed(3)}`,
     );
     if (warm)
       out(
@@ -585,6 +590,8 @@ const main = async (): Promise<number> => {
   const kafkajsFloorOverBare = kafkajsFloor && bare ? kafkajsFloor.p50 / bare.p50 : Number.NaN;
   const coldOverFloor =
     coldReceipt && kafkajsFloor ? coldReceipt.p50 / kafkajsFloor.p50 : Number.NaN;
+  const minimalColdOverFloor =
+    minimalCold && kafkajsFloor ? minimalCold.p50 / kafkajsFloor.p50 : Number.NaN;
   const warmOverFloor =
     warm && rawWithObservability ? warm.p50 / rawWithObservability.p50 : Number.NaN;
   const provisionedOverWarm = provisioned && warm ? provisioned.p50 / warm.p50 : Number.NaN;
@@ -608,7 +615,7 @@ const main = async (): Promise<number> => {
           coldOverFloor.toFixed(3),
           `<= ${TARGETS.coldOverFloor}`,
           verdict(met.coldOverFloor),
-          `${kafkajsFloorOverBare.toFixed(2)} x bare node`,
+          `${kafkajsFloorOverBare.toFixed(2)} x bare node; a minimal validating handler: ${minimalColdOverFloor.toFixed(3)}`,
         ],
         [
           'warm p50 / (raw + log line and metrics) p50',
@@ -668,6 +675,11 @@ const main = async (): Promise<number> => {
       observabilityFloorOverRaw: round(observabilityFloorOverRaw),
       kafkajsColdFloorMs: round(kafkajsFloor?.p50 ?? Number.NaN, 1),
       kafkajsFloorOverBare: round(kafkajsFloorOverBare, 2),
+      minimalHandlerColdMs: round(minimalCold?.p50 ?? Number.NaN, 1),
+      minimalHandlerColdOverFloor: round(minimalColdOverFloor),
+      coldOverMinimalHandler: round(
+        coldReceipt && minimalCold ? coldReceipt.p50 / minimalCold.p50 : Number.NaN,
+      ),
       minimalHandlerP50Ms: round(minimal?.p50 ?? Number.NaN),
       warmOverMinimalHandler: round(minimal && warm ? warm.p50 / minimal.p50 : Number.NaN),
       kafkajsProvisionedFirstSendMs: round(kafkajsProvisionedSend?.p50 ?? Number.NaN, 2),
