@@ -11,7 +11,7 @@ import {
   rehearsalProducer,
   rehearsalRequestOf,
   rehearse,
-  silentObserver,
+  unwrittenObserver,
 } from './rehearsal.js';
 import { containerDependencies, initialisedAhead, logger } from './runtime.js';
 
@@ -21,12 +21,15 @@ const wiring = {
   invocationMiddlewares: [injectLambdaContext(logger, { resetKeys: true })],
 };
 
-/** The same handler code with nothing behind it: what a rehearsal runs (see rehearsal.ts). */
-const rehearsalWiring = {
+/**
+ * The same handler code with nothing behind it: what a rehearsal runs (see rehearsal.ts). Made only in a
+ * container that rehearses, so that no other cold start pays for its Logger and Metrics.
+ */
+const rehearsalWiring = () => ({
   config: containerDependencies.config,
   producer: rehearsalProducer,
-  observer: silentObserver,
-};
+  observer: unwrittenObserver(containerDependencies.config.logLevel).observer,
+});
 
 /** In a container initialised ahead of its traffic, runs the route's code before its first request. */
 const rehearseIfInitialisedAhead = (
@@ -51,7 +54,7 @@ const rehearseIfInitialisedAhead = (
 /** The Lambda handler for one order event, wired to the container's configuration, producer and logs. */
 export const definePublisher = (declaration: EventDeclaration): PublishHandler => {
   rehearseIfInitialisedAhead(
-    () => createPublishHandler(declaration, rehearsalWiring),
+    () => createPublishHandler(declaration, rehearsalWiring()),
     () => rehearsalRequestOf(declaration),
   );
   return createPublishHandler(declaration, wiring);
@@ -63,6 +66,6 @@ export const defineRoutePublisher = <Answer extends object>(
   rehearsal?: () => RehearsalRequest,
 ): PublishHandler => {
   if (rehearsal)
-    rehearseIfInitialisedAhead(() => createRouteHandler(route, rehearsalWiring), rehearsal);
+    rehearseIfInitialisedAhead(() => createRouteHandler(route, rehearsalWiring()), rehearsal);
   return createRouteHandler(route, wiring);
 };

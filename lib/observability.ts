@@ -39,10 +39,15 @@ export interface PublishObserver {
 export const SERVICE_NAME = 'order-events-publisher';
 export const METRICS_NAMESPACE = 'OrderEvents';
 
-export const createLogger = (logLevel: Config['logLevel']) =>
-  new Logger({ serviceName: SERVICE_NAME, logLevel });
-export const createMetrics = () =>
-  new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+/** The service's Logger and Metrics options (a rehearsal builds its unwritten ones with the same). */
+export const loggerOptions = (logLevel: Config['logLevel']) => ({
+  serviceName: SERVICE_NAME,
+  logLevel,
+});
+export const metricsOptions = { namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME };
+
+export const createLogger = (logLevel: Config['logLevel']) => new Logger(loggerOptions(logLevel));
+export const createMetrics = () => new Metrics(metricsOptions);
 
 type Measurement = [
   name: string,

@@ -4,12 +4,20 @@
  * a warm container. Rehearsing runs a route's own code on the catalog's example, as a request would (the
  * middy chain, parsing, validation, the event and its record, the answer), so that it is compiled and
  * optimised before the first request. The rehearsal handler is made with a producer that sends nothing and an
- * observer that writes nothing: nothing reaches Kafka, the logs or the metrics, and no store is touched (no
- * Idempotency-Key).
+ * observer that builds each log line and EMF document with Powertools as the container's does and writes none:
+ * nothing reaches Kafka, the logs or the metrics, and no store is touched (no Idempotency-Key).
  */
+import { Logger, type LogItem } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { catalogEntry, type EventDeclaration, eventTypes, functionRoutes } from './catalog.js';
-import type { PublishObserver } from './observability.js';
+import type { Config } from './config.js';
+import {
+  loggerOptions,
+  metricsOptions,
+  type PublishObserver,
+  powertoolsObserver,
+} from './observability.js';
 import { BudgetSpentError } from './producer/errors.js';
 import type { EventProducer } from './producer/event-producer.js';
 import type { PublishHandler } from './publisher.js';
@@ -24,10 +32,49 @@ export const rehearsalProducer: EventProducer = {
   disconnect: async () => undefined,
 };
 
-export const silentObserver: PublishObserver = {
-  published: () => undefined,
-  refused: () => undefined,
-  unconfirmed: () => undefined,
+/** Powertools' Logger, each line serialised as the container's Logger serialises it for stdout, then dropped. */
+export class UnwrittenLogger extends Logger {
+  /** How many lines it built and did not write. */
+  unwritten = 0;
+
+  protected override printLog(_logLevel: number, log: LogItem): void {
+    log.prepareForPrint();
+    JSON.stringify(log.getAttributes(), this.getJsonReplacer());
+    this.unwritten++;
+  }
+}
+
+/** Powertools' Metrics, each EMF document serialised as publishStoredMetrics() does, then dropped. */
+export class UnwrittenMetrics extends Metrics {
+  /** How many EMF documents it built and did not write. */
+  unwritten = 0;
+
+  override publishStoredMetrics(): this {
+    try {
+      if (this.hasStoredMetrics()) {
+        JSON.stringify(this.serializeMetrics());
+        this.unwritten++;
+      }
+    } finally {
+      this.clearMetrics();
+      this.clearDimensions();
+      this.clearMetadata();
+    }
+    return this;
+  }
+}
+
+/**
+ * The container's observer (lib/observability.ts) on an UnwrittenLogger and UnwrittenMetrics: a rehearsal runs
+ * Powertools' code for its log line and EMF document, so that the first request does not run it cold, and
+ * writes nothing (a rehearsal's "published" line or EventsPublished count would be false).
+ */
+export const unwrittenObserver = (
+  logLevel: Config['logLevel'],
+): { observer: PublishObserver; logger: UnwrittenLogger; metrics: UnwrittenMetrics } => {
+  const logger = new UnwrittenLogger(loggerOptions(logLevel));
+  const metrics = new UnwrittenMetrics(metricsOptions);
+  return { observer: powertoolsObserver(logger, metrics), logger, metrics };
 };
 
 /** How many times a rehearsal runs the route: enough for V8 to optimise what every request runs. */

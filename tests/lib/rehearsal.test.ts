@@ -1,6 +1,7 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { batchRoute } from '../../lib/batch.js';
 import { eventTypes, publisherDeclaration } from '../../lib/catalog.js';
+import { brokerUnavailable } from '../../lib/http/problem.js';
 import type { PublishObserver } from '../../lib/observability.js';
 import { BudgetSpentError } from '../../lib/producer/errors.js';
 import { createPublishHandler, createRouteHandler } from '../../lib/publisher.js';
@@ -10,6 +11,7 @@ import {
   rehearsalProducer,
   rehearsalRequestOf,
   rehearse,
+  unwrittenObserver,
 } from '../../lib/rehearsal.js';
 import { testConfig } from '../support/events.js';
 import { MockProducer } from '../support/mock-producer.js';
@@ -95,5 +97,72 @@ describe('the rehearsal producer', () => {
     await expect(rehearsalProducer.send([record], { timeoutMs: 0 })).rejects.toBeInstanceOf(
       BudgetSpentError,
     );
+  });
+});
+
+describe('the unwritten observer', () => {
+  /** Everything written to stdout and stderr while `work` runs. */
+  const writtenDuring = async (work: () => Promise<void> | void) => {
+    const written: string[] = [];
+    const record = (chunk: unknown) => {
+      written.push(String(chunk));
+      return true;
+    };
+    const spies = [
+      jest.spyOn(process.stdout, 'write').mockImplementation(record),
+      jest.spyOn(process.stderr, 'write').mockImplementation(record),
+    ];
+    try {
+      await work();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    return written;
+  };
+
+  it("builds each log line and EMF document with Powertools, as the container's observer does, and writes none", async () => {
+    const { observer, logger, metrics } = unwrittenObserver('INFO');
+    const published = {
+      eventType: 'order-created' as const,
+      eventId: 'e-1',
+      orderId: 'o-1',
+      topic: 'order-events',
+      partition: 0,
+      offset: '0',
+    };
+
+    const written = await writtenDuring(() => {
+      observer.published([published], 1.5);
+      observer.refused('order-created', brokerUnavailable('down'), new Error('down'));
+    });
+
+    expect(written).toEqual([]);
+    expect(logger.unwritten).toBe(2);
+    expect(metrics.unwritten).toBe(2);
+    // Nothing is left stored for a later document.
+    expect(metrics.hasStoredMetrics()).toBe(false);
+  });
+
+  it('serves a rehearsed route: one line and one document per rehearsal, none of them written', async () => {
+    const { observer, logger, metrics } = unwrittenObserver('INFO');
+    const handler = createPublishHandler(publisherDeclaration('order-created'), {
+      config: testConfig(),
+      producer: rehearsalProducer,
+      observer,
+    });
+
+    let accepted = 0;
+    const written = await writtenDuring(async () => {
+      accepted = await rehearse(
+        handler,
+        rehearsalRequestOf(publisherDeclaration('order-created')),
+        3,
+      );
+    });
+
+    expect(accepted).toBe(3);
+    expect(written).toEqual([]);
+    expect(logger.unwritten).toBe(3);
+    expect(metrics.unwritten).toBe(3);
   });
 });
