@@ -117,10 +117,10 @@ export interface ColdResult {
   /** Per bundle label. */
   cold: Record<string, ColdSample[]>;
   /**
-   * The first bundle as a container initialised for provisioned concurrency: it connects while it loads, and its
-   * first request comes PROVISIONED_FIRST_REQUEST_AFTER_MS later.
+   * Per bundle label, the bundle as a container initialised for provisioned concurrency: it connects while it
+   * loads, and its first request comes PROVISIONED_FIRST_REQUEST_AFTER_MS later.
    */
-  provisioned: ColdSample[];
+  provisioned: Record<string, ColdSample[]>;
 }
 
 /** How long after its initialisation a provisioned container gets its first request, in the bench. */
@@ -254,7 +254,7 @@ export const measureCold = async (
     minimalHandlerMs: [],
     kafkajsProvisionedSendMs: [],
     cold: Object.fromEntries(bundles.map(({ label }) => [label, []])),
-    provisioned: [],
+    provisioned: Object.fromEntries(bundles.map(({ label }) => [label, []])),
   };
   const provisionedEnv = {
     ...env,
@@ -294,15 +294,16 @@ export const measureCold = async (
       result.minimalHandlerMs.push(minimal.firstLineMs);
       result.kafkajsProvisionedSendMs.push(provisionedAck.sendMs);
     }
+    const inOrder = inTurn(bundles, i);
     const runs = [
-      ...inTurn(bundles, i).map(({ label, path: bundle }) => ({
+      ...inOrder.map(({ label, path: bundle }) => ({
         label,
         bundle,
         env,
-        into: undefined,
+        into: result.cold,
       })),
-      ...bundles.slice(0, 1).map(({ label, path: bundle }) => ({
-        label: `${label} (provisioned)`,
+      ...inOrder.map(({ label, path: bundle }) => ({
+        label,
         bundle,
         env: provisionedEnv,
         into: result.provisioned,
@@ -311,15 +312,14 @@ export const measureCold = async (
     for (const { label, bundle, env: runEnv, into } of runs) {
       const { child: cold, receipt } = await invokeCold(
         scripts.coldInvoke,
-        { label, path: bundle },
+        { label: runEnv === env ? label : `${label} (provisioned)`, path: bundle },
         functionName,
         i + 1,
         runEnv,
       );
       if (i >= 0) {
-        if (!into) result.cold[label] ??= [];
-        const samples = into ?? result.cold[label] ?? [];
-        samples.push({
+        into[label] ??= [];
+        into[label].push({
           receiptMs: cold.firstLineMs,
           exitMs: cold.exitMs,
           loadMs: receipt.loadMs ?? Number.NaN,

@@ -433,10 +433,11 @@ const main = async (): Promise<number> => {
   const coldOf = (label: string) =>
     cold?.cold[label] ? summarize(cold.cold[label].map((sample) => sample.receiptMs)) : undefined;
   const coldReceipt = coldOf(tree.label);
-  const provisioned =
-    cold && cold.provisioned.length > 0
-      ? summarize(cold.provisioned.map((sample) => sample.invokeMs))
+  const provisionedOf = (label: string) =>
+    cold?.provisioned[label]?.length
+      ? summarize(cold.provisioned[label].map((sample) => sample.invokeMs))
       : undefined;
+  const provisioned = provisionedOf(tree.label);
   if (cold && bare && coldReceipt) {
     const samples = must(cold.cold[tree.label], tree.label);
     out(
@@ -498,10 +499,15 @@ const main = async (): Promise<number> => {
       out(
         `floor of the provisioned path: kafkajs alone, connected and the topic's metadata fetched while it initialised, its first send ${PROVISIONED_FIRST_REQUEST_AFTER_MS} ms later, over warm (p50): ${(must(kafkajsProvisionedSend, 'the kafkajs floor initialised ahead').p50 / warm.p50).toFixed(1)}`,
       );
-    for (const other of compared)
+    for (const other of compared) {
       out(
         `${other.label}: cold over bare (p50): ${(must(coldOf(other.label), other.label).p50 / bare.p50).toFixed(2)}`,
       );
+      const otherProvisioned = must(provisionedOf(other.label), `${other.label} (provisioned)`);
+      out(
+        `${other.label}: provisioned first invocation p50 ${otherProvisioned.p50.toFixed(2)} ms; over its warm (p50): ${warmOf(other.label) ? (otherProvisioned.p50 / must(warmOf(other.label), other.label).p50).toFixed(1) : 'n/a'}`,
+      );
+    }
   }
   if (idle)
     for (const { label } of [tree, ...compared])
@@ -708,6 +714,7 @@ const main = async (): Promise<number> => {
                   warmOverRaw: round(otherWarm && raw ? otherWarm.p50 / raw.p50 : Number.NaN),
                   coldStartMs: round(otherCold?.p50 ?? Number.NaN, 1),
                   coldOverBare: round(otherCold && bare ? otherCold.p50 / bare.p50 : Number.NaN, 2),
+                  provisionedFirstMs: round(provisionedOf(other.label)?.p50 ?? Number.NaN, 2),
                   idleCpuMsPerSecond: round(idleCpuPerSecond(other.label), 1),
                   largestBundleBytes: other.largestBytes,
                 },
