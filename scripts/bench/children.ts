@@ -114,6 +114,8 @@ export interface ColdResult {
    * metadata fetched ahead, its first send timed inside it (the floor of the provisioned path's first request).
    */
   kafkajsProvisionedSendMs: number[];
+  /** The same producer's PROVISIONED_FLOOR_SENDS-th send, after the others one after another. */
+  kafkajsProvisionedLastSendMs: number[];
   /** Per bundle label. */
   cold: Record<string, ColdSample[]>;
   /**
@@ -125,6 +127,9 @@ export interface ColdResult {
 
 /** How long after its initialisation a provisioned container gets its first request, in the bench. */
 export const PROVISIONED_FIRST_REQUEST_AFTER_MS = 500;
+
+/** How many records the kafkajs floor, initialised ahead, sends one after another; the first and last are timed. */
+export const PROVISIONED_FLOOR_SENDS = 10;
 
 interface Timed {
   exitMs: number;
@@ -253,6 +258,7 @@ export const measureCold = async (
     kafkajsFloorMs: [],
     minimalHandlerMs: [],
     kafkajsProvisionedSendMs: [],
+    kafkajsProvisionedLastSendMs: [],
     cold: Object.fromEntries(bundles.map(({ label }) => [label, []])),
     provisioned: Object.fromEntries(bundles.map(({ label }) => [label, []])),
   };
@@ -272,14 +278,19 @@ export const measureCold = async (
       throw new Error(
         `the kafkajs floor exited with ${floor.code} without an acknowledged record:\n${tail(floor.stdout + floor.stderr)}`,
       );
-    const provisionedFloor = await timedSpawn([scripts.coldKafkajsFloor], provisionedEnv, 30_000);
-    const provisionedAck = markedLine<{ acked?: boolean; sendMs?: number }>(
+    const provisionedFloor = await timedSpawn(
+      [scripts.coldKafkajsFloor],
+      { ...provisionedEnv, BENCH_FLOOR_SENDS: String(PROVISIONED_FLOOR_SENDS) },
+      30_000,
+    );
+    const provisionedAck = markedLine<{ acked?: boolean; sendMs?: number; lastSendMs?: number }>(
       provisionedFloor.stdout,
     );
     if (
       provisionedFloor.code !== 0 ||
       !provisionedAck?.acked ||
-      provisionedAck.sendMs === undefined
+      provisionedAck.sendMs === undefined ||
+      provisionedAck.lastSendMs === undefined
     )
       throw new Error(
         `the kafkajs floor, initialised ahead, exited with ${provisionedFloor.code} without an acknowledged record:\n${tail(provisionedFloor.stdout + provisionedFloor.stderr)}`,
@@ -293,6 +304,7 @@ export const measureCold = async (
       result.kafkajsFloorMs.push(floor.firstLineMs);
       result.minimalHandlerMs.push(minimal.firstLineMs);
       result.kafkajsProvisionedSendMs.push(provisionedAck.sendMs);
+      result.kafkajsProvisionedLastSendMs.push(provisionedAck.lastSendMs);
     }
     const inOrder = inTurn(bundles, i);
     const runs = [

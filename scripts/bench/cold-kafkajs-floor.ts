@@ -6,7 +6,8 @@
 // With BENCH_FIRST_REQUEST_AFTER_MS set (as for a container initialised for provisioned concurrency), it does
 // what such a container does before its first request (connect; a send of no records, which fetches the
 // topic's metadata), waits that long, and times its first send of a record alone: kafkajs's own part of the
-// first request of a container that connected ahead of it.
+// first request of a container that connected ahead of it. With BENCH_FLOOR_SENDS=N as well, it then sends N - 1
+// more records, one after another, and times the last: how far kafkajs is from warm after a few real sends.
 import kafkajs, { type RecordMetadata } from 'kafkajs';
 import { buildOrderEvent, toKafkaRecord } from '../../lib/events.js';
 import { RECEIPT_MARKER } from './cold-invoke-marker.js';
@@ -30,18 +31,39 @@ const producer = kafka.producer({
 const body = orderBody(0);
 // The handler's record, built by the handler's own lib/events.ts (which adds nothing kafkajs does not load too).
 const topic = process.env.ORDER_EVENTS_TOPIC ?? 'order-events';
-const { key, value, headers } = toKafkaRecord(
-  buildOrderEvent('order-created', body.orderId, body),
-  topic,
-  '/order-events-publisher',
-);
-const send = () => producer.send({ topic, acks: -1, messages: [{ key, value, headers }] });
+const recordOf = (order: typeof body) => {
+  const { key, value, headers } = toKafkaRecord(
+    buildOrderEvent('order-created', order.orderId, order),
+    topic,
+    '/order-events-publisher',
+  );
+  return { key, value, headers };
+};
+const record = recordOf(body);
+const send = (message = record) => producer.send({ topic, acks: -1, messages: [message] });
+/** The sends after the first, one after another (other orders, so other partitions too); the last one's time. */
+const lastOfLaterSends = async () => {
+  const later = Array.from({ length: Number(process.env.BENCH_FLOOR_SENDS ?? 1) - 1 }, (_, i) =>
+    recordOf(orderBody(i + 1)),
+  );
+  let lastMs: number | undefined;
+  for (const message of later) {
+    const sent = performance.now();
+    await send(message);
+    lastMs = performance.now() - sent;
+  }
+  return lastMs;
+};
 const firstRequestAfterMs = process.env.BENCH_FIRST_REQUEST_AFTER_MS;
-const measured: Promise<{ result: RecordMetadata | undefined; sendMs?: number }> =
+const measured: Promise<{
+  result: RecordMetadata | undefined;
+  sendMs?: number;
+  lastSendMs?: number;
+}> =
   firstRequestAfterMs === undefined
     ? producer
         .connect()
-        .then(send)
+        .then(() => send())
         .then(([result]) => ({ result }))
     : producer
         .connect()
@@ -50,16 +72,18 @@ const measured: Promise<{ result: RecordMetadata | undefined; sendMs?: number }>
         .then(async () => {
           const sent = performance.now();
           const [result] = await send();
-          return { result, sendMs: performance.now() - sent };
+          const sendMs = performance.now() - sent;
+          return { result, sendMs, lastSendMs: await lastOfLaterSends() };
         });
 measured.then(
-  ({ result, sendMs }) => {
+  ({ result, sendMs, lastSendMs }) => {
     const line = JSON.stringify({
       acked: result?.errorCode === 0,
       partition: result?.partition,
       offset: result?.baseOffset,
       inProcessMs: performance.now() - started,
       sendMs,
+      lastSendMs,
     });
     process.stdout.write(`${RECEIPT_MARKER}${line}\n`, () => process.exit(0));
   },
