@@ -39,6 +39,26 @@ const reusable = () => {
 /** Lets the connection's own promise steps run, so that what it starts next has started. */
 const settled = () => new Promise((resolve) => setImmediate(resolve));
 
+/** The next get connects the one client a second time, and answers with it once connected. */
+const connectsAgain = async ({ connection, made }: ReturnType<typeof reusable>) => {
+  const again = connection.get();
+  await settled();
+  expect(made).toHaveLength(1);
+  expect(made[0]?.connects).toBe(2);
+  made[0]?.settle('connected');
+  await expect(again).resolves.toBe(made[0]);
+};
+
+/** A ReusableConnection whose first get has connected. */
+const connectedOnce = async () => {
+  const reused = reusable();
+  const first = reused.connection.get();
+  await settled();
+  reused.made[0]?.settle('connected');
+  await first;
+  return reused;
+};
+
 describe('ReusableConnection', () => {
   it('makes nothing and connects nothing before the first get', () => {
     const { made } = reusable();
@@ -59,44 +79,27 @@ describe('ReusableConnection', () => {
   });
 
   it('answers later callers with the connected client, connecting nothing more', async () => {
-    const { connection, made } = reusable();
-    const first = connection.get();
-    await settled();
-    made[0]?.settle('connected');
-    await first;
+    const { connection, made } = await connectedOnce();
     await expect(connection.get()).resolves.toBe(made[0]);
     await expect(connection.get()).resolves.toBe(made[0]);
     expect(made[0]?.connects).toBe(1);
   });
 
   it('connects the same client again on the next get after it was lost', async () => {
-    const { connection, made } = reusable();
-    const first = connection.get();
-    await settled();
-    made[0]?.settle('connected');
-    await first;
-    connection.markLost();
-    const again = connection.get();
-    await settled();
-    expect(made).toHaveLength(1);
-    expect(made[0]?.connects).toBe(2);
-    made[0]?.settle('connected');
-    await expect(again).resolves.toBe(made[0]);
+    const reused = await connectedOnce();
+    reused.connection.markLost();
+    await connectsAgain(reused);
   });
 
   it('passes a failed connect to every caller waiting on it, and connects afresh on the next get', async () => {
-    const { connection, made } = reusable();
-    const first = connection.get();
-    const second = connection.get();
+    const reused = reusable();
+    const first = reused.connection.get();
+    const second = reused.connection.get();
     await settled();
-    made[0]?.settle(new Error('broker unreachable'));
+    reused.made[0]?.settle(new Error('broker unreachable'));
     await expect(first).rejects.toThrow('broker unreachable');
     await expect(second).rejects.toThrow('broker unreachable');
-    const retry = connection.get();
-    await settled();
-    expect(made[0]?.connects).toBe(2);
-    made[0]?.settle('connected');
-    await expect(retry).resolves.toBe(made[0]);
+    await connectsAgain(reused);
   });
 
   it('waits for a client that takes time to make (credentials first), and makes it once', async () => {
@@ -123,18 +126,10 @@ describe('ReusableConnection', () => {
   });
 
   it('disconnects on close, and connects again on the next get', async () => {
-    const { connection, made } = reusable();
-    const first = connection.get();
-    await settled();
-    made[0]?.settle('connected');
-    await first;
-    await connection.close();
-    expect(made[0]?.disconnects).toBe(1);
-    const again = connection.get();
-    await settled();
-    expect(made[0]?.connects).toBe(2);
-    made[0]?.settle('connected');
-    await expect(again).resolves.toBe(made[0]);
+    const reused = await connectedOnce();
+    await reused.connection.close();
+    expect(reused.made[0]?.disconnects).toBe(1);
+    await connectsAgain(reused);
   });
 
   it('closes without a client as a no-op', async () => {
