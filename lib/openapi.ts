@@ -247,7 +247,10 @@ const errorResponses = () => ({
       'Over the API’s request rate or burst limit (answered by API Gateway before any function runs); retry later.',
     content: json('Unauthorized', { message: 'Too Many Requests' }),
   },
-  500: problem(500, 'An unexpected error (logged, never shown).'),
+  500: problem(
+    500,
+    "An unexpected error (logged, never shown). `detail` says what is known of Kafka's side: nothing published (before the send), unknown (during it), or acknowledged (after it).",
+  ),
   501: problem(
     501,
     'An Idempotency-Key was sent to a deployment without an idempotency store.',

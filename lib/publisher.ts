@@ -30,7 +30,7 @@ import {
   toKafkaRecord,
 } from './events.js';
 import { callerOf } from './http/caller.js';
-import { toHttpProblem } from './http/errors.js';
+import { atPublishStage, toHttpProblem } from './http/errors.js';
 import {
   type ErrorReporter,
   jsonBodyParser,
@@ -185,20 +185,35 @@ export const createRouteHandler = <Answer extends object>(
       // without time left (EventProducer's contract).
       acks = await producer.send(records, { timeoutMs: request.deadline.remainingMs() });
     } catch (error) {
-      if (!(error instanceof BrokerError) || error.acknowledgedCount === 0) throw error;
+      // A producer fails with a BrokerError that says what was acknowledged; anything else leaves it unknown.
+      if (!(error instanceof BrokerError)) throw atPublishStage(error, 'sending');
+      if (error.acknowledgedCount === 0) throw error;
       // Part of the request is on the topic: say which part, and let the logs count it as published.
       const written = error.acknowledged.flatMap((ack, i) => (ack ? [withReceipt(ack, i)] : []));
-      observer.published(written, performance.now() - started, request.about);
+      try {
+        observer.published(written, performance.now() - started, request.about);
+      } catch (unexpected) {
+        throw atPublishStage(unexpected, 'sending');
+      }
       throw Object.assign(eventsPartlyAcknowledged(eventResults(events, error.acknowledged)), {
         cause: error,
       });
     }
     const latencyMs = performance.now() - started;
-    if (acks.length !== events.length)
-      throw new Error(`The producer acknowledged ${acks.length} of ${events.length} records`);
-    const published = acks.map(withReceipt);
-    observer.published(published, latencyMs, request.about);
-    return route.answer(published.map(({ orderId: _, ...receipt }) => receipt));
+    if (acks.length !== events.length) {
+      const broken = new Error(
+        `The producer acknowledged ${acks.length} of ${events.length} records`,
+      );
+      throw atPublishStage(broken, 'sending');
+    }
+    try {
+      const published = acks.map(withReceipt);
+      observer.published(published, latencyMs, request.about);
+      return route.answer(published.map(({ orderId: _, ...receipt }) => receipt));
+    } catch (error) {
+      // Kafka has acknowledged the send: whatever fails now, the answer must not say nothing was published.
+      throw atPublishStage(error, 'acknowledged');
+    }
   };
 
   /** Publishes once per caller and Idempotency-Key, under event ids that a retry derives again. */

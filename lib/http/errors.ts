@@ -9,7 +9,32 @@ import {
   budgetSpentBeforeSend,
   HttpProblem,
   internalError,
+  internalErrorAfterPublish,
+  internalErrorDuringSend,
 } from './problem.js';
+
+/** How far a publish had got when an unexpected error stopped it, when it had got to Kafka at all. */
+export type PublishStage = 'sending' | 'acknowledged';
+
+// Kept beside the error rather than in a wrapper, so that the logs report the error itself, with its class.
+const stages = new WeakMap<object, PublishStage>();
+
+/**
+ * Notes on an unexpected error how far its publish had got, so that the answer says no more than is known: an
+ * error before the send is the only kind after which "nothing was published" is certain. The first note stands
+ * (the innermost code knows best). Returns the error to throw: a thrown value that is no object, wrapped.
+ */
+export const atPublishStage = (error: unknown, stage: PublishStage): object => {
+  const thrown =
+    typeof error === 'object' && error !== null
+      ? error
+      : new Error(String(error), { cause: error });
+  if (!stages.has(thrown)) stages.set(thrown, stage);
+  return thrown;
+};
+
+const stageOf = (error: unknown): PublishStage | undefined =>
+  typeof error === 'object' && error !== null ? stages.get(error) : undefined;
 
 /** middy's errors say which middy package threw them in `cause.package`. */
 const thrownByMiddy = (error: unknown, packageName: string): boolean =>
@@ -35,5 +60,12 @@ export const toHttpProblem = (error: unknown): HttpProblem => {
       'The invocation ran out of time before Kafka acknowledged the event; retry the request.',
     );
   }
-  return internalError();
+  switch (stageOf(error)) {
+    case 'sending':
+      return internalErrorDuringSend();
+    case 'acknowledged':
+      return internalErrorAfterPublish();
+    default:
+      return internalError();
+  }
 };

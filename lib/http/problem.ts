@@ -198,12 +198,21 @@ export const idempotencyKeyWithoutCaller = () =>
     ],
   );
 
-export const internalError = () =>
-  new HttpProblem(
-    500,
-    'internal-error',
-    'Internal error',
-    'The event was not published because of an unexpected error; it is logged.',
+/** An unexpected error (a bug) before anything was sent: nothing reached Kafka. */
+export const internalError = (
+  detail = 'The event was not published because of an unexpected error; it is logged.',
+) => new HttpProblem(500, 'internal-error', 'Internal error', detail);
+
+/** An unexpected error while the events were being sent: what reached Kafka is not known. */
+export const internalErrorDuringSend = () =>
+  internalError(
+    'An unexpected error interrupted the send: the events may or may not have been written. It is logged.',
+  );
+
+/** An unexpected error after Kafka acknowledged every event: they are on the topic. */
+export const internalErrorAfterPublish = () =>
+  internalError(
+    'Kafka acknowledged the events, but an unexpected error stopped the answer; it is logged. Retrying publishes them again.',
   );
 
 export const idempotencyKeyInFlight = () =>

@@ -406,9 +406,88 @@ describe('broker failures', () => {
     const { producer, invoke } = setUp(created, reported);
     producer.failure = new TypeError('secret internal detail');
     const response = await invoke(jsonEvent(validOrder));
-    expectProblem(response, 500, 'internal-error');
+    const problem = expectProblem(response, 500, 'internal-error');
     expect(String(response.body)).not.toContain('secret internal detail');
     expect(reported).toEqual([[producer.failure, 500]]);
+    // The producer failed otherwise than its contract says: what reached Kafka is not known.
+    expect(problem.detail).toContain('may or may not have been written');
+    expect(problem.detail).not.toContain('not published');
+  });
+
+  it('says nothing was published only for an unexpected error before the send', async () => {
+    const reported: unknown[] = [];
+    const producer = new MockProducer();
+    const handler = createPublishHandler(created, {
+      config: testConfig(),
+      producer,
+      envelope: {
+        newId: () => {
+          throw new TypeError('no id today');
+        },
+        now: () => new Date(),
+      },
+      observer: {
+        published: () => undefined,
+        refused: (_route, problem, error) => void reported.push([error, problem.status]),
+        unconfirmed: () => undefined,
+      },
+    });
+    const response = (await handler(
+      jsonEvent(validOrder),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+    expect(expectProblem(response, 500, 'internal-error').detail).toContain('not published');
+    expect(producer.sendOptions).toHaveLength(0);
+    expect(reported).toHaveLength(1);
+  });
+
+  it('never says nothing was published once Kafka acknowledged: a failure after the ack is a 500 that says it is written', async () => {
+    const reported: unknown[] = [];
+    const producer = new MockProducer();
+    const logFailure = new Error('the log line could not be written');
+    const handler = createPublishHandler(created, {
+      config: testConfig(),
+      producer,
+      envelope,
+      observer: {
+        published: () => {
+          throw logFailure;
+        },
+        refused: (_route, problem, error) => void reported.push([error, problem.status]),
+        unconfirmed: () => undefined,
+      },
+    });
+    const response = (await handler(
+      jsonEvent(validOrder),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+    const problem = expectProblem(response, 500, 'internal-error');
+    expect(problem.detail).toContain('Kafka acknowledged the events');
+    expect(problem.detail).not.toContain('not published');
+    expect(producer.sent).toHaveLength(1);
+    expect(reported).toEqual([[logFailure, 500]]);
+  });
+
+  it('answers a direct invocation the same way: a failure after the ack says the events are written', async () => {
+    const producer = new MockProducer();
+    const handler = createPublishHandler(created, {
+      config: testConfig(),
+      producer,
+      envelope,
+      observer: {
+        published: () => {
+          throw new Error('the log line could not be written');
+        },
+        refused: () => undefined,
+        unconfirmed: () => undefined,
+      },
+    });
+    const answer = await handler({ ...validOrder }, lambdaContext());
+    expect(answer).toMatchObject({
+      status: 500,
+      detail: expect.stringContaining('Kafka acknowledged'),
+    });
+    expect(producer.sent).toHaveLength(1);
   });
 
   it('reports a mistake of the caller as a 400 refusal', async () => {
