@@ -1,7 +1,8 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { stableEventId } from '../../lib/events.js';
+import { type EventEnvelopeSource, stableEventId } from '../../lib/events.js';
 import type { Idempotency } from '../../lib/idempotency.js';
+import type { PublishObserver } from '../../lib/observability.js';
 import { BrokerUnavailableError, PublishTimeoutError } from '../../lib/producer/errors.js';
 import { createPublishHandler, type PublisherDeclaration } from '../../lib/publisher.js';
 import {
@@ -32,14 +33,21 @@ const cancelled: PublisherDeclaration = {
 const EVENT_ID = '3b241101-e2bb-4255-8caf-4136c566a962';
 const envelope = { newId: () => EVENT_ID, now: () => new Date('2026-11-27T09:30:00.000Z') };
 
-const setUp = (declaration: PublisherDeclaration = created, reported: unknown[] = []) => {
+const setUp = (
+  declaration: PublisherDeclaration = created,
+  reported: unknown[] = [],
+  {
+    source = envelope,
+    published = () => undefined,
+  }: { source?: EventEnvelopeSource; published?: PublishObserver['published'] } = {},
+) => {
   const producer = new MockProducer();
   const handler = createPublishHandler(declaration, {
     config: testConfig(),
     producer,
-    envelope,
+    envelope: source,
     observer: {
-      published: () => undefined,
+      published,
       refused: (_route, problem, error) => void reported.push([error, problem.status]),
       unconfirmed: () => undefined,
     },
@@ -416,52 +424,27 @@ describe('broker failures', () => {
 
   it('says nothing was published only for an unexpected error before the send', async () => {
     const reported: unknown[] = [];
-    const producer = new MockProducer();
-    const handler = createPublishHandler(created, {
-      config: testConfig(),
-      producer,
-      envelope: {
-        newId: () => {
-          throw new TypeError('no id today');
-        },
-        now: () => new Date(),
-      },
-      observer: {
-        published: () => undefined,
-        refused: (_route, problem, error) => void reported.push([error, problem.status]),
-        unconfirmed: () => undefined,
-      },
+    const noId = () => {
+      throw new TypeError('no id today');
+    };
+    const { producer, invoke } = setUp(created, reported, {
+      source: { newId: noId, now: () => new Date() },
     });
-    const response = (await handler(
-      jsonEvent(validOrder),
-      lambdaContext(),
-    )) as APIGatewayProxyStructuredResultV2;
+    const response = await invoke(jsonEvent(validOrder));
     expect(expectProblem(response, 500, 'internal-error').detail).toContain('not published');
     expect(producer.sendOptions).toHaveLength(0);
     expect(reported).toHaveLength(1);
   });
 
+  const logFailure = new Error('the log line could not be written');
+  const failingLog = () => {
+    throw logFailure;
+  };
+
   it('never says nothing was published once Kafka acknowledged: a failure after the ack is a 500 that says it is written', async () => {
     const reported: unknown[] = [];
-    const producer = new MockProducer();
-    const logFailure = new Error('the log line could not be written');
-    const handler = createPublishHandler(created, {
-      config: testConfig(),
-      producer,
-      envelope,
-      observer: {
-        published: () => {
-          throw logFailure;
-        },
-        refused: (_route, problem, error) => void reported.push([error, problem.status]),
-        unconfirmed: () => undefined,
-      },
-    });
-    const response = (await handler(
-      jsonEvent(validOrder),
-      lambdaContext(),
-    )) as APIGatewayProxyStructuredResultV2;
-    const problem = expectProblem(response, 500, 'internal-error');
+    const { producer, invoke } = setUp(created, reported, { published: failingLog });
+    const problem = expectProblem(await invoke(jsonEvent(validOrder)), 500, 'internal-error');
     expect(problem.detail).toContain('Kafka acknowledged the events');
     expect(problem.detail).not.toContain('not published');
     expect(producer.sent).toHaveLength(1);
@@ -469,19 +452,7 @@ describe('broker failures', () => {
   });
 
   it('answers a direct invocation the same way: a failure after the ack says the events are written', async () => {
-    const producer = new MockProducer();
-    const handler = createPublishHandler(created, {
-      config: testConfig(),
-      producer,
-      envelope,
-      observer: {
-        published: () => {
-          throw new Error('the log line could not be written');
-        },
-        refused: () => undefined,
-        unconfirmed: () => undefined,
-      },
-    });
+    const { producer, handler } = setUp(created, [], { published: failingLog });
     const answer = await handler({ ...validOrder }, lambdaContext());
     expect(answer).toMatchObject({
       status: 500,

@@ -18,28 +18,27 @@ describe('toHttpProblem', () => {
     expect(toHttpProblem(problem)).toBe(problem);
   });
 
-  it('answers a spent budget with a 503 that says nothing was published', () => {
-    expect(answerOf(new BudgetSpentError('no time left'))).toEqual({
-      status: 503,
-      slug: 'time-budget-spent',
-      detail: expect.stringContaining('nothing was published'),
-    });
-  });
-
-  it('answers a send that timed out with a 503 that leaves open whether it was written', () => {
-    expect(answerOf(new PublishTimeoutError('too late'))).toEqual({
-      status: 503,
-      slug: 'broker-unavailable',
-      detail: expect.stringContaining('may or may not have been written'),
-    });
-  });
-
-  it('answers a broker that refused or could not be reached with a 503: nothing acknowledged', () => {
-    expect(answerOf(new BrokerUnavailableError('down'))).toEqual({
-      status: 503,
-      slug: 'broker-unavailable',
-      detail: expect.stringContaining('Nothing was acknowledged'),
-    });
+  it.each([
+    [
+      'a spent budget',
+      new BudgetSpentError('no time left'),
+      'time-budget-spent',
+      'nothing was published',
+    ],
+    [
+      'a send that timed out',
+      new PublishTimeoutError('too late'),
+      'broker-unavailable',
+      'may or may not have been written',
+    ],
+    [
+      'a broker that refused or could not be reached',
+      new BrokerUnavailableError('down'),
+      'broker-unavailable',
+      'Nothing was acknowledged',
+    ],
+  ])('answers %s with a 503 that says what is known', (_what, error, slug, known) => {
+    expect(answerOf(error)).toEqual({ status: 503, slug, detail: expect.stringContaining(known) });
   });
 
   it("answers middy's own early timeout with a 503", () => {
@@ -52,32 +51,31 @@ describe('toHttpProblem', () => {
     expect(answerOf(Object.assign(new Error('x'), { name: 'TimeoutError' })).status).toBe(500);
   });
 
-  it('answers an unexpected error before any send with a 500 that says nothing was published', () => {
-    expect(answerOf(new TypeError('a bug'))).toEqual({
+  it.each([
+    ['before any send: nothing was published', new TypeError('a bug'), 'not published'],
+    [
+      'during the send: what was written is not known',
+      atPublishStage(new TypeError('a bug'), 'sending'),
+      'may or may not have been written',
+    ],
+    [
+      'after Kafka acknowledged: the events are written',
+      atPublishStage(new TypeError('a bug'), 'acknowledged'),
+      'Kafka acknowledged the events',
+    ],
+  ])('answers an unexpected error %s, as a 500', (_when, error, known) => {
+    expect(answerOf(error)).toEqual({
       status: 500,
       slug: 'internal-error',
-      detail: expect.stringContaining('not published'),
+      detail: expect.stringContaining(known),
     });
   });
 
-  it('answers an unexpected error during the send with a 500 that leaves open what was written', () => {
-    const answer = answerOf(atPublishStage(new TypeError('a bug'), 'sending'));
-    expect(answer).toEqual({
-      status: 500,
-      slug: 'internal-error',
-      detail: expect.stringContaining('may or may not have been written'),
-    });
-    expect(answer.detail).not.toContain('not published');
-  });
-
-  it('answers an unexpected error after Kafka acknowledged with a 500 that says the events are written', () => {
-    const answer = answerOf(atPublishStage(new TypeError('a bug'), 'acknowledged'));
-    expect(answer).toEqual({
-      status: 500,
-      slug: 'internal-error',
-      detail: expect.stringContaining('Kafka acknowledged the events'),
-    });
-    expect(answer.detail).not.toContain('not published');
+  it('says "not published" for no error noted as sent or acknowledged', () => {
+    for (const stage of ['sending', 'acknowledged'] as const)
+      expect(answerOf(atPublishStage(new Error('a bug'), stage)).detail).not.toContain(
+        'not published',
+      );
   });
 
   it('never shows the error itself to the caller', () => {
