@@ -200,12 +200,11 @@ export const createRouteHandler = <Answer extends object>(
       });
     }
     const latencyMs = performance.now() - started;
-    if (acks.length !== events.length) {
-      const broken = new Error(
-        `The producer acknowledged ${acks.length} of ${events.length} records`,
+    if (acks.length !== events.length)
+      throw atPublishStage(
+        new Error(`The producer acknowledged ${acks.length} of ${events.length} records`),
+        'sending',
       );
-      throw atPublishStage(broken, 'sending');
-    }
     try {
       const published = acks.map(withReceipt);
       observer.published(published, latencyMs, request.about);
