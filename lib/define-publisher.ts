@@ -27,7 +27,7 @@ const wiring = {
  */
 const rehearsalWiring = () => ({
   config: containerDependencies.config,
-  producer: rehearsalProducer,
+  producer: rehearsalProducer(containerDependencies.producer),
   observer: unwrittenObserver(containerDependencies.config.logLevel).observer,
 });
 

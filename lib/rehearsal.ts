@@ -3,9 +3,10 @@
  * request, and V8 runs code it has not seen in its interpreter, many times slower than the optimised code of
  * a warm container. Rehearsing runs a route's own code on the catalog's example, as a request would (the
  * middy chain, parsing, validation, the event and its record, the answer), so that it is compiled and
- * optimised before the first request. The rehearsal handler is made with a producer that sends nothing and an
- * observer that builds each log line and EMF document with Powertools as the container's does and writes none:
- * nothing reaches Kafka, the logs or the metrics, and no store is touched (no Idempotency-Key).
+ * optimised before the first request. The rehearsal handler is made with a producer that sends nothing (it
+ * runs kafkajs's encoding of the records and stops before the network) and an observer that builds each log
+ * line and EMF document with Powertools as the container's does and writes none: nothing reaches Kafka, the
+ * logs or the metrics, and no store is touched (no Idempotency-Key).
  */
 import { Logger, type LogItem } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -22,15 +23,19 @@ import { BudgetSpentError } from './producer/errors.js';
 import type { EventProducer } from './producer/event-producer.js';
 import type { PublishHandler } from './publisher.js';
 
-/** Acknowledges every record at once, as partition 0, sending nothing. */
-export const rehearsalProducer: EventProducer = {
+/**
+ * Acknowledges every record at once, as partition 0, sending nothing. First, where the container's producer has
+ * code of its own to rehearse (its `rehearse`: kafkajs's encoding of a send), it runs that on the records.
+ */
+export const rehearsalProducer = (producer?: Pick<EventProducer, 'rehearse'>): EventProducer => ({
   send: async (records, { timeoutMs }) => {
     // EventProducer's contract, kept as the real producer keeps it, so a rehearsal runs the same path.
     if (timeoutMs <= 0) throw new BudgetSpentError('no time left for the send');
+    await producer?.rehearse?.(records);
     return records.map(({ topic }, index) => ({ topic, partition: 0, offset: String(index) }));
   },
   disconnect: async () => undefined,
-};
+});
 
 /** Powertools' Logger, each line serialised as the container's Logger serialises it for stdout, then dropped. */
 export class UnwrittenLogger extends Logger {

@@ -25,6 +25,7 @@ import {
   PublishTimeoutError,
 } from './errors.js';
 import type { EventProducer, OutgoingRecord, RecordAck, SendOptions } from './event-producer.js';
+import { encodeProduceRequest } from './kafkajs-encoding.js';
 import { ProducerGeneration } from './producer-generation.js';
 
 const { Kafka: KafkaClient, Partitioners, logLevel } = kafkajs;
@@ -140,6 +141,15 @@ export class KafkaJsEventProducer implements EventProducer {
     await producer.send({ topic: this.config.topic, messages: [], acks: this.config.acks });
   }
 
+  /** Encodes the records as a send would (kafkajs-encoding.ts), without a client: the request it would write. */
+  rehearse(records: readonly OutgoingRecord[]): Promise<Buffer> {
+    return encodeProduceRequest(
+      records[0]?.topic ?? this.config.topic,
+      records.map(toMessage),
+      this.config,
+    );
+  }
+
   async disconnect(): Promise<void> {
     clearTimeout(this.idleTimer);
     await this.generation?.connection.close();
@@ -185,12 +195,6 @@ export class KafkaJsEventProducer implements EventProducer {
   ): RecordGroup[] {
     const topic = records[0]?.topic ?? this.config.topic;
     const partitionMetadata = generation.partitionsOf(topic);
-    const toMessage = ({ key, value, headers, timestamp }: OutgoingRecord): Message => ({
-      key,
-      value,
-      headers,
-      timestamp,
-    });
     if (!partitionMetadata || records.length === 1)
       return [{ indexes: records.map((_, i) => i), messages: records.map(toMessage) }];
     const groups = new Map<number, RecordGroup>();
@@ -259,6 +263,13 @@ export class KafkaJsEventProducer implements EventProducer {
     return producer;
   }
 }
+
+const toMessage = ({ key, value, headers, timestamp }: OutgoingRecord): Message => ({
+  key,
+  value,
+  headers,
+  timestamp,
+});
 
 interface PartitionResult {
   topicName: string;

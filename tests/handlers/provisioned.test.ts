@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { OutgoingRecord } from '../../lib/producer/event-producer.js';
+import { KafkaJsEventProducer } from '../../lib/producer/kafkajs-producer.js';
 import { REHEARSALS } from '../../lib/rehearsal.js';
 
 // A container Lambda initialises for provisioned concurrency (its own module registry: this file imports the
 // handlers with AWS_LAMBDA_INITIALIZATION_TYPE set). Port 1 on loopback refuses at once, so the container's
-// producer cannot acknowledge anything: a rehearsal that went through it would not be accepted.
+// producer cannot acknowledge anything: a rehearsal sent through it would not be accepted. A rehearsal only has
+// it encode the records (KafkaJsEventProducer.rehearse), which needs no broker.
 /** What the container's Powertools Logger writes (INFO to stdout, WARN to stderr), one JSON document per line. */
 const logLines: Record<string, unknown>[] = [];
 const capture = (chunk: unknown) => {
@@ -17,6 +20,8 @@ const capture = (chunk: unknown) => {
   return true;
 };
 let spies: { mockRestore(): void }[] = [];
+/** The records of each rehearsed send that the container's producer encoded (KafkaJsEventProducer.rehearse). */
+let encoded: jest.Spied<KafkaJsEventProducer['rehearse']>;
 
 beforeAll(() => {
   process.env.KAFKA_BROKERS = '127.0.0.1:1';
@@ -28,6 +33,8 @@ beforeAll(() => {
     jest.spyOn(process.stdout, 'write').mockImplementation(capture),
     jest.spyOn(process.stderr, 'write').mockImplementation(capture),
   ];
+  encoded = jest.spyOn(KafkaJsEventProducer.prototype, 'rehearse');
+  spies.push(encoded);
 });
 
 const REHEARSED = 'rehearsed the route before its first request';
@@ -53,15 +60,24 @@ afterAll(async () => {
 });
 
 describe('a container initialised for provisioned concurrency', () => {
-  it.each(['order-created', 'order-shipped', 'order-events-batch'])(
-    '%s rehearses its route while it loads, every rehearsal accepted, none through its own producer',
-    async (handlerFile) => {
+  it.each([
+    ['order-created', ['order-created']],
+    ['order-shipped', ['order-shipped']],
+    ['order-events-batch', ['order-created', 'order-shipped', 'order-cancelled']],
+  ])(
+    '%s rehearses its route while it loads, every rehearsal accepted, its records encoded and none sent',
+    async (handlerFile, eventTypes) => {
       const from = logLines.length;
+      encoded.mockClear();
       await import(`../../handlers/${handlerFile}.js`);
       expect(await logLine(REHEARSED, from)).toMatchObject({
         level: 'INFO',
         rehearsals: REHEARSALS,
       });
+      // Each rehearsal's records went through kafkajs's encoding of a send, and only that.
+      expect(encoded).toHaveBeenCalledTimes(REHEARSALS);
+      const [records] = encoded.mock.calls[0] as [OutgoingRecord[]];
+      expect(records.map((record) => record.headers.ce_type)).toEqual(eventTypes);
       // Nothing of the rehearsal reached the logs or the metrics but that one line.
       const since = logLines.slice(from);
       expect(since.filter((line) => '_aws' in line)).toEqual([]);

@@ -63,7 +63,7 @@ describe('rehearsing a route', () => {
     const { calls, observer } = recordingObserver();
     const handler = createPublishHandler(publisherDeclaration('order-created'), {
       config: testConfig(),
-      producer: rehearsalProducer,
+      producer: rehearsalProducer(),
       observer,
     });
     const refused = { ...rehearsalRequestOf(publisherDeclaration('order-created')), body: {} };
@@ -88,13 +88,33 @@ describe('rehearsing a route', () => {
 });
 
 describe('the rehearsal producer', () => {
+  it("runs the container producer's rehearsal of the records before it acknowledges them, never on a spent budget", async () => {
+    const record = { topic: 't', key: 'k', value: '{}', headers: {} };
+    const rehearsed: unknown[] = [];
+    const producer = rehearsalProducer({
+      rehearse: async (records) => {
+        rehearsed.push(records);
+      },
+    });
+    await producer.send([record, record], { timeoutMs: 100 });
+    await expect(producer.send([record], { timeoutMs: 0 })).rejects.toBeInstanceOf(
+      BudgetSpentError,
+    );
+    expect(rehearsed).toEqual([[record, record]]);
+
+    const failing = rehearsalProducer({
+      rehearse: () => Promise.reject(new Error('encoding failed')),
+    });
+    await expect(failing.send([record], { timeoutMs: 100 })).rejects.toThrow('encoding failed');
+  });
+
   it('acknowledges each record in order and keeps the contract on a spent budget', async () => {
     const record = { topic: 't', key: 'k', value: '{}', headers: {} };
-    await expect(rehearsalProducer.send([record, record], { timeoutMs: 100 })).resolves.toEqual([
+    await expect(rehearsalProducer().send([record, record], { timeoutMs: 100 })).resolves.toEqual([
       { topic: 't', partition: 0, offset: '0' },
       { topic: 't', partition: 0, offset: '1' },
     ]);
-    await expect(rehearsalProducer.send([record], { timeoutMs: 0 })).rejects.toBeInstanceOf(
+    await expect(rehearsalProducer().send([record], { timeoutMs: 0 })).rejects.toBeInstanceOf(
       BudgetSpentError,
     );
   });
@@ -147,7 +167,7 @@ describe('the unwritten observer', () => {
     const { observer, logger, metrics } = unwrittenObserver('INFO');
     const handler = createPublishHandler(publisherDeclaration('order-created'), {
       config: testConfig(),
-      producer: rehearsalProducer,
+      producer: rehearsalProducer(),
       observer,
     });
 
