@@ -19,8 +19,8 @@ const serverlessEsbuild = {
   outputFileExtension: '.cjs',
   // Stop kafkajs's idle connections from polling a 1 ms timer, and leave out of each bundle the code its
   // function never runs, or replace it with a smaller equivalent: kafkajs's unused clients, requests and old
-  // protocol versions, Powertools' JMESPath, the MSK IAM signer's JavaScript SHA-256 and uuid's v5 (both on
-  // node:crypto); see the file.
+  // protocol versions, Powertools' JMESPath, the MSK IAM signer's JavaScript SHA-256, uuid's v5 and kafkajs's
+  // Web Crypto random bytes (all three on node:crypto); see the file.
   plugins: './deploy/esbuild-plugins.cjs',
   // Lambda's Node.js 24 runtime provides the AWS SDK v3. Two things use it, each loaded only when needed:
   // Powertools' DynamoDB idempotency store (on the first request with an Idempotency-Key) and AWS's MSK IAM

@@ -91,6 +91,42 @@ console.log(JSON.stringify({ errorCodes, rebalance: { type: error.type, retriabl
   });
 });
 
+describe("kafkajs's default partitioner in a bundle", () => {
+  it('places keys as kafkajs does, and starts keyless round robin from random bytes without Web Crypto', async () => {
+    const partitionMetadata = [0, 1, 2, 3, 4, 5].map((partitionId) => ({ partitionId, leader: 1 }));
+    const keys = ['o-1', 'o-2', 'order-42', 'ü', ''];
+    const bundled = await run(`
+const partitionMetadata = ${JSON.stringify(partitionMetadata)};
+// Web Crypto, should anything in the bundle reach for it.
+let webCrypto = 0;
+Object.defineProperty(globalThis, 'crypto', { get() { webCrypto += 1; return undefined; }, configurable: true });
+const randomBytes = require('kafkajs/src/producer/partitioners/legacy/randomBytes');
+const partition = require('kafkajs/src/producer/partitioners/default')();
+console.log(JSON.stringify({
+  keyed: ${JSON.stringify(keys)}.map((key) => partition({ topic: 't', partitionMetadata, message: { key, value: 'v' } })),
+  keyless: Array.from({ length: 12 }, () => partition({ topic: 'u', partitionMetadata, message: { value: 'v' } })),
+  bytes: [randomBytes(32).length, randomBytes(32).equals(randomBytes(32))],
+  webCrypto,
+}));
+// kafka.producer(
+`);
+    const partition = (
+      require('kafkajs/src/producer/partitioners/default') as () => (args: unknown) => number
+    )();
+
+    expect(bundled.keyed).toEqual(
+      keys.map((key) => partition({ topic: 't', partitionMetadata, message: { key, value: 'v' } })),
+    );
+    // Round robin: each next message the next partition, from wherever the random start was.
+    const keyless = bundled.keyless as number[];
+    expect(keyless.slice(1).map((p, i) => (p - (keyless[i] as number) + 6) % 6)).toEqual(
+      Array(11).fill(1),
+    );
+    expect(bundled.bytes).toEqual([32, false]);
+    expect(bundled.webCrypto).toBe(0);
+  });
+});
+
 describe('kafkajs in the health function', () => {
   it('keeps the admin client and ListOffsets, and leaves out the producer', async () => {
     const results = await run(`${outcome}
