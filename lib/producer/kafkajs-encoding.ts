@@ -9,6 +9,9 @@ import encodeRequest from 'kafkajs/src/protocol/request.js';
 import produce from 'kafkajs/src/protocol/requests/produce/index.js';
 import type { Config } from '../config.js';
 
+/** What of the configuration shapes a send's request. */
+export type EncodingConfig = Pick<Config, 'acks' | 'clientId' | 'idempotent' | 'requestTimeoutMs'>;
+
 /** kafkajs's newest Produce version, sent to any broker since Kafka 2.1; v3 to v6 share its encoding. */
 const PRODUCE_VERSION = 7;
 
@@ -19,7 +22,7 @@ const PRODUCE_VERSION = 7;
 export const encodeProduceRequest = async (
   topic: string,
   messages: Message[],
-  { acks, clientId, idempotent, requestTimeoutMs }: Config,
+  { acks, clientId, idempotent, requestTimeoutMs }: EncodingConfig,
 ): Promise<Buffer> => {
   const { request } = produce.protocol({ version: PRODUCE_VERSION })({
     acks,

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
+import { REHEARSALS } from '../../lib/rehearsal.js';
 import { RECEIPT_MARKER } from './cold-invoke-marker.js';
 import type { LoopWorkerOptions, LoopWorkerResult } from './loop-worker.js';
 import { onCleanup, run, stopChild, tail } from './processes.js';
@@ -110,8 +111,9 @@ export interface ColdResult {
   /** Spawn to the marker line of the minimal validating handler (cold-minimal-handler.ts). */
   minimalHandlerMs: number[];
   /**
-   * The kafkajs floor as a container initialised for provisioned concurrency: connected and the topic's
-   * metadata fetched ahead, its first send timed inside it (the floor of the provisioned path's first request).
+   * The kafkajs floor as a container initialised for provisioned concurrency: connected, the topic's metadata
+   * fetched and kafkajs's encoding of the record rehearsed ahead, its first send timed inside it (the floor of
+   * the provisioned path's first request).
    */
   kafkajsProvisionedSendMs: number[];
   /** The same producer's PROVISIONED_FLOOR_SENDS-th send, after the others one after another. */
@@ -280,7 +282,12 @@ export const measureCold = async (
       );
     const provisionedFloor = await timedSpawn(
       [scripts.coldKafkajsFloor],
-      { ...provisionedEnv, BENCH_FLOOR_SENDS: String(PROVISIONED_FLOOR_SENDS) },
+      {
+        ...provisionedEnv,
+        BENCH_FLOOR_SENDS: String(PROVISIONED_FLOOR_SENDS),
+        // kafkajs's encoding, rehearsed as often as a container initialised ahead rehearses its route.
+        BENCH_FLOOR_ENCODINGS: String(REHEARSALS),
+      },
       30_000,
     );
     const provisionedAck = markedLine<{ acked?: boolean; sendMs?: number; lastSendMs?: number }>(

@@ -4,12 +4,14 @@
 // function's brokers, sends one record as the handler builds it (acks=-1) and prints the marker line.
 // No configuration parsing, validation, logging or metrics: whatever a function adds, it adds on top of this.
 // With BENCH_FIRST_REQUEST_AFTER_MS set (as for a container initialised for provisioned concurrency), it does
-// what such a container does before its first request (connect; a send of no records, which fetches the
-// topic's metadata), waits that long, and times its first send of a record alone: kafkajs's own part of the
-// first request of a container that connected ahead of it. With BENCH_FLOOR_SENDS=N as well, it then sends N - 1
+// what such a container does for kafkajs before its first request (connect; a send of no records, which
+// fetches the topic's metadata; with BENCH_FLOOR_ENCODINGS, kafkajs's encoding of the record, rehearsed), waits
+// that long, and times its first send of a record alone: kafkajs's own part of the first request of a
+// container that prepared for it. With BENCH_FLOOR_SENDS=N as well, it then sends N - 1
 // more records, one after another, and times the last: how far kafkajs is from warm after a few real sends.
 import kafkajs, { type RecordMetadata } from 'kafkajs';
 import { buildOrderEvent, toKafkaRecord } from '../../lib/events.js';
+import { encodeProduceRequest } from '../../lib/producer/kafkajs-encoding.js';
 import { RECEIPT_MARKER } from './cold-invoke-marker.js';
 import { orderBody } from './workload.js';
 
@@ -54,6 +56,20 @@ const lastOfLaterSends = async () => {
   }
   return lastMs;
 };
+/**
+ * With BENCH_FLOOR_ENCODINGS=N, what a container's rehearsal does for kafkajs (lib/rehearsal.ts): its encoding of
+ * a send of the record, N times, sending nothing.
+ */
+const encodeAhead = async () => {
+  const config = {
+    acks: -1,
+    clientId: 'order-events-publisher',
+    idempotent,
+    requestTimeoutMs: 30_000,
+  } as const;
+  for (let i = 0; i < Number(process.env.BENCH_FLOOR_ENCODINGS ?? 0); i++)
+    await encodeProduceRequest(topic, [record], config);
+};
 const firstRequestAfterMs = process.env.BENCH_FIRST_REQUEST_AFTER_MS;
 const measured: Promise<{
   result: RecordMetadata | undefined;
@@ -68,6 +84,7 @@ const measured: Promise<{
     : producer
         .connect()
         .then(() => producer.send({ topic, acks: -1, messages: [] }))
+        .then(encodeAhead)
         .then(() => new Promise((resolve) => setTimeout(resolve, Number(firstRequestAfterMs))))
         .then(async () => {
           const sent = performance.now();
