@@ -13,8 +13,9 @@
 //   the producer, ListOffsets to the admin client). Out go the request's modules (from the table in
 //   protocol/requests/index.js), the Broker method that sends it, and what calls only that method: Cluster's
 //   group-coordinator lookups and committed offsets and, without ListOffsets, its fetchTopicsOffset;
-// - the producer's transactions (its `transaction` and its eosManager's transactional methods): no producer
-//   here has a transactionalId, without which kafkajs refuses to start a transaction;
+// - the producer's transactions (its `transaction` and its eosManager's transactional methods, and with them
+//   Node's assert module): no producer here has a transactionalId, without which kafkajs refuses to start a
+//   transaction;
 // - the AWS SASL mechanism: lib/producer/broker-security.ts selects PLAIN, SCRAM-SHA-256/512, or OAUTHBEARER
 //   (MSK IAM, through AWS's signer), never kafkajs's own AWS mechanism;
 // - the legacy partitioner (the producer is always given the default, Java-compatible one) and the consumer's
@@ -86,6 +87,20 @@ const transactional = [
   'abort',
   'sendOffsets',
 ];
+
+/**
+ * The eosManager's source without its `require('assert')`, which only sendOffsets (a transactional method, left
+ * out above) calls: loading Node's assert module costs every cold start about 1 ms, and nothing else loads it.
+ */
+const ASSERT_REQUIRE = /^const assert = require\('assert'\)\n/m;
+const withoutAssert = (source, file) => {
+  if (!ASSERT_REQUIRE.test(source))
+    throw new Error(`${file}: no require('assert') to leave out (has kafkajs changed?)`);
+  const rest = source.replace(ASSERT_REQUIRE, '');
+  if (/\bassert\b/.test(rest))
+    throw new Error(`${file}: assert is still used without transactions (has kafkajs changed?)`);
+  return rest;
+};
 
 const CLIENT_CALL = /\.(producer|admin|consumer)\s*\(/g;
 
@@ -207,8 +222,10 @@ module.exports = {
           if (requests.has('ListOffsets')) methods.push('fetchTopicsOffset', 'defaultOffset');
           return transformed(args, 'Cluster', methods);
         }
-        case 'producer/eosManager/index.js':
-          return transformed(args, 'EosManager', transactional, NO_TRANSACTIONS);
+        case 'producer/eosManager/index.js': {
+          const { contents } = transformed(args, 'EosManager', transactional, NO_TRANSACTIONS);
+          return { loader: 'js', contents: withoutAssert(contents, args.path) };
+        }
         default:
           return undefined;
       }

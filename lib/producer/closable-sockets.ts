@@ -4,7 +4,6 @@
  * retrier, which would otherwise reconnect and go on sending after the work it served has been answered.
  */
 import net from 'node:net';
-import tls from 'node:tls';
 import type { ISocketFactory } from 'kafkajs';
 
 export class ClosableSockets {
@@ -21,11 +20,15 @@ export class ClosableSockets {
       refused.destroy(new Error(`${this.owner} is closed`));
       return refused;
     }
+    // Node's TLS is loaded by the first TLS connection: a cold start against a plaintext listener (a broker
+    // inside the VPC, the embedded broker) never pays for it.
     const socket = ssl
-      ? tls.connect(
-          { host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl },
-          onConnect,
-        )
+      ? process
+          .getBuiltinModule('node:tls')
+          .connect(
+            { host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl },
+            onConnect,
+          )
       : net.connect({ host, port }, onConnect);
     socket.setKeepAlive(true, 60_000);
     this.open.add(socket);

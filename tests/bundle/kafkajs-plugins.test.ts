@@ -157,6 +157,27 @@ const kafka = new Kafka({ brokers: ['localhost:1'], logLevel: 0 });
 });
 
 describe('the functions bundled', () => {
+  it.each(['order-created', 'order-events-batch'])(
+    "%s: loading it loads none of Node's modules that a cold start against a plaintext broker does not need",
+    async (handler) => {
+      const { loaded } = JSON.parse(
+        await runBundled(
+          `
+const before = new Set(process.moduleLoadList);
+require('./handlers/${handler}.ts');
+console.log(JSON.stringify({ loaded: process.moduleLoadList.filter((name) => !before.has(name)) }));
+`,
+          // A function's environment, but for its broker: loading it opens no connection.
+          { KAFKA_BROKERS: '127.0.0.1:1', LOG_LEVEL: 'SILENT' },
+        ),
+      ) as { loaded: string[] };
+      // It does load what it needs, which is how the test knows it looked.
+      expect(loaded).toEqual(expect.arrayContaining(['NativeModule net', 'NativeModule crypto']));
+      for (const unneeded of ['assert', 'tls', 'internal/crypto/webcrypto'])
+        expect(loaded).not.toContain(`NativeModule ${unneeded}`);
+    },
+  );
+
   it.each([
     ['handlers/order-created.ts', 'admin/index.js', 'producer/index.js'],
     ['handlers/order-events-batch.ts', 'admin/index.js', 'producer/index.js'],

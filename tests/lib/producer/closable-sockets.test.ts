@@ -78,6 +78,26 @@ describe('ClosableSockets', () => {
     expect(await until(() => sockets.openCount === 0)).toBe(true);
   });
 
+  it('speaks TLS when kafkajs asks for it, naming a host name as the server (SNI), and closes that socket too', async () => {
+    const sockets = new ClosableSockets();
+    const socket = sockets.socketFactory({
+      host: 'localhost',
+      port: server.port,
+      ssl: { rejectUnauthorized: false } as never,
+      onConnect: () => undefined,
+    }) as net.Socket;
+    socket.on('error', () => undefined);
+    expect(await until(() => server.accepted.length === 1)).toBe(true);
+    const [accepted] = server.accepted;
+    const hello = await new Promise<Buffer>((resolve) => accepted?.once('data', resolve));
+    // A TLS record of type handshake (22), version 3.x: a ClientHello, which carries the server name.
+    expect([hello[0], hello[1]]).toEqual([22, 3]);
+    expect(hello.includes(Buffer.from('localhost'))).toBe(true);
+    expect(sockets.openCount).toBe(1);
+    sockets.close();
+    expect(socket.destroyed).toBe(true);
+  });
+
   it('refuses new sockets once closed: each comes back destroyed, and no connection reaches the server', async () => {
     const sockets = new ClosableSockets('a retired producer');
     sockets.close();
