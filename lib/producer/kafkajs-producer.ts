@@ -26,6 +26,7 @@ import {
 } from './errors.js';
 import type { EventProducer, OutgoingRecord, RecordAck, SendOptions } from './event-producer.js';
 import { encodeProduceRequest } from './kafkajs-encoding.js';
+import { type LeaderConnector, leaderConnectorOf } from './kafkajs-leaders.js';
 import { ProducerGeneration } from './producer-generation.js';
 
 const { Kafka: KafkaClient, Partitioners, logLevel } = kafkajs;
@@ -74,6 +75,8 @@ export class KafkaJsEventProducer implements EventProducer {
   /** Which partition the partitioner chose for each message of the sends under way. */
   private readonly chosenPartition = new WeakMap<Message, number>();
   private readonly partitionByKey = Partitioners.DefaultPartitioner();
+  /** What connects each generation's partition leaders (kafkajs-leaders.ts), where its client allows it. */
+  private readonly leaderConnectors = new WeakMap<ProducerGeneration, LeaderConnector>();
 
   constructor(
     private readonly config: Config,
@@ -133,12 +136,17 @@ export class KafkaJsEventProducer implements EventProducer {
     });
   }
 
-  /** Connects ahead of the first send (a container initialised before its traffic) and learns the topic's partitions. */
+  /**
+   * Connects ahead of the first send (a container initialised before its traffic): learns the topic's partitions
+   * and connects the brokers that lead them.
+   */
   async connect(): Promise<void> {
-    const producer = await this.currentGeneration().connection.get();
+    const generation = this.currentGeneration();
+    const producer = await generation.connection.get();
     // A send of no records fetches the topic's metadata, which the first send would otherwise wait for, and
     // writes nothing (kafkajs makes no produce request without records).
     await producer.send({ topic: this.config.topic, messages: [], acks: this.config.acks });
+    await this.leaderConnectors.get(generation)?.(this.config.topic);
   }
 
   /** Encodes the records as a send would (kafkajs-encoding.ts), without a client: the request it would write. */
@@ -258,7 +266,10 @@ export class KafkaJsEventProducer implements EventProducer {
     };
     // Idempotence needs one in-flight request per connection to keep its ordering guarantee.
     if (this.config.idempotent) producerConfig.maxInFlightRequests = 1;
-    const producer = this.createClient(config, socketFactory).producer(producerConfig);
+    const client = this.createClient(config, socketFactory);
+    const connectLeaders = leaderConnectorOf(client);
+    if (connectLeaders) this.leaderConnectors.set(generation, connectLeaders);
+    const producer = client.producer(producerConfig);
     producer.on(producer.events.DISCONNECT, () => generation.connection.markLost());
     return producer;
   }
