@@ -111,8 +111,8 @@ export interface ColdResult {
   /** Spawn to the marker line of the minimal validating handler (cold-minimal-handler.ts). */
   minimalHandlerMs: number[];
   /**
-   * The kafkajs floor as a container initialised for provisioned concurrency: connected, the topic's metadata
-   * fetched and kafkajs's encoding of the record rehearsed ahead, its first send timed inside it (the floor of
+   * The kafkajs floor as a container initialised for provisioned concurrency: connected (the partitions' leaders
+   * too), the topic's metadata fetched and kafkajs's encoding of the record rehearsed ahead, its first send timed inside it (the floor of
    * the provisioned path's first request).
    */
   kafkajsProvisionedSendMs: number[];

@@ -5,13 +5,15 @@
 // No configuration parsing, validation, logging or metrics: whatever a function adds, it adds on top of this.
 // With BENCH_FIRST_REQUEST_AFTER_MS set (as for a container initialised for provisioned concurrency), it does
 // what such a container does for kafkajs before its first request (connect; a send of no records, which
-// fetches the topic's metadata; with BENCH_FLOOR_ENCODINGS, kafkajs's encoding of the record, rehearsed), waits
-// that long, and times its first send of a record alone: kafkajs's own part of the first request of a
-// container that prepared for it. With BENCH_FLOOR_SENDS=N as well, it then sends N - 1
-// more records, one after another, and times the last: how far kafkajs is from warm after a few real sends.
+// fetches the topic's metadata; the partitions' leaders connected; with BENCH_FLOOR_ENCODINGS, kafkajs's
+// encoding of the record, rehearsed), waits that long, and times its first send of a record alone: kafkajs's
+// own part of the first request of a container that prepared for it. With BENCH_FLOOR_SENDS=N as well, it
+// then sends N - 1 more records, one after another, and times the last: how far kafkajs is from warm after a
+// few real sends.
 import kafkajs, { type RecordMetadata } from 'kafkajs';
 import { buildOrderEvent, toKafkaRecord } from '../../lib/events.js';
 import { encodeProduceRequest } from '../../lib/producer/kafkajs-encoding.js';
+import { leaderConnectorOf } from '../../lib/producer/kafkajs-leaders.js';
 import { RECEIPT_MARKER } from './cold-invoke-marker.js';
 import { orderBody } from './workload.js';
 
@@ -25,6 +27,9 @@ const kafka = new Kafka({
 // As the functions run it (KAFKA_IDEMPOTENT, default on): the idempotent producer's InitProducerId round trip
 // is part of every cold start's first send.
 const idempotent = process.env.KAFKA_IDEMPOTENT !== 'false';
+// Initialised ahead, it connects the partitions' leaders too, as the service's producer does (kafkajs-leaders.ts).
+const connectLeaders =
+  process.env.BENCH_FIRST_REQUEST_AFTER_MS === undefined ? undefined : leaderConnectorOf(kafka);
 const producer = kafka.producer({
   idempotent,
   ...(idempotent ? { maxInFlightRequests: 1 } : {}),
@@ -84,6 +89,7 @@ const measured: Promise<{
     : producer
         .connect()
         .then(() => producer.send({ topic, acks: -1, messages: [] }))
+        .then(() => connectLeaders?.(topic))
         .then(encodeAhead)
         .then(() => new Promise((resolve) => setTimeout(resolve, Number(firstRequestAfterMs))))
         .then(async () => {
