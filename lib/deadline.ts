@@ -2,7 +2,8 @@ import type { Context } from 'aws-lambda';
 
 /**
  * Races work against a deadline: rejects with timedOut() once timeoutMs have passed. The work may still settle
- * afterwards (a send already on the wire, a metadata request); its outcome must not become an unhandled rejection.
+ * afterwards (a send already on the wire, a metadata request); the race has subscribed to it, so a late
+ * failure is handled there and never becomes an unhandled rejection.
  */
 export const withDeadline = <T>(
   work: Promise<T>,
@@ -13,7 +14,6 @@ export const withDeadline = <T>(
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(timedOut()), Math.max(0, timeoutMs));
   });
-  work.catch(() => undefined);
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 };
 
