@@ -1,27 +1,17 @@
 // A container initialised ahead of its traffic connects its producer while it initialises (lib/runtime.ts):
 // over the real protocol, KafkaJsEventProducer.connect() leaves nothing for the sends after it to connect.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { ISocketFactory } from 'kafkajs';
 import { buildOrderEvent, toKafkaRecord } from '../../lib/events.js';
 import { createKafkaClient, KafkaJsEventProducer } from '../../lib/producer/kafkajs-producer.js';
 import { testConfig } from '../support/events.js';
-import { type SpawnedBroker, spawnEmbeddedBroker } from './support/harness.js';
+import { embeddedBrokerForTests } from './support/harness.js';
 
-const PORT = 19470;
-let broker: SpawnedBroker | undefined;
-
-beforeAll(async () => {
-  broker = await spawnEmbeddedBroker({ port: PORT });
-}, 120_000);
-
-afterAll(async () => {
-  await broker?.stop();
-}, 60_000);
+const broker = embeddedBrokerForTests(19470);
 
 /** The service's producer, on kafkajs, with every connection it opens listed (host:port). */
 const listedProducer = () => {
-  if (!broker) throw new Error('the embedded broker did not start');
-  const config = testConfig({ KAFKA_BROKERS: broker.bootstrap });
+  const config = testConfig({ KAFKA_BROKERS: broker().bootstrap });
   const opened: string[] = [];
   const producer = new KafkaJsEventProducer(config, (clientConfig, socketFactory) =>
     createKafkaClient(clientConfig, ((options) => {

@@ -1,27 +1,18 @@
 // The example kafkajs consumer (examples/kafkajs-consumer.ts) against the embedded broker: records written as
 // the service writes them (lib/events.ts), one of them twice as a retried publish would, and records it must
 // not accept. It hands over each event once, typed and parsed with the exported schemas, in order.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import kafkajs from 'kafkajs';
 import { startOrderEventsConsumer } from '../../examples/kafkajs-consumer.js';
 import { buildOrderEvent, toKafkaRecord } from '../../lib/events.js';
 import type { OrderEventValue } from '../../lib/records.js';
-import { type SpawnedBroker, spawnEmbeddedBroker } from '../../scripts/embedded-broker/spawn.js';
+import { embeddedBrokerForTests } from './support/harness.js';
 
 const { Kafka, logLevel } = kafkajs;
-const PORT = 19420;
 const TOPIC = 'order-events';
 const ORDER = 'consumer-o-1';
 
-let broker: SpawnedBroker;
-
-beforeAll(async () => {
-  broker = await spawnEmbeddedBroker({ port: PORT });
-}, 120_000);
-
-afterAll(async () => {
-  await broker?.stop();
-}, 60_000);
+const broker = embeddedBrokerForTests(19420);
 
 const written = (eventType: Parameters<typeof buildOrderEvent>[0], fields: object) =>
   toKafkaRecord(buildOrderEvent(eventType, ORDER, fields), TOPIC, '/order-events-publisher');
@@ -46,7 +37,7 @@ describe('the example kafkajs consumer', () => {
     const sequence = [created, shipped, shipped, fromTheFuture, invalid, unknownType, cancelled];
 
     const producer = new Kafka({
-      brokers: [broker.bootstrap],
+      brokers: [broker().bootstrap],
       logLevel: logLevel.NOTHING,
     }).producer({ idempotent: false });
     await producer.connect();
@@ -65,7 +56,7 @@ describe('the example kafkajs consumer', () => {
       lastArrived = resolve;
     });
     const consumer = await startOrderEventsConsumer({
-      brokers: [broker.bootstrap],
+      brokers: [broker().bootstrap],
       topic: TOPIC,
       groupId: `example-consumer-${process.pid}`,
       fromBeginning: true,

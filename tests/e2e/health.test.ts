@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import kafkajs from 'kafkajs';
 import { HEALTH_TIMEOUT_MS } from '../../lib/health.js';
-import { ALL_BROKERS, type SpawnedBroker, spawnEmbeddedBroker } from './support/harness.js';
+import { ALL_BROKERS, embeddedBrokerForTests } from './support/harness.js';
 import { type RunningService, repoRoot, startService } from './support/service.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -186,21 +186,13 @@ describe('GET /health against a running service', () => {
 });
 
 describe('serverless invoke local -f health', () => {
-  let broker: SpawnedBroker;
-
-  beforeAll(async () => {
-    broker = await spawnEmbeddedBroker({ port: ONE_SHOT_BROKER_PORT });
-  }, 60_000);
-
-  afterAll(async () => {
-    await broker?.stop();
-  }, 60_000);
+  const broker = embeddedBrokerForTests(ONE_SHOT_BROKER_PORT);
 
   it('answers a slow cluster by its own deadline, then exits', async () => {
-    await broker.control.setRtt(ALL_BROKERS, SLOW_RTT_MS);
+    await broker().control.setRtt(ALL_BROKERS, SLOW_RTT_MS);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      KAFKA_BROKERS: broker.bootstrap,
+      KAFKA_BROKERS: broker().bootstrap,
       KAFKA_IDEMPOTENT: 'false',
       SLS_TELEMETRY_DISABLED: '1',
     };

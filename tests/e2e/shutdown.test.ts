@@ -1,29 +1,16 @@
 // Graceful shutdown: on SIGTERM a container's producer disconnects from the broker before the process exits.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import {
-  type SpawnedBroker,
-  spawnEmbeddedBroker,
-  stopProcess,
-  waitForLine,
-} from './support/harness.js';
+import { expect, it } from '@jest/globals';
+import { embeddedBrokerForTests, stopProcess, waitForLine } from './support/harness.js';
 import { repoRoot } from './support/service.js';
 
-let broker: SpawnedBroker;
-
-beforeAll(async () => {
-  broker = await spawnEmbeddedBroker({ port: 19330 });
-});
-
-afterAll(async () => {
-  await broker?.stop();
-});
+const broker = embeddedBrokerForTests(19330);
 
 it('disconnects the producer on SIGTERM, then exits 0', async () => {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    KAFKA_BROKERS: broker.bootstrap,
+    KAFKA_BROKERS: broker().bootstrap,
     AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9001',
   };
   delete env.NODE_OPTIONS;

@@ -3,9 +3,9 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Kafka, type KafkaMessage, logLevel, type Producer, type RecordMetadata } from 'kafkajs';
-import { type SpawnedBroker, spawnEmbeddedBroker } from '../e2e/support/harness.js';
+import { embeddedBrokerForTests } from '../e2e/support/harness.js';
 
 const PORT = 19092;
 const TOPIC = 'order-events';
@@ -13,12 +13,7 @@ const PRODUCE_API_KEY = 0;
 const NOT_LEADER_OR_FOLLOWER = 6;
 
 const execFileAsync = promisify(execFile);
-let broker: SpawnedBroker | undefined;
-
-function running(): SpawnedBroker {
-  if (!broker) throw new Error('embedded broker did not start');
-  return broker;
-}
+const running = embeddedBrokerForTests(PORT);
 
 /** Small timeouts so outages surface in seconds; `retries` decides whether kafkajs may ride out an error. */
 function kafka(retries: number): Kafka {
@@ -60,14 +55,6 @@ async function withProducer<T>(
     await producer.disconnect();
   }
 }
-
-beforeAll(async () => {
-  broker = await spawnEmbeddedBroker({ port: PORT });
-}, 30_000);
-
-afterAll(async () => {
-  await broker?.stop();
-}, 15_000);
 
 describe('embedded broker', () => {
   it('reports a bootstrap on the requested port and the mock broker ids', () => {

@@ -3,26 +3,21 @@
 // of every Produce request. Checked with kafkajs and kcat, a client this project did not write.
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
 import {
   FrameSplitter,
   readCorrelationId,
   Writer,
 } from '../../scripts/embedded-broker/kafka-wire.js';
-import { ALL_BROKERS, type SpawnedBroker, spawnEmbeddedBroker } from '../e2e/support/harness.js';
+import { ALL_BROKERS, embeddedBrokerForTests } from '../e2e/support/harness.js';
 import { readWithKcat } from '../e2e/support/topic.js';
 
 const PORT = 19410;
 const TOPIC = 'order-events';
 const PRODUCE = 0;
 
-let broker: SpawnedBroker | undefined;
-
-function running(): SpawnedBroker {
-  if (!broker) throw new Error('embedded broker did not start');
-  return broker;
-}
+const running = embeddedBrokerForTests(PORT);
 
 function connectedSocket(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -84,17 +79,9 @@ async function leaders(): Promise<Map<number, number>> {
   }
 }
 
-beforeAll(async () => {
-  broker = await spawnEmbeddedBroker({ port: PORT });
-}, 30_000);
-
 afterEach(async () => {
   await running().control.clearAllFaults();
   await running().control.clearProduced();
-}, 15_000);
-
-afterAll(async () => {
-  await broker?.stop();
 }, 15_000);
 
 describe('the idempotent producer', () => {

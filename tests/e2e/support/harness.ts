@@ -1,6 +1,8 @@
 // The one harness of the end-to-end tests: the embedded broker's typed control client, waiting until something
 // is ready, and stopping a process we started. The service itself is started by service.ts on top of these.
 import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll } from '@jest/globals';
+import { type SpawnedBroker, spawnEmbeddedBroker } from '../../../scripts/embedded-broker/spawn.js';
 import { stopChild } from '../../../scripts/stop-child.js';
 
 export {
@@ -62,4 +64,22 @@ export async function stopProcess(
       // the group is gone already
     }
   }
+}
+
+/**
+ * An embedded broker on `port` for the tests of the file (or describe block) that calls this: started before
+ * them and stopped after them, also when one fails. Returns the running broker's getter.
+ */
+export function embeddedBrokerForTests(port: number): () => SpawnedBroker {
+  let broker: SpawnedBroker | undefined;
+  beforeAll(async () => {
+    broker = await spawnEmbeddedBroker({ port });
+  }, 120_000);
+  afterAll(async () => {
+    await broker?.stop();
+  }, 60_000);
+  return () => {
+    if (!broker) throw new Error('the embedded broker did not start');
+    return broker;
+  };
 }
