@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { clock } from './clock.js';
 
 /**
  * Races work against a deadline: rejects with timedOut() once timeoutMs have passed. The work may still settle
@@ -42,11 +43,11 @@ export class Deadline {
   private constructor(private readonly endsAt: number) {}
 
   static after(budgetMs: number): Deadline {
-    return new Deadline(performance.now() + Math.max(0, budgetMs));
+    return new Deadline(clock.nowMs() + Math.max(0, budgetMs));
   }
 
   remainingMs(): number {
-    return Math.max(0, Math.ceil(this.endsAt - performance.now()));
+    return Math.max(0, Math.ceil(this.endsAt - clock.nowMs()));
   }
 
   get passed(): boolean {

@@ -1,5 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { EventDeclaration } from './catalog.js';
+import { clock } from './clock.js';
 import {
   createPublishHandler,
   createRouteHandler,
@@ -37,12 +38,12 @@ const rehearseIfInitialisedAhead = (
   request: () => RehearsalRequest,
 ) => {
   if (!initialisedAhead) return;
-  const started = performance.now();
+  const started = clock.nowMs();
   rehearse(rehearsalHandler(), request()).then(
     (accepted) =>
       logger.info('rehearsed the route before its first request', {
         rehearsals: accepted,
-        rehearsalMs: Math.round(performance.now() - started),
+        rehearsalMs: Math.round(clock.nowMs() - started),
       }),
     (error: unknown) =>
       logger.warn('rehearsing the route failed; the first request runs it cold', {

@@ -3,6 +3,7 @@
  * each check bounded by the Lambda's remaining time. (lib/health.ts holds the check itself.)
  */
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { clock } from './clock.js';
 import { isLongLivedProcess, loadConfig } from './config.js';
 import { invocationBudgetMs } from './deadline.js';
 import { checkHealth, HEALTH_TIMEOUT_MS, healthResponse } from './health.js';
@@ -18,7 +19,7 @@ export const createHealthHandler = () => {
   const longLived = isLongLivedProcess(process.env);
 
   return async (_event: unknown, context?: Context): Promise<APIGatewayProxyStructuredResultV2> => {
-    const started = performance.now();
+    const started = clock.nowMs();
     const timeoutMs = invocationBudgetMs(HEALTH_TIMEOUT_MS, context, config.publishMarginMs);
     const report = await checkHealth(probe, {
       topic: config.topic,
@@ -28,7 +29,7 @@ export const createHealthHandler = () => {
         logger.warn('health check failed', {
           category,
           timeoutMs,
-          durationMs: Math.round(performance.now() - started),
+          durationMs: Math.round(clock.nowMs() - started),
           error: describe(error),
         }),
     });

@@ -9,6 +9,7 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { clock as monotonicClock } from './clock.js';
 import { withDeadline } from './deadline.js';
 
 /** A health check slower than this is as good as down to whoever polls it. */
@@ -97,7 +98,7 @@ export const checkHealth = async (
   probe: BrokerProbe,
   options: HealthCheckOptions,
 ): Promise<HealthReport> => {
-  const { topic, timeoutMs, report = () => undefined, clock = () => performance.now() } = options;
+  const { topic, timeoutMs, report = () => undefined, clock = monotonicClock.nowMs } = options;
   const started = clock();
   const abandon = new AbortController();
   let metadata: BrokerMetadata;

@@ -18,6 +18,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import type * as z from 'zod/mini';
+import { clock } from './clock.js';
 import type { Config } from './config.js';
 import { Deadline, invocationBudgetMs } from './deadline.js';
 import {
@@ -174,7 +175,7 @@ export const createRouteHandler = <Answer extends object>(
     const records = events.map((event) =>
       toKafkaRecord(event, config.topic, config.eventSource, request.trace),
     );
-    const started = performance.now();
+    const started = clock.nowMs();
     const withReceipt = (ack: RecordAck, i: number) => {
       const { eventId, eventType, orderId } = events[i] as OrderEvent;
       return { ...ack, eventId, eventType, orderId };
@@ -191,7 +192,7 @@ export const createRouteHandler = <Answer extends object>(
       // Part of the request is on the topic: say which part, and let the logs count it as published.
       const written = error.acknowledged.flatMap((ack, i) => (ack ? [withReceipt(ack, i)] : []));
       try {
-        observer.published(written, performance.now() - started, request.about);
+        observer.published(written, clock.nowMs() - started, request.about);
       } catch (unexpected) {
         throw atPublishStage(unexpected, 'sending');
       }
@@ -199,7 +200,7 @@ export const createRouteHandler = <Answer extends object>(
         cause: error,
       });
     }
-    const latencyMs = performance.now() - started;
+    const latencyMs = clock.nowMs() - started;
     if (acks.length !== events.length)
       throw atPublishStage(
         new Error(`The producer acknowledged ${acks.length} of ${events.length} records`),

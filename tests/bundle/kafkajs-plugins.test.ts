@@ -163,23 +163,33 @@ const kafka = new Kafka({ brokers: ['localhost:1'], logLevel: 0 });
 
 describe('the functions bundled', () => {
   it.each(['order-created', 'order-events-batch'])(
-    "%s: loading it loads none of Node's modules that a cold start against a plaintext broker does not need",
+    "%s: loading it and a first invocation load none of Node's modules that a cold start against a plaintext broker does not need",
     async (handler) => {
-      const { loaded } = JSON.parse(
-        await runBundled(
-          `
+      const printed = await runBundled(
+        `
 const before = new Set(process.moduleLoadList);
-require('./handlers/${handler}.ts');
-console.log(JSON.stringify({ loaded: process.moduleLoadList.filter((name) => !before.has(name)) }));
+const since = (seen) => process.moduleLoadList.filter((name) => !seen.has(name));
+const { handler } = require('./handlers/${handler}.ts');
+const atLoad = since(before);
+const loaded = new Set(process.moduleLoadList);
+const context = { functionName: 'probe', awsRequestId: 'probe', getRemainingTimeInMillis: () => 5000 };
+// A direct invocation with a body the route refuses: the whole path up to validation, no broker needed.
+handler({}, context).then((answer) =>
+  console.log(JSON.stringify({ atLoad, inInvocation: since(loaded), status: answer.status })),
+);
 `,
-          // A function's environment, but for its broker: loading it opens no connection.
-          { KAFKA_BROKERS: '127.0.0.1:1', LOG_LEVEL: 'SILENT' },
-        ),
-      ) as { loaded: string[] };
+        // A function's environment, but for its broker: nothing here opens a connection.
+        { KAFKA_BROKERS: '127.0.0.1:1', LOG_LEVEL: 'SILENT' },
+      );
+      // The result is the last line: the refusal's EMF metrics go to stdout before it.
+      const { atLoad, inInvocation, status } = JSON.parse(
+        printed.trim().split('\n').at(-1) ?? '',
+      ) as { atLoad: string[]; inInvocation: string[]; status: number };
+      expect(status).toBe(400);
       // It does load what it needs, which is how the test knows it looked.
-      expect(loaded).toEqual(expect.arrayContaining(['NativeModule net', 'NativeModule crypto']));
-      for (const unneeded of ['assert', 'tls', 'internal/crypto/webcrypto'])
-        expect(loaded).not.toContain(`NativeModule ${unneeded}`);
+      expect(atLoad).toEqual(expect.arrayContaining(['NativeModule net', 'NativeModule crypto']));
+      for (const unneeded of ['assert', 'tls', 'internal/crypto/webcrypto', 'perf_hooks'])
+        expect([...atLoad, ...inInvocation]).not.toContain(`NativeModule ${unneeded}`);
     },
   );
 

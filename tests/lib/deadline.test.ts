@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { clock } from '../../lib/clock.js';
 import { Deadline, invocationBudgetMs, withDeadline } from '../../lib/deadline.js';
 
 class TimedOut extends Error {}
@@ -111,7 +112,7 @@ describe('Deadline', () => {
 
   it('shares one end among the steps after it: what one step spends, the next no longer has', () => {
     let now = 1_000;
-    jest.spyOn(performance, 'now').mockImplementation(() => now);
+    jest.spyOn(clock, 'nowMs').mockImplementation(() => now);
     const deadline = Deadline.after(2_000);
     expect(deadline.remainingMs()).toBe(2_000);
     now += 1_500;
@@ -124,7 +125,7 @@ describe('Deadline', () => {
 
   it('rounds what is left up, so that a fraction of a millisecond left still counts as time left', () => {
     let now = 0;
-    jest.spyOn(performance, 'now').mockImplementation(() => now);
+    jest.spyOn(clock, 'nowMs').mockImplementation(() => now);
     const deadline = Deadline.after(10);
     now = 9.6;
     expect(deadline.remainingMs()).toBe(1);
@@ -133,7 +134,7 @@ describe('Deadline', () => {
 
   it('never reports less than nothing left, and takes a budget below zero as none', () => {
     let now = 0;
-    jest.spyOn(performance, 'now').mockImplementation(() => now);
+    jest.spyOn(clock, 'nowMs').mockImplementation(() => now);
     expect(Deadline.after(-100).remainingMs()).toBe(0);
     const deadline = Deadline.after(10);
     now = 50;

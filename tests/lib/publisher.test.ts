@@ -1,5 +1,6 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { clock } from '../../lib/clock.js';
 import { type EventEnvelopeSource, stableEventId } from '../../lib/events.js';
 import type { Idempotency } from '../../lib/idempotency.js';
 import type { PublishObserver } from '../../lib/observability.js';
@@ -190,12 +191,12 @@ describe('publishing over HTTP', () => {
     const { producer, invoke } = setUp(created);
     // The clock stands still, so the budget the producer gets is the one computed, not that less however long
     // this machine took to validate (a pause of a few milliseconds made this test fail now and then).
-    const clock = jest.spyOn(performance, 'now').mockReturnValue(1_000);
+    const stopped = jest.spyOn(clock, 'nowMs').mockReturnValue(1_000);
     try {
       await invoke(jsonEvent(validOrder), 3_000);
       await invoke(jsonEvent(validOrder), 60_000);
     } finally {
-      clock.mockRestore();
+      stopped.mockRestore();
     }
     expect(producer.sendOptions.map((options) => options.timeoutMs)).toEqual([2_500, 8_000]);
   });
