@@ -112,8 +112,8 @@ export interface ColdResult {
   minimalHandlerMs: number[];
   /**
    * The kafkajs floor as a container initialised for provisioned concurrency: connected (the partitions' leaders
-   * too), the topic's metadata fetched and kafkajs's encoding of the record rehearsed ahead, its first send timed inside it (the floor of
-   * the provisioned path's first request).
+   * too), the topic's metadata fetched and kafkajs's encoding of the record rehearsed ahead, its first send timed
+   * inside it (the floor of the provisioned path's first request).
    */
   kafkajsProvisionedSendMs: number[];
   /** The same producer's PROVISIONED_FLOOR_SENDS-th send, after the others one after another. */
