@@ -2,7 +2,7 @@
 // guarantees: authenticated and scoped routes, throttling, bounded timeouts and concurrency, VPC placement,
 // least privilege per function, and no secret value anywhere in what it writes.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -117,11 +117,12 @@ const everythingWritten = async (dir: string): Promise<{ name: string; text: str
 };
 
 let defaults: Template;
+let defaultsDir: string;
 let customised: Template;
 let customisedDir: string;
 
 beforeAll(async () => {
-  defaults = (await serverlessPackage()).template;
+  ({ template: defaults, dir: defaultsDir } = await serverlessPackage());
   ({ template: customised, dir: customisedDir } = await serverlessPackage({
     vpcSubnetIds: 'subnet-0a,subnet-0b',
     vpcSecurityGroupIds: 'sg-0c',
@@ -150,6 +151,46 @@ describe('`serverless package`', () => {
       /^[A-Za-z0-9]+-\d+-\d+-[0-9a-f]{8}$/.test(name),
     );
     expect(staging).toEqual([]);
+  });
+
+  it('links each publishing bundle to its source map, which Node reads with the functions’ NODE_OPTIONS', async () => {
+    // The zip's files as Lambda unpacks them into /var/task.
+    const task = mkdtempSync(path.join(tmpdir(), 'order-events-task-'));
+    outDirs.push(task);
+    const zip = await JSZip.loadAsync(readFileSync(path.join(defaultsDir, 'orderCreated.zip')));
+    for (const entry of Object.values(zip.files).filter((file) => !file.dir)) {
+      const file = path.join(task, entry.name);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, await entry.async('nodebuffer'));
+    }
+    const created = ofType(defaults, 'AWS::Lambda::Function').find((fn) =>
+      String(fn.Properties.FunctionName).endsWith('-orderCreated'),
+    );
+    if (!created) throw new Error('the template has no orderCreated function');
+    const { NODE_OPTIONS } = (
+      created.Properties.Environment as { Variables: Record<string, string> }
+    ).Variables;
+    // What Node's stack traces use: the bundle's map, found through the comment that names it.
+    const probe = [
+      "const bundle = require('node:path').join(process.cwd(), 'handlers/order-created.cjs');",
+      'require(bundle);',
+      "const map = require('node:module').findSourceMap(bundle);",
+      'console.log(JSON.stringify(map ? map.payload.sources : null));',
+    ].join('\n');
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', probe], {
+      cwd: task,
+      env: {
+        PATH: process.env.PATH,
+        NODE_OPTIONS,
+        KAFKA_BROKERS: '127.0.0.1:1',
+        LOG_LEVEL: 'SILENT',
+      },
+      timeout: 30_000,
+    });
+    const sources = JSON.parse(stdout) as string[] | null;
+    expect(sources).toEqual(
+      expect.arrayContaining([expect.stringMatching(/(^|\/)lib\/publisher\.ts$/)]),
+    );
   });
 });
 
