@@ -1,8 +1,10 @@
 // esbuild plugins for serverless-esbuild (custom.esbuild.plugins in serverless.yml). The first stops
-// kafkajs's idle connections from polling a 1 ms timer; each of the others leaves out code the functions carry
-// but never run, or replaces code with a smaller equivalent on node:crypto. See each file for why.
+// kafkajs's idle connections from polling a 1 ms timer, the second has kafkajs encode requests in buffers from
+// Node's pool; each of the others leaves out code the functions carry but never run, or replaces code with a
+// smaller equivalent on node:crypto. See each file for why.
 module.exports = [
   require('./esbuild-kafkajs-idle-timer.cjs'),
+  require('./esbuild-kafkajs-encoder-buffers.cjs'),
   require('./esbuild-kafkajs-unused.cjs'),
   require('./esbuild-kafkajs-old-protocol.cjs'),
   require('./esbuild-kafkajs-error-table.cjs'),

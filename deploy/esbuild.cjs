@@ -20,7 +20,8 @@ const serverlessEsbuild = {
   legalComments: 'external',
   // The project is an ES module package ("type": "module"), so CommonJS bundles need the .cjs extension.
   outputFileExtension: '.cjs',
-  // Stop kafkajs's idle connections from polling a 1 ms timer, and leave out of each bundle the code its
+  // Stop kafkajs's idle connections from polling a 1 ms timer, let kafkajs encode requests in buffers from
+  // Node's pool instead of a zero-filled new one each, and leave out of each bundle the code its
   // function never runs, or replace it with a smaller equivalent: kafkajs's unused clients, requests and old
   // protocol versions, Powertools' JMESPath, the MSK IAM signer's JavaScript SHA-256, uuid's v5 and kafkajs's
   // Web Crypto random bytes (all three on node:crypto); see the file.
