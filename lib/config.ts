@@ -206,6 +206,12 @@ export const loadConfig = (environment: Record<string, string | undefined>): Con
       'Invalid configuration: KAFKA_IDEMPOTENT=true requires KAFKA_ACKS=-1 (the idempotent producer needs every in-sync replica to acknowledge); set KAFKA_IDEMPOTENT=false to use KAFKA_ACKS=1',
     );
   }
+  // kafkajs refuses to make an idempotent producer that may not retry: every publish would answer 503.
+  if (env.KAFKA_IDEMPOTENT && env.KAFKA_RETRIES < 1) {
+    throw new ConfigError(
+      'Invalid configuration: KAFKA_IDEMPOTENT=true requires KAFKA_RETRIES of 1 or more (kafkajs makes no idempotent producer that may not retry); set KAFKA_IDEMPOTENT=false to use KAFKA_RETRIES=0',
+    );
+  }
   return {
     ssl: env.KAFKA_SSL,
     sasl: saslSettings(env),

@@ -27,6 +27,8 @@ beforeAll(() => {
   process.env.KAFKA_BROKERS = '127.0.0.1:1';
   // A send through that producer fails within 100 ms, so a rehearsal that went through it fails the test soon.
   process.env.KAFKA_RETRIES = '0';
+  // kafkajs makes an idempotent producer only with retries.
+  process.env.KAFKA_IDEMPOTENT = 'false';
   process.env.PUBLISH_TIMEOUT_MS = '100';
   process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'provisioned-concurrency';
   spies = [
@@ -54,7 +56,12 @@ afterAll(async () => {
   // The container's connect to port 1 gives up after its retries; waiting for it leaves no timer behind.
   await logLine(CONNECT_FAILED).finally(() => {
     for (const spy of spies) spy.mockRestore();
-    for (const name of ['AWS_LAMBDA_INITIALIZATION_TYPE', 'KAFKA_RETRIES', 'PUBLISH_TIMEOUT_MS'])
+    for (const name of [
+      'AWS_LAMBDA_INITIALIZATION_TYPE',
+      'KAFKA_RETRIES',
+      'KAFKA_IDEMPOTENT',
+      'PUBLISH_TIMEOUT_MS',
+    ])
       delete process.env[name];
   });
 });

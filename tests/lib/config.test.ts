@@ -101,6 +101,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ KAFKA_BROKERS: 'b:1', KAFKA_ACKS: 'all' }).acks).toBe(-1);
   });
 
+  it('rejects idempotence without retries, which kafkajs would refuse at every publish', () => {
+    expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_RETRIES: '0' })).toContain(
+      'KAFKA_IDEMPOTENT=true requires KAFKA_RETRIES of 1 or more',
+    );
+    expect(
+      loadConfig({ KAFKA_BROKERS: 'b:1', KAFKA_RETRIES: '0', KAFKA_IDEMPOTENT: 'false' }).retries,
+    ).toBe(0);
+  });
+
   it('reads SASL settings for each mechanism', () => {
     expect(
       loadConfig({
