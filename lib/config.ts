@@ -177,6 +177,9 @@ export type SaslSettings =
   | { mechanism: PasswordMechanism; username: string; passwordSecretId: string }
   | { mechanism: 'aws-msk-iam'; region: string };
 
+/** Every environment variable the configuration reads. */
+export const configVariables: readonly string[] = Object.keys(environmentSchema.shape);
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }

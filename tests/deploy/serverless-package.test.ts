@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import JSZip from 'jszip';
 import { functionRoutes } from '../../lib/catalog.js';
+import { configVariables } from '../../lib/config.js';
 import { repoRoot } from '../e2e/support/service.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -380,6 +381,29 @@ describe('the generated CloudFormation template', () => {
     expect(
       statementsOf(defaults, 'PublisherRole').flatMap((statement) => statement.Action),
     ).not.toContain('secretsmanager:GetSecretValue');
+  });
+
+  it('passes every setting of lib/config.ts to the publishing functions, but the local and secret ones', () => {
+    // A local run's own settings (serverless-offline runs the handlers in its process), a secret value, and
+    // what Lambda sets itself.
+    const notDeployed = [
+      'KAFKA_SASL_PASSWORD',
+      'IDEMPOTENCY_REDIS_URL',
+      'IDEMPOTENCY_DYNAMODB_ENDPOINT',
+      'AWS_REGION',
+    ];
+    const publishers = ofType(defaults, 'AWS::Lambda::Function').filter((fn) =>
+      /^order-events-publisher-dev-order/.test(String(fn.Properties.FunctionName)),
+    );
+    expect(publishers.length).toBeGreaterThanOrEqual(4);
+    for (const fn of publishers) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> })
+        .Variables;
+      expect(Object.keys(variables).sort()).toEqual(
+        expect.arrayContaining(configVariables.filter((name) => !notDeployed.includes(name))),
+      );
+      for (const name of notDeployed) expect(variables).not.toHaveProperty(name);
+    }
   });
 
   it('names the SASL password by its secret, and writes no secret value anywhere it packages', async () => {
