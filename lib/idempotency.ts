@@ -154,8 +154,10 @@ export const createIdempotency = (
           return answer as T;
         }
         if (progress.stage === 'publishing' && publishing) {
-          if (!(error instanceof StoreTooLate)) throw toIdempotencyProblem(error);
-          // The send has the same deadline, so it ends about now: its own outcome is the answer.
+          // The send began, so only its own outcome says what reached Kafka: its receipt, or its error. The
+          // store's error is not the answer; after a failed send (the in-progress record not deleted) it would
+          // say nothing was published. When the store was too late, the send has the same deadline and ends
+          // about now.
           const written = await publishing;
           unconfirmed(error);
           return written;

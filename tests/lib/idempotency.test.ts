@@ -18,6 +18,7 @@ class MemoryStore extends BasePersistenceLayer {
   /** While set, every write of an in-progress record waits for it. */
   putGate: Promise<void> | undefined;
   refuseUpdates = false;
+  refuseDeletes = false;
 
   protected async _getRecord(key: string): Promise<IdempotencyRecord> {
     const record = this.records.get(key);
@@ -39,6 +40,7 @@ class MemoryStore extends BasePersistenceLayer {
   }
 
   protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
+    if (this.refuseDeletes) throw new Error('the store refused the delete');
     this.records.delete(record.idempotencyKey);
   }
 }
@@ -139,6 +141,17 @@ describe('createIdempotency', () => {
     expect(answer).toEqual({ eventId: 'event-1' });
     expect(publishes()).toBe(1);
     expect(unconfirmed).toHaveLength(1);
+  });
+
+  it('answers a failed publish with its own error when the store then fails to free the key', async () => {
+    // The store's failure would answer "nothing was published": untrue once the send has begun.
+    const { store, run, publishes, publishTimesOut } = setUp();
+    store.refuseDeletes = true;
+    publishTimesOut(10);
+    const error = await run(request()).catch((thrown: unknown) => thrown);
+    expect(error).not.toBeInstanceOf(HttpProblem);
+    expect(error).toMatchObject({ message: 'the broker did not answer in time' });
+    expect(publishes()).toBe(1);
   });
 
   it('frees the key of a publish that used its whole budget, so that the retry publishes instead of getting 409', async () => {
