@@ -123,7 +123,12 @@ const openDynamoDb = async (
   const client = new DynamoDBClient({
     // One retry, should time remain (throttling, a 5xx); the bound below ends every attempt anyway.
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+    // throwOnRequestTimeout: without it a late answer only logs a warning (the bound below still ends it).
+    requestHandler: {
+      connectionTimeout: timeoutMs,
+      requestTimeout: timeoutMs,
+      throwOnRequestTimeout: true,
+    },
     ...(settings.endpoint
       ? {
           endpoint: settings.endpoint.url,

@@ -37,23 +37,48 @@ export const brokerSecurity = (
 /** Reads a secret's string value; Secrets Manager through Powertools Parameters in production. */
 export type SecretReader = (secretId: string) => Promise<string | undefined>;
 
-const readFromSecretsManager: SecretReader = async (secretId) => {
-  // Loaded only when a secret is configured: local runs and MSK IAM never load the Secrets Manager client.
-  const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
-  const value = await getSecret(secretId);
-  return typeof value === 'string' ? value : undefined;
-};
+/**
+ * Secrets Manager, read as the brokers are: one attempt, its connection within KAFKA_CONNECT_TIMEOUT_MS and
+ * its answer within KAFKA_REQUEST_TIMEOUT_MS. Without them the SDK waits as long as the network lets it (a VPC
+ * without a Secrets Manager endpoint or NAT), and the read, shared by every later connect, never ends.
+ */
+const readFromSecretsManager =
+  ({ connectTimeoutMs, requestTimeoutMs }: SecretReadTimeouts): SecretReader =>
+  async (secretId) => {
+    // Loaded only when a secret is configured: local runs and MSK IAM never load the Secrets Manager client.
+    const { SecretsProvider } = await import('@aws-lambda-powertools/parameters/secrets');
+    const secrets = new SecretsProvider({
+      clientConfig: {
+        maxAttempts: 1,
+        requestHandler: {
+          connectionTimeout: connectTimeoutMs,
+          requestTimeout: requestTimeoutMs,
+          // Without it the SDK's HTTP handler only logs a warning when the answer is late, and waits on.
+          throwOnRequestTimeout: true,
+        },
+      },
+    });
+    const value = await secrets.get(secretId);
+    return typeof value === 'string' ? value : undefined;
+  };
 
-/** One read per secret per container; a failed read is not kept, so the next connect tries again. */
+type SecretReadTimeouts = Pick<Config, 'connectTimeoutMs' | 'requestTimeoutMs'>;
+
+/**
+ * One read per secret per container; a failed read (an error, or no answer within its timeouts) is not kept,
+ * so the next connect tries again.
+ */
 const passwordReads = new Map<string, Promise<Secret>>();
 
 /**
  * The configuration with its SASL password in hand: unchanged when it already is (or there is none), else
  * with the password read from the named secret. Await it before creating a kafkajs client.
  */
-export const resolveBrokerCredentials = async <Settings extends Pick<Config, 'sasl'>>(
+export const resolveBrokerCredentials = async <
+  Settings extends Pick<Config, 'sasl'> & SecretReadTimeouts,
+>(
   config: Settings,
-  readSecret: SecretReader = readFromSecretsManager,
+  readSecret: SecretReader = readFromSecretsManager(config),
 ): Promise<Settings> => {
   const { sasl } = config;
   if (!sasl || !('passwordSecretId' in sasl)) return config;
@@ -72,7 +97,10 @@ export const resolveBrokerCredentials = async <Settings extends Pick<Config, 'sa
  * Makes a kafkajs client with the credentials in hand: at once when the configuration has them, after the
  * (once per container) secret read when it only names the secret.
  */
-export const withBrokerCredentials = <Settings extends Pick<Config, 'sasl'>, Client>(
+export const withBrokerCredentials = <
+  Settings extends Pick<Config, 'sasl'> & SecretReadTimeouts,
+  Client,
+>(
   config: Settings,
   make: (config: Settings) => Client,
 ): Client | Promise<Client> =>

@@ -1,5 +1,7 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   brokerSecurity,
   resolveBrokerCredentials,
@@ -142,5 +144,62 @@ describe('resolveBrokerCredentials', () => {
   it('leaves a configuration without a named password as it is', async () => {
     const plain = testConfig();
     await expect(resolveBrokerCredentials(plain, readerOf({}).read)).resolves.toBe(plain);
+  });
+});
+
+describe('the password read from Secrets Manager', () => {
+  // A stand-in for Secrets Manager's endpoint: the first request gets no answer, the next ones the secret.
+  const requests: string[] = [];
+  const unanswered: ServerResponse[] = [];
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    requests.push(String(request.headers['x-amz-target']));
+    request.resume();
+    if (requests.length === 1) {
+      unanswered.push(response);
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+    response.end(JSON.stringify({ Name: 'msk/hangs', SecretString: 'read-the-second-time' }));
+  });
+  const saved: Record<string, string | undefined> = {};
+  const environment = (port: number): Record<string, string> => ({
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${port}`,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  });
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    for (const [name, value] of Object.entries(environment(port))) {
+      saved[name] = process.env[name];
+      process.env[name] = value;
+    }
+  });
+
+  afterAll(async () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    for (const response of unanswered) response.destroy();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('gives up on a read that gets no answer, and the next connect reads again', async () => {
+    const config = testConfig({
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'svc',
+      KAFKA_SASL_PASSWORD_SECRET: 'msk/hangs',
+      KAFKA_CONNECT_TIMEOUT_MS: '200',
+      KAFKA_REQUEST_TIMEOUT_MS: '300',
+    });
+    await expect(resolveBrokerCredentials(config)).rejects.toThrow();
+    const resolved = await resolveBrokerCredentials(config);
+    expect(brokerSecurity(resolved).sasl).toMatchObject({ password: 'read-the-second-time' });
+    expect(requests).toEqual(['secretsmanager.GetSecretValue', 'secretsmanager.GetSecretValue']);
   });
 });
