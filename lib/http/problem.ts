@@ -172,7 +172,10 @@ export const eventsPartlyAcknowledged = (results: EventResult[]) => {
   );
 };
 
-/** The invocation's time was spent (on the idempotency store, say) before the send began. */
+/**
+ * The invocation's time was spent before the send began: little was left when the request arrived. (A store
+ * too slow for the send to start answers idempotency-store-unavailable instead.)
+ */
 export const budgetSpentBeforeSend = () =>
   new HttpProblem(
     503,
