@@ -5,7 +5,7 @@
 // and grows with Buffer.alloc(2^n): a new ArrayBuffer, zero-filled, every time. In a CPU profile of the warm
 // loop Buffer.alloc took 6 % of the samples. Buffer.allocUnsafe serves sizes under 4 KiB from a shared pool
 // without zeroing: encoding one Produce request of the bench's record (8 headers) took 19 to 32 µs of CPU
-// instead of 58 to 94 µs (kafkajs's own modules, 20,000 encodes after 20,000 warm-up, two processes each).
+// instead of 58 to 94 µs (kafkajs's own modules, 20,000 encodes after 20,000 warm-up, four processes each).
 //
 // Uninitialised bytes never leave an Encoder: every write method first makes room (ensureAvailable) and then
 // writes each byte it adds to the offset, growing copies only the bytes below the offset, and the only way
