@@ -177,8 +177,8 @@ export type SaslSettings =
   | { mechanism: PasswordMechanism; username: string; passwordSecretId: string }
   | { mechanism: 'aws-msk-iam'; region: string };
 
-/** Every environment variable the configuration reads. */
-export const configVariables: readonly string[] = Object.keys(environmentSchema.shape);
+/** Every environment variable the configuration reads. (A function: a bundle that never asks carries none.) */
+export const configVariables = (): string[] => Object.keys(environmentSchema.shape);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -204,17 +204,15 @@ export const loadConfig = (environment: Record<string, string | undefined>): Con
   }
   const env = parsed.data;
   const acks = env.KAFKA_ACKS === '1' ? 1 : -1;
-  if (env.KAFKA_IDEMPOTENT && acks !== -1) {
-    throw new ConfigError(
-      'Invalid configuration: KAFKA_IDEMPOTENT=true requires KAFKA_ACKS=-1 (the idempotent producer needs every in-sync replica to acknowledge); set KAFKA_IDEMPOTENT=false to use KAFKA_ACKS=1',
+  // kafkajs's idempotent producer needs every in-sync replica's acknowledgement, and it refuses to be made
+  // without retries (every publish would answer 503).
+  const idempotenceNeeds = (needs: string, otherwise: string) =>
+    new ConfigError(
+      `Invalid configuration: KAFKA_IDEMPOTENT=true requires ${needs}; set KAFKA_IDEMPOTENT=false to use ${otherwise}`,
     );
-  }
-  // kafkajs refuses to make an idempotent producer that may not retry: every publish would answer 503.
-  if (env.KAFKA_IDEMPOTENT && env.KAFKA_RETRIES < 1) {
-    throw new ConfigError(
-      'Invalid configuration: KAFKA_IDEMPOTENT=true requires KAFKA_RETRIES of 1 or more (kafkajs makes no idempotent producer that may not retry); set KAFKA_IDEMPOTENT=false to use KAFKA_RETRIES=0',
-    );
-  }
+  if (env.KAFKA_IDEMPOTENT && acks !== -1) throw idempotenceNeeds('KAFKA_ACKS=-1', 'KAFKA_ACKS=1');
+  if (env.KAFKA_IDEMPOTENT && env.KAFKA_RETRIES < 1)
+    throw idempotenceNeeds('KAFKA_RETRIES of 1 or more', 'KAFKA_RETRIES=0');
   return {
     ssl: env.KAFKA_SSL,
     sasl: saslSettings(env),
