@@ -85,14 +85,13 @@ export const powertoolsObserver = (logger: Logger, metrics: Metrics): PublishObs
     },
 
     refused(route, problem, error) {
+      const kafkaErrorCode = brokerErrorOf(error)?.kafkaErrorCode;
       const details = {
         route,
         status: problem.status,
         problemType: problem.slug,
         errorClass: error instanceof Error ? error.name : typeof error,
-        ...(error instanceof BrokerError && error.kafkaErrorCode
-          ? { kafkaErrorCode: error.kafkaErrorCode }
-          : {}),
+        ...(kafkaErrorCode ? { kafkaErrorCode } : {}),
         // Where the request was wrong, never what it said: the first few paths (the answer's), and how many.
         ...(problem.errors
           ? {
@@ -142,8 +141,13 @@ const refusalMetric = (problem: HttpProblem, error: unknown): string => {
   if (status === 400 || status === 413 || status === 415) return 'ValidationFailures';
   if (status < 500) return 'RequestsRefused';
   if (problem.slug === STORE_UNAVAILABLE) return 'IdempotencyStoreErrors';
-  const brokerError = error instanceof Error && error.cause instanceof BrokerError;
-  return error instanceof BrokerError || brokerError ? 'BrokerErrors' : 'PublishErrors';
+  return brokerErrorOf(error) ? 'BrokerErrors' : 'PublishErrors';
+};
+
+/** The broker's failure behind a refusal: the error itself, or its cause (a partly acknowledged batch's). */
+const brokerErrorOf = (error: unknown): BrokerError | undefined => {
+  if (error instanceof BrokerError) return error;
+  return error instanceof Error && error.cause instanceof BrokerError ? error.cause : undefined;
 };
 
 const countBy = <T>(values: T[]): Map<T, number> => {

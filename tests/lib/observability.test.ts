@@ -1,5 +1,10 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import { brokerUnavailable, internalError, invalidRequest } from '../../lib/http/problem.js';
+import {
+  brokerUnavailable,
+  eventsPartlyAcknowledged,
+  internalError,
+  invalidRequest,
+} from '../../lib/http/problem.js';
 import { createLogger, createMetrics, powertoolsObserver } from '../../lib/observability.js';
 import { BrokerUnavailableError } from '../../lib/producer/errors.js';
 
@@ -143,6 +148,32 @@ describe('powertoolsObserver', () => {
       status: 503,
       errorClass: 'BrokerUnavailableError',
       kafkaErrorCode: 'NOT_LEADER_OR_FOLLOWER',
+    });
+    expect(lines.find((line) => line._aws !== undefined)).toMatchObject({ BrokerErrors: 1 });
+  });
+
+  it("logs a partly acknowledged batch with its broker failure's Kafka error code, and counts it as a broker error", () => {
+    const { lines, restore } = capture();
+    const cause = new BrokerUnavailableError('down', { kafkaErrorCode: 'NOT_ENOUGH_REPLICAS' });
+    const problem = Object.assign(
+      eventsPartlyAcknowledged([
+        { eventId: 'e-1', status: 'acknowledged', partition: 0, offset: '7' },
+        { eventId: 'e-2', status: 'not-acknowledged' },
+      ]),
+      { cause },
+    );
+    try {
+      powertoolsObserver(createLogger('INFO'), createMetrics()).refused(
+        'order-events-batch',
+        problem,
+        problem,
+      );
+    } finally {
+      restore();
+    }
+    expect(lines.find((line) => line.message === 'publish failed')).toMatchObject({
+      problemType: 'events-partly-acknowledged',
+      kafkaErrorCode: 'NOT_ENOUGH_REPLICAS',
     });
     expect(lines.find((line) => line._aws !== undefined)).toMatchObject({ BrokerErrors: 1 });
   });
