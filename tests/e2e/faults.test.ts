@@ -37,7 +37,6 @@ afterEach(async () => {
 
 /** Whether a test has the function host stopped, so that a failing test still lets it go on. */
 let frozen = false;
-const PUBLISH_BUDGET_MS = 3_000;
 
 afterAll(async () => {
   await service?.stop();
@@ -157,8 +156,7 @@ describe('a function whose first connect falls into a hung cluster', () => {
       Array(10).fill([202, expect.anything()]),
     );
     expect(producedBetween(log, idOf('hung-first', 'order-shipped'), caught.answeredAt)).toBe(0);
-    // Not a speed figure: none of them waited out a budget behind what the hang left.
-    expect(percentile(durations, 99)).toBeLessThan(PUBLISH_BUDGET_MS);
+    // None of them waited out a budget behind what the hang left: that one would have answered 503, not 202.
   });
 });
 
@@ -406,7 +404,5 @@ describe('hundreds of requests under injected faults', () => {
     }
     expect(firstAfter.every(({ toFirst202Ms }) => Number.isFinite(toFirst202Ms))).toBe(true);
     expect(afterRecoveries.length).toBeGreaterThanOrEqual(ROUNDS * 5);
-    // Not a speed figure: no request after a recovery waited out a budget behind what a fault left.
-    expect(recoveryP99).toBeLessThan(PUBLISH_BUDGET_MS);
   });
 });

@@ -148,18 +148,18 @@ describe('embedded broker', () => {
   }, 20_000);
 
   it('adds broker round-trip time to responses', async () => {
+    // Told by outcome, not by a stopwatch: a round trip longer than the client's request timeout (2 s) fails
+    // the send, and the same send succeeds once the round trip is back to none.
     const { control: faults, brokerIds } = running();
-    const rttMs = 400;
-    await withProducer(1, async (producer) => {
+    await withProducer(0, async (producer) => {
       await sendOne(producer);
-      await Promise.all(brokerIds.map((id) => faults.setRtt(id, rttMs)));
+      await Promise.all(brokerIds.map((id) => faults.setRtt(id, 3_000)));
       try {
-        const slow = await timed(() => sendOne(producer));
-        expect(slow).toBeGreaterThanOrEqual(rttMs - 50);
+        await expect(sendOne(producer)).rejects.toThrow(/timed out/i);
       } finally {
         await Promise.all(brokerIds.map((id) => faults.setRtt(id, 0)));
       }
-      expect(await timed(() => sendOne(producer))).toBeLessThan(rttMs - 50);
+      expect(await sendOne(producer)).toMatchObject({ topicName: TOPIC, errorCode: 0 });
     });
   }, 20_000);
 
@@ -216,10 +216,4 @@ function countRequests(producer: Producer, apiName: string): () => number {
     if (event.payload.apiName === apiName) count += 1;
   });
   return () => count;
-}
-
-async function timed(action: () => Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await action();
-  return performance.now() - started;
 }
