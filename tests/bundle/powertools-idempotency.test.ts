@@ -9,6 +9,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { PowertoolsFunctions, search } from '../../deploy/shims/jmespath-subset.js';
 import { repoRoot } from '../e2e/support/service.js';
+import { runBundled } from './support/bundle.js';
 
 const idempotencySource = readFileSync(path.join(repoRoot, 'lib/idempotency.ts'), 'utf8');
 
@@ -74,8 +75,19 @@ describe('the JMESPath subset', () => {
       );
   });
 
-  it('has a PowertoolsFunctions to construct, as IdempotencyConfig does', () => {
-    expect(new PowertoolsFunctions()).toBeInstanceOf(PowertoolsFunctions);
+  it("lets a bundled IdempotencyConfig make its default functions: the shim's, not the library's", async () => {
+    // IdempotencyConfig constructs a PowertoolsFunctions when given none: the shim must export one.
+    const probe = `
+      import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+      const config = new IdempotencyConfig({ eventKeyJmesPath: ${JSON.stringify(configuredExpressions[0])} });
+      const functions = config.jmesPathOptions.customFunctions;
+      console.log(JSON.stringify(Object.getOwnPropertyNames(Object.getPrototypeOf(functions))));
+    `;
+    expect(JSON.parse(await runBundled(probe))).toEqual(
+      Object.getOwnPropertyNames(PowertoolsFunctions.prototype),
+    );
+    // The library's functions (what an unbundled config makes) have methods of their own.
+    expect(Object.getOwnPropertyNames(LibraryFunctions.prototype).length).toBeGreaterThan(1);
   });
 });
 
