@@ -122,10 +122,21 @@ describe('the idempotent producer', () => {
   });
 
   it('still starts when the lowest broker is down: the controller named is a live one', async () => {
+    const admin = kafka(2).admin();
+    await admin.connect();
+    const { brokers } = await admin.describeCluster().finally(() => admin.disconnect());
+    const lowest = brokers.find(({ nodeId }) => nodeId === 1);
+    expect(lowest).toBeDefined();
     await running().control.brokerDown(1);
     const producer = kafka(2).producer({ idempotent: true, maxInFlightRequests: 1 });
+    const initProducerIdTo: string[] = [];
+    producer.on(producer.events.REQUEST, ({ payload }) => {
+      if (payload.apiName === 'InitProducerId') initProducerIdTo.push(payload.broker);
+    });
     await producer.connect();
     await producer.disconnect();
+    expect(initProducerIdTo).toHaveLength(1);
+    expect(initProducerIdTo[0]).not.toBe(`${lowest?.host}:${lowest?.port}`);
   });
 });
 
