@@ -432,10 +432,14 @@ describe('the generated CloudFormation template', () => {
   it('refuses to deploy a stage other than dev with the local development issuer', async () => {
     const prodDir = mkdtempSync(path.join(tmpdir(), 'order-events-prod-'));
     outDirs.push(prodDir);
-    const failure = await serverless(['package', '--stage', 'prod', '--package', prodDir]).catch(
-      (error: { stdout?: string; stderr?: string }) => error,
+    const failure = await serverless(['package', '--stage', 'prod', '--package', prodDir]).then(
+      () => undefined,
+      (error: { code?: number; stdout?: string; stderr?: string }) => error,
     );
-    const output = `${(failure as { stdout?: string }).stdout ?? ''}${(failure as { stderr?: string }).stderr ?? ''}`;
+    // It fails, not merely warns: a non-zero exit, and no template written.
+    expect(failure?.code).toBeGreaterThan(0);
+    expect(readdirSync(prodDir)).toEqual([]);
+    const output = `${failure?.stdout ?? ''}${failure?.stderr ?? ''}`;
     expect(output).toContain(
       'jwtIssuerUrl is the local development issuer (https://localhost/order-events-publisher/dev), which only the dev stage may use: a deploy to stage "prod" needs',
     );

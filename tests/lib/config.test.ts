@@ -209,14 +209,23 @@ describe('loadConfig', () => {
   });
 
   it('never puts a password into an error message', () => {
-    expect(
-      parseError({
-        KAFKA_BROKERS: 'b:1',
-        KAFKA_SASL_MECHANISM: 'plain',
-        KAFKA_SASL_USERNAME: 'u',
-        KAFKA_SASL_PASSWORD: 'pw-123456',
-      }),
-    ).not.toContain('pw-123456');
+    const secrets = {
+      KAFKA_SASL_PASSWORD: 'pw-123456',
+      // A URL that is refused, with a password in it.
+      IDEMPOTENCY_REDIS_URL: 'redis//:redis-pw-7890@127.0.0.1:6379',
+    };
+    const failing = [
+      { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' },
+      { KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-999', KAFKA_SASL_USERNAME: 'u' },
+      { KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512' },
+      { KAFKA_SSL: 'maybe', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' },
+    ];
+    for (const settings of failing) {
+      const message = parseError({ KAFKA_BROKERS: 'b:1', ...settings, ...secrets });
+      expect(message).toContain('Invalid configuration');
+      expect(message).not.toContain('pw-123456');
+      expect(message).not.toContain('redis-pw-7890');
+    }
   });
 
   it('reads the idempotency store: DynamoDB, or Redis, which wins when both are set', () => {

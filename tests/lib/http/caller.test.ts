@@ -29,6 +29,15 @@ describe('callerOf', () => {
   });
 
   it('never reads the token from the Authorization header', () => {
-    expect(JSON.stringify(callerOf(withClaims({ sub: 'user-1' })))).not.toContain('signature');
+    // A decodable (unsigned) JWT naming someone else: only the authorizer's verified claims count.
+    const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
+    const forged = `${encode({ alg: 'none', typ: 'JWT' })}.${encode({ sub: 'forged', client_id: 'forged' })}.`;
+    const event = (claims: unknown) =>
+      ({
+        headers: { authorization: `Bearer ${forged}` },
+        requestContext: { authorizer: { jwt: { claims, scopes: [] } } },
+      }) as unknown as APIGatewayProxyEventV2;
+    expect(callerOf(event(undefined))).toEqual({});
+    expect(callerOf(event({ sub: 'user-1' }))).toEqual({ subject: 'user-1' });
   });
 });
