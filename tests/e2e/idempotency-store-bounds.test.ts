@@ -3,6 +3,7 @@
 // where the table says, and every call ends, as a store error, when the store hangs, dies, refuses writes or is
 // down at first use, leaving nothing behind that runs or reconnects later.
 
+import { readFileSync } from 'node:fs';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -81,13 +82,30 @@ const waitUntil = async (condition: () => Promise<boolean>, what: string) => {
   throw new Error(`never true: ${what}`);
 };
 
+/** Established TCP connections to a local port (this machine's, so this process's clients of a store here). */
+const establishedTo = (port: number): number =>
+  ['/proc/net/tcp', '/proc/net/tcp6']
+    .flatMap((table) => readFileSync(table, 'utf8').trim().split('\n').slice(1))
+    .map((line) => line.trim().split(/\s+/))
+    .filter(
+      ([, , remote, state]) =>
+        state === '01' && Number.parseInt(remote?.split(':')[1] ?? '', 16) === port,
+    ).length;
+
 const stores: StoreProcess[] = [];
 let redis: StoreProcess;
 let dynalite: StoreProcess;
 
 beforeAll(async () => {
-  [redis, dynalite] = await Promise.all([startRedis(PORTS.redis), startDynalite(PORTS.dynalite)]);
-  stores.push(redis, dynalite);
+  // Each kept as soon as it runs, so that afterAll stops it even when the other fails to start.
+  const started = (store: StoreProcess) => {
+    stores.push(store);
+    return store;
+  };
+  [redis, dynalite] = await Promise.all([
+    startRedis(PORTS.redis).then(started),
+    startDynalite(PORTS.dynalite).then(started),
+  ]);
 }, 120_000);
 
 afterAll(async () => {
@@ -117,8 +135,11 @@ describe.each([
   it('ends a call to a hung store as a timed-out store error, and leaves no connection behind', async () => {
     const layer = await openLayer(settingsFor(kind, port));
     await layer.saveInProgress(newRequest(), 5_000); // connected
+    // Redis lists its clients; for DynamoDB's HTTP API, the kernel's established TCP connections to its port.
     const connections = async () =>
-      kind === 'redis' ? (await redisCli(port, 'CLIENT', 'LIST')).split('\n').length : 0;
+      kind === 'redis'
+        ? (await redisCli(port, 'CLIENT', 'LIST')).split('\n').length
+        : establishedTo(port);
     const connectedBefore = await connections();
     storeProcess().pause();
     try {
@@ -128,11 +149,10 @@ describe.each([
     } finally {
       storeProcess().resume(); // only once the call has ended
     }
-    if (kind === 'redis')
-      await waitUntil(
-        async () => (await connections()) === connectedBefore - 1,
-        'the abandoned connection is closed',
-      );
+    await waitUntil(
+      async () => (await connections()) === connectedBefore - 1,
+      'the abandoned connection is closed',
+    );
     // The next call opens a new connection and succeeds.
     await layer.saveInProgress(newRequest(), 5_000);
   });

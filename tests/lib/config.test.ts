@@ -214,7 +214,7 @@ describe('loadConfig', () => {
       // A URL that is refused, with a password in it.
       IDEMPOTENCY_REDIS_URL: 'redis//:redis-pw-7890@127.0.0.1:6379',
     };
-    const failing = [
+    const failing: Record<string, string>[] = [
       { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' },
       { KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-999', KAFKA_SASL_USERNAME: 'u' },
       { KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512' },

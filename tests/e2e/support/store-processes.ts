@@ -84,6 +84,17 @@ const controlled = (
   });
 };
 
+/** The child once it is ready; a child that never gets there is stopped, not left running. */
+const readyOrStopped = async (child: ChildProcess, ready: () => Promise<void>) => {
+  try {
+    await ready();
+    return child;
+  } catch (error) {
+    await stopChild(child, { graceMs: 2_000 });
+    throw error;
+  }
+};
+
 /** A redis-server in memory on 127.0.0.1:port. */
 export const startRedis = (port: number): Promise<StoreProcess> =>
   controlled('redis-server', { IDEMPOTENCY_REDIS_URL: `redis://127.0.0.1:${port}` }, async () => {
@@ -92,8 +103,9 @@ export const startRedis = (port: number): Promise<StoreProcess> =>
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    await waitForLine(child, /Ready to accept connections/, 'redis-server');
-    return child;
+    return readyOrStopped(child, () =>
+      waitForLine(child, /Ready to accept connections/, 'redis-server'),
+    );
   });
 
 /** One redis-cli command against the server on port; answers its output. */
@@ -114,8 +126,9 @@ export const startDynalite = (port: number, extraArgs: string[] = []): Promise<S
   return controlled('dynalite', { IDEMPOTENCY_DYNAMODB_ENDPOINT: endpoint }, async () => {
     const { command, args, ready } = dynaliteCommand(port);
     const child = spawn(command, [...args, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
-    await waitForLine(child, ready, 'dynalite');
-    await createIdempotencyTable(endpoint, await idempotencyTableDefinition());
-    return child;
+    return readyOrStopped(child, async () => {
+      await waitForLine(child, ready, 'dynalite');
+      await createIdempotencyTable(endpoint, await idempotencyTableDefinition());
+    });
   });
 };
