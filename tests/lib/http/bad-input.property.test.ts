@@ -1339,9 +1339,9 @@ describe('the batch route: a 255 KiB batch of invalid values is a 400 under 64 K
 });
 
 describe('no prototype pollution', () => {
-  it('leaves Object.prototype and the other built-in prototypes exactly as they were', () => {
+  const expectPrototypesAsIn = (before: Descriptors) => {
     const after = prototypeSnapshot();
-    for (const [name, descriptors] of Object.entries(prototypesBefore)) {
+    for (const [name, descriptors] of Object.entries(before)) {
       const now = after[name]!;
       expect(now.map(([key]) => key)).toEqual(descriptors.map(([key]) => key));
       descriptors.forEach(([key, descriptor], index) => {
@@ -1361,5 +1361,34 @@ describe('no prototype pollution', () => {
       expect(sentinel in []).toBe(false);
     }
     expect(Object.getPrototypeOf(probe)).toBe(Object.prototype);
+  };
+
+  it('leaves the built-in prototypes as they were after bodies that try to pollute them, on every route', async () => {
+    // On its own too (run alone, or before the property tests): these bodies are sent here.
+    const before = prototypeSnapshot();
+    const [polluted, viaConstructor, isAdmin] = POLLUTION_SENTINELS;
+    const bodies = [
+      `{"__proto__":{"${polluted}":true}}`,
+      `{"constructor":{"prototype":{"${viaConstructor}":true}}}`,
+      `{"orderId":"o-1","items":[{"__proto__":{"${isAdmin}":true}}],"__proto__":{"${isAdmin}":true}}`,
+    ];
+    for (const route of Object.keys(routes) as RouteName[])
+      for (const body of bodies) {
+        const { response, producer } = await send({
+          route,
+          category: 'pollution',
+          body,
+          isBase64Encoded: false,
+          headers: JSON_HEADERS(),
+          pathOrderId: 'o-1',
+          mustBeBad: true,
+        });
+        expect([route, response?.statusCode, producer.sent.length]).toEqual([route, 400, 0]);
+      }
+    expectPrototypesAsIn(before);
+  });
+
+  it('leaves them as they were after every property test of this file', () => {
+    expectPrototypesAsIn(prototypesBefore);
   });
 });
