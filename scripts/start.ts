@@ -55,6 +55,12 @@ const stopAll = (exitCode: number) => {
 const main = async () => {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
     process.on(signal, () => void stopAll(0));
+  // npm forwards only SIGINT and SIGTERM: when the process that started this one is gone (npm killed outright,
+  // or hung up), this one is adopted by another, and stops rather than keep its children and ports.
+  const startedBy = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== startedBy) void stopAll(0);
+  }, 500).unref();
   if (process.argv.includes('--exit-on-stdin-close')) stopWhenStdinCloses(() => void stopAll(0));
 
   const env: NodeJS.ProcessEnv = {

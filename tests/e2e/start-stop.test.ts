@@ -63,6 +63,12 @@ it('leaves nothing behind when only npm, the process a supervisor started, gets 
   // npm's own process id, not its group
   expectNothingLeftAfter((started) => process.kill(started.pid, 'SIGTERM'), { viaNpmStart: true }));
 
+it.each(['SIGKILL', 'SIGHUP'] as const)(
+  'leaves nothing behind when npm itself gets %s, which it does not pass on',
+  (signal) =>
+    expectNothingLeftAfter((started) => process.kill(started.pid, signal), { viaNpmStart: true }),
+);
+
 it('leaves nothing behind when the process that started it goes away without a word (its stdin closes)', () =>
   // What the kernel does for a test run that is killed outright.
   expectNothingLeftAfter((started) => started.closeStdin()));
