@@ -318,13 +318,24 @@ const toBrokerError = (
   acknowledged: readonly (RecordAck | undefined)[],
 ): BrokerError => {
   if (error instanceof BrokerUnavailableError) return error;
-  const type =
-    typeof error === 'object' && error !== null && 'type' in error ? error.type : undefined;
-  const kafkaErrorCode = typeof type === 'string' ? type : undefined;
+  const kafkaErrorCode = kafkaErrorCodeOf(error);
   const message = error instanceof Error ? error.message : String(error);
   return new BrokerUnavailableError(`Kafka did not accept the record: ${message}`, {
     cause: error,
     kafkaErrorCode,
     acknowledged,
   });
+};
+
+/**
+ * Kafka's error name (a KafkaJSProtocolError's type): on the error itself, or on the one it wraps when kafkajs's
+ * retries ran out (KafkaJSNumberOfRetriesExceeded keeps the last error as its cause).
+ */
+const kafkaErrorCodeOf = (error: unknown): string | undefined => {
+  let current = error;
+  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth += 1) {
+    if ('type' in current && typeof current.type === 'string') return current.type;
+    current = 'cause' in current ? current.cause : undefined;
+  }
+  return undefined;
 };

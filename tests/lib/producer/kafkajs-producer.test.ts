@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { describe, expect, it } from '@jest/globals';
-import type { ISocketFactory } from 'kafkajs';
+import { type ISocketFactory, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
 import {
   BrokerUnavailableError,
   BudgetSpentError,
@@ -293,6 +293,30 @@ describe('KafkaJsEventProducer', () => {
     await expect(producer.send([record('b')], options)).rejects.toBeInstanceOf(
       BrokerUnavailableError,
     );
+    fake().sendFailure = undefined;
+    await producer.send([record('c')], options);
+    expect(created).toHaveLength(1);
+  });
+
+  it("keeps its producer, and names the code, when kafkajs's retries of a broker's error ran out", async () => {
+    const { producer, created, fake } = setUp();
+    await producer.send([record('a')], options);
+    // What kafkajs 2.2.4 throws when a retriable error code outlasts its retries.
+    const answered = new KafkaJSProtocolError(
+      Object.assign(new Error('Messages are rejected since there are fewer in-sync replicas'), {
+        type: 'NOT_ENOUGH_REPLICAS',
+        code: 19,
+        retriable: true,
+      }),
+    );
+    fake().sendFailure = new KafkaJSNumberOfRetriesExceeded(answered, {
+      retryCount: 5,
+      retryTime: 100,
+    });
+    await expect(producer.send([record('b')], options)).rejects.toMatchObject({
+      name: 'BrokerUnavailableError',
+      kafkaErrorCode: 'NOT_ENOUGH_REPLICAS',
+    });
     fake().sendFailure = undefined;
     await producer.send([record('c')], options);
     expect(created).toHaveLength(1);
