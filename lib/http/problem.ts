@@ -151,10 +151,14 @@ export const unsupportedMediaType = (contentType: string | undefined) =>
 export const brokerUnavailable = (detail: string) =>
   new HttpProblem(503, 'broker-unavailable', 'Kafka unavailable', detail, undefined, retryAfter);
 
-/** Kafka refused or could not be reached: nothing was acknowledged (the example GET /openapi.json shows, too). */
+/**
+ * Kafka refused, could not be reached or failed before acknowledging: nothing was acknowledged, but the event
+ * may have been written all the same (a request that went out before its connection failed, or a first send
+ * some brokers wrote before another failed it). The example GET /openapi.json shows, too.
+ */
 export const brokerUnreachable = () =>
   brokerUnavailable(
-    'Kafka could not be reached or did not accept the event. Nothing was acknowledged; retry the request.',
+    'Kafka could not be reached or did not acknowledge the event. Nothing was acknowledged, but it may have been written; retry the request.',
   );
 
 /** Some events of the request were acknowledged, some not: a retry with the same Idempotency-Key re-sends them under the same eventIds. */

@@ -35,7 +35,7 @@ describe('toHttpProblem', () => {
       'a broker that refused or could not be reached',
       new BrokerUnavailableError('down'),
       'broker-unavailable',
-      'Nothing was acknowledged',
+      'Nothing was acknowledged, but it may have been written',
     ],
   ])('answers %s with a 503 that says what is known', (_what, error, slug, known) => {
     expect(answerOf(error)).toEqual({ status: 503, slug, detail: expect.stringContaining(known) });
@@ -109,7 +109,7 @@ describe('atPublishStage', () => {
     expect(toHttpProblem(atPublishStage(problem, 'acknowledged'))).toBe(problem);
     expect(
       answerOf(atPublishStage(new BrokerUnavailableError('down'), 'sending')).detail,
-    ).toContain('Nothing was acknowledged');
+    ).toContain('Nothing was acknowledged, but it may have been written');
     expect(problem).toBeInstanceOf(HttpProblem);
   });
 });
