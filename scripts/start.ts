@@ -10,7 +10,8 @@
 //
 // Ports: HTTP_PORT (3000), LAMBDA_PORT (3002), EMBEDDED_BROKER_PORT (9092), REDIS_PORT (6379),
 // DYNAMODB_PORT (8000).
-// --ready-line prints one JSON line on stdout once ready ({"event":"ready",...}), for tests and scripts.
+// --ready-line prints one JSON line on stdout once ready ({"event":"ready",...}), for tests and scripts; it
+// names no store it was given (IDEMPOTENCY_REDIS_URL may carry a password).
 // --exit-on-stdin-close stops everything when stdin ends: a parent that holds the other end of a pipe (a test
 // run) takes the whole service with it however it ends, even killed outright, when no signal reaches us.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -136,7 +137,7 @@ const main = async () => {
   say('Ctrl-C stops everything.');
   if (printReadyLine) {
     process.stdout.write(
-      `${JSON.stringify({ event: 'ready', http: `http://localhost:${httpPort}`, lambda: `http://localhost:${lambdaPort}`, kafkaBrokers: env.KAFKA_BROKERS, brokerControl: broker?.controlUrl ?? null, token, functionHostPid: offline?.pid ?? null, idempotencyStoreEnv: idempotencyStoreEnv(env) })}
+      `${JSON.stringify({ event: 'ready', http: `http://localhost:${httpPort}`, lambda: `http://localhost:${lambdaPort}`, kafkaBrokers: env.KAFKA_BROKERS, brokerControl: broker?.controlUrl ?? null, token, functionHostPid: offline?.pid ?? null, idempotencyStoreEnv: idempotencyStore ? idempotencyStoreEnv(env) : {} })}
 `,
     );
   }
@@ -189,7 +190,10 @@ const startIdempotencyStore = async (env: NodeJS.ProcessEnv): Promise<string | u
   return env.IDEMPOTENCY_REDIS_URL;
 };
 
-/** What another process (a second container) needs to reach the same Idempotency-Key records. */
+/**
+ * What another process (a second container) needs to reach the Idempotency-Key records of a store this script
+ * started. A store it was given is not repeated: its caller knows it, and its URL may carry a password.
+ */
 const idempotencyStoreEnv = (env: NodeJS.ProcessEnv): Record<string, string> => {
   if (env.IDEMPOTENCY_REDIS_URL) return { IDEMPOTENCY_REDIS_URL: env.IDEMPOTENCY_REDIS_URL };
   if (env.IDEMPOTENCY_DYNAMODB_ENDPOINT && env.IDEMPOTENCY_TABLE)

@@ -72,3 +72,15 @@ it.each(['SIGKILL', 'SIGHUP'] as const)(
 it('leaves nothing behind when the process that started it goes away without a word (its stdin closes)', () =>
   // What the kernel does for a test run that is killed outright.
   expectNothingLeftAfter((started) => started.closeStdin()));
+
+it('repeats no Idempotency-Key store it was given, whose URL may carry a password', async () => {
+  const password = 'given-redis-pw-5501';
+  // Nothing listens there: the functions open the store on the first request with a key, and none comes.
+  const given = `redis://:${password}@127.0.0.1:${PORTS.redis}`;
+  const started = await startService(PORTS, { IDEMPOTENCY_REDIS_URL: given });
+  service = started;
+  expect(started.idempotencyStoreEnv).toEqual({});
+  expect(started.output().join('\n')).not.toContain(password);
+  await started.stop();
+  service = undefined;
+});
