@@ -28,8 +28,12 @@ export interface KeyedRequest {
   request: unknown;
 }
 
-/** How a keyed call ended when its answer is known but the store did not record it. */
-export type UnconfirmedAnswer = (error: unknown) => void;
+/**
+ * Told when the answer is known but the store did not record it: after a publish, the receipt was not stored
+ * (a retry may publish again); after a failed publish, its in-progress record was not deleted (retries with
+ * the key get 409 until that record lapses with the invocation's time).
+ */
+export type UnconfirmedAnswer = (error: unknown, outcome: 'published' | 'failed') => void;
 
 export interface Idempotency {
   /**
@@ -150,7 +154,7 @@ export const createIdempotency = (
       } catch (error) {
         if (progress.stage === 'published') {
           // The event is written: its receipt is the true answer, whatever the store did after.
-          unconfirmed(error);
+          unconfirmed(error, 'published');
           return answer as T;
         }
         if (progress.stage === 'publishing' && publishing) {
@@ -158,9 +162,19 @@ export const createIdempotency = (
           // store's error is not the answer; after a failed send (the in-progress record not deleted) it would
           // say nothing was published. When the store was too late, the send has the same deadline and ends
           // about now.
-          const written = await publishing;
-          unconfirmed(error);
-          return written;
+          const sent = await publishing.then(
+            (receipt) => ({ receipt }),
+            (failure: unknown) => ({ failure }),
+          );
+          if ('receipt' in sent) {
+            unconfirmed(error, 'published');
+            return sent.receipt;
+          }
+          // Unless the error is the send's own (passed on once its record was deleted), the store failed too.
+          const own =
+            error === sent.failure || (error instanceof Error && error.cause === sent.failure);
+          if (!own) unconfirmed(error, 'failed');
+          throw sent.failure;
         }
         progress.stage = 'abandoned';
         const problem = toIdempotencyProblem(error);

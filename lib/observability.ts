@@ -32,8 +32,16 @@ export interface PublishObserver {
   /** `about` names the caller (the verified token's subject, never the token) and the correlation id. */
   published(events: PublishedEvent[], latencyMs: number, about?: PublishContext): void;
   refused(route: string, problem: HttpProblem, error: unknown): void;
-  /** Published, but the idempotency store did not record the answer: a retry may publish the same ids again. */
-  unconfirmed(route: string, eventIds: string[], error: unknown): void;
+  /**
+   * The idempotency store did not record how a keyed publish ended: when it published, a retry may publish the
+   * same ids again; when it failed, the key stays in progress (retries get 409) until its record lapses.
+   */
+  unconfirmed(
+    route: string,
+    eventIds: string[],
+    error: unknown,
+    outcome: 'published' | 'failed',
+  ): void;
 }
 
 export const SERVICE_NAME = 'order-events-publisher';
@@ -110,12 +118,18 @@ export const powertoolsObserver = (logger: Logger, metrics: Metrics): PublishObs
       emit(route, [refusalMetric(problem, error), MetricUnit.Count, 1]);
     },
 
-    unconfirmed(route, eventIds, error) {
-      logger.warn('published, but the idempotency store did not record the answer', {
-        route,
-        eventIds,
-        errorClass: error instanceof Error ? error.name : typeof error,
-      });
+    unconfirmed(route, eventIds, error, outcome) {
+      logger.warn(
+        outcome === 'published'
+          ? 'published, but the idempotency store did not record the answer'
+          : 'publish failed, and the idempotency store did not free its key',
+        {
+          route,
+          eventIds,
+          errorClass: error instanceof Error ? error.name : typeof error,
+          ...storeCause(error),
+        },
+      );
       emit(route, ['IdempotencyStoreErrors', MetricUnit.Count, 1]);
     },
   };

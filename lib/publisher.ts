@@ -234,11 +234,12 @@ export const createRouteHandler = <Answer extends object>(
         context,
         deadline: request.deadline,
         graceMs: Math.floor(config.publishMarginMs / 2),
-        unconfirmed: (error) =>
+        unconfirmed: (error, outcome) =>
           observer.unconfirmed(
             route.name,
             pending.map((_, index) => eventId(index)),
             error,
+            outcome,
           ),
       },
     );

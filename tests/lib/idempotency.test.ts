@@ -48,7 +48,7 @@ class MemoryStore extends BasePersistenceLayer {
 const setUp = () => {
   const store = new MemoryStore();
   const idempotency = createIdempotency({ expiresAfterSeconds: 60 }, async () => store);
-  const unconfirmed: unknown[] = [];
+  const unconfirmed: { error: unknown; outcome: 'published' | 'failed' }[] = [];
   let publishes = 0;
   let publishTakesMs = 0;
   const run = (request: KeyedRequest, deadlineMs = 1_000) =>
@@ -67,7 +67,7 @@ const setUp = () => {
         context: lambdaContext(),
         deadline: Deadline.after(deadlineMs),
         graceMs: 50,
-        unconfirmed: (error) => unconfirmed.push(error),
+        unconfirmed: (error, outcome) => unconfirmed.push({ error, outcome }),
       },
     );
   return {
@@ -140,18 +140,35 @@ describe('createIdempotency', () => {
     const answer = await run(request());
     expect(answer).toEqual({ eventId: 'event-1' });
     expect(publishes()).toBe(1);
-    expect(unconfirmed).toHaveLength(1);
+    expect(unconfirmed).toEqual([{ error: expect.any(Error), outcome: 'published' }]);
   });
 
   it('answers a failed publish with its own error when the store then fails to free the key', async () => {
     // The store's failure would answer "nothing was published": untrue once the send has begun.
-    const { store, run, publishes, publishTimesOut } = setUp();
+    const { store, run, unconfirmed, publishes, publishTimesOut } = setUp();
     store.refuseDeletes = true;
     publishTimesOut(10);
     const error = await run(request()).catch((thrown: unknown) => thrown);
     expect(error).not.toBeInstanceOf(HttpProblem);
     expect(error).toMatchObject({ message: 'the broker did not answer in time' });
     expect(publishes()).toBe(1);
+    // The key stays in progress: said to the observer, with the store's own error.
+    expect(unconfirmed).toEqual([
+      {
+        error: expect.objectContaining({
+          name: 'IdempotencyPersistenceLayerError',
+          cause: expect.objectContaining({ message: 'the store refused the delete' }),
+        }),
+        outcome: 'failed',
+      },
+    ]);
+  });
+
+  it('tells the observer nothing when a failed publish frees its key', async () => {
+    const { run, unconfirmed, publishTimesOut } = setUp();
+    publishTimesOut(10);
+    await expect(run(request())).rejects.toThrow(/did not answer in time/);
+    expect(unconfirmed).toEqual([]);
   });
 
   it('frees the key of a publish that used its whole budget, so that the retry publishes instead of getting 409', async () => {

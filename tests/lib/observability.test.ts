@@ -178,6 +178,47 @@ describe('powertoolsObserver', () => {
     expect(lines.find((line) => line._aws !== undefined)).toMatchObject({ BrokerErrors: 1 });
   });
 
+  it.each([
+    ['published', 'published, but the idempotency store did not record the answer'],
+    ['failed', 'publish failed, and the idempotency store did not free its key'],
+  ] as const)(
+    'logs a %s publish that the idempotency store did not record with the store that failed, and counts it',
+    (outcome, message) => {
+      const storeError = Object.assign(new Error('the store timed out'), {
+        name: 'IdempotencyStoreUnavailableError',
+        store: 'redis',
+        operation: 'delete',
+      });
+      const error = new Error('Failed to delete record from idempotency store', {
+        cause: storeError,
+      });
+      error.name = 'IdempotencyPersistenceLayerError';
+      const { lines, restore } = capture();
+      try {
+        powertoolsObserver(createLogger('INFO'), createMetrics()).unconfirmed(
+          'order-created',
+          ['e-1'],
+          error,
+          outcome,
+        );
+      } finally {
+        restore();
+      }
+      expect(lines.find((line) => line.message === message)).toMatchObject({
+        level: 'WARN',
+        route: 'order-created',
+        eventIds: ['e-1'],
+        errorClass: 'IdempotencyPersistenceLayerError',
+        store: 'redis',
+        storeOperation: 'delete',
+        storeErrorClass: 'IdempotencyStoreUnavailableError',
+      });
+      expect(lines.find((line) => 'IdempotencyStoreErrors' in line)).toMatchObject({
+        IdempotencyStoreErrors: 1,
+      });
+    },
+  );
+
   it('logs a bug at ERROR with its stack, and honours the level', () => {
     const { lines, restore } = capture();
     try {
