@@ -1,7 +1,8 @@
 /**
  * POST /order-events/batch: up to 500 events of any type in one request, all-or-nothing. The whole batch is
  * validated before anything is sent (any invalid event: 400 naming its index and path, nothing published),
- * then sent in one kafkajs send, which makes one produce request per broker, and answered in request order.
+ * then sent as one produce request per broker that leads its partitions (see kafkajs-producer.ts), and answered
+ * in request order.
  */
 
 import { batchRequestSchema } from './batch-schema.js';

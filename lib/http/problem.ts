@@ -153,8 +153,8 @@ export const brokerUnavailable = (detail: string) =>
 
 /**
  * Kafka refused, could not be reached or failed before acknowledging: nothing was acknowledged, but the event
- * may have been written all the same (a request that went out before its connection failed, or a first send
- * some brokers wrote before another failed it). The example GET /openapi.json shows, too.
+ * may have been written all the same (a request that went out before its connection failed, or a broker that
+ * wrote some partitions of a request and refused the rest). The example GET /openapi.json shows, too.
  */
 export const brokerUnreachable = () =>
   brokerUnavailable(

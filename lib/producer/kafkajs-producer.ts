@@ -8,9 +8,9 @@
  * retired (see producer-generation.ts), so nothing of that send goes on after the answer, and the next send
  * starts on a new producer. So does a send that failed other than by a broker's error code.
  *
- * A send of several records to a topic whose leaders are known goes out as one request per leading broker, so
- * that when one broker fails, the records the others acknowledged are known and reported (in the error's
- * `acknowledged`), instead of kafkajs's all-or-nothing answer for the whole send.
+ * A send of several records goes out as one request per leading broker, so that when one broker fails, the
+ * records the others acknowledged are known and reported (in the error's `acknowledged`), instead of kafkajs's
+ * all-or-nothing answer for the whole send.
  */
 
 import type { ISocketFactory, Kafka, Message, Producer, ProducerConfig } from 'kafkajs';
@@ -26,7 +26,7 @@ import {
 } from './errors.js';
 import type { EventProducer, OutgoingRecord, RecordAck, SendOptions } from './event-producer.js';
 import { encodeProduceRequest } from './kafkajs-encoding.js';
-import { type LeaderConnector, leaderConnectorOf } from './kafkajs-leaders.js';
+import { type KeptCluster, keptClusterOf } from './kafkajs-leaders.js';
 import { ProducerGeneration } from './producer-generation.js';
 
 const { Kafka: KafkaClient, Partitioners, logLevel } = kafkajs;
@@ -75,8 +75,8 @@ export class KafkaJsEventProducer implements EventProducer {
   /** Which partition the partitioner chose for each message of the sends under way. */
   private readonly chosenPartition = new WeakMap<Message, number>();
   private readonly partitionByKey = Partitioners.DefaultPartitioner();
-  /** What connects each generation's partition leaders (kafkajs-leaders.ts), where its client allows it. */
-  private readonly leaderConnectors = new WeakMap<ProducerGeneration, LeaderConnector>();
+  /** Each generation's cluster, kept (kafkajs-leaders.ts), where its client allows it. */
+  private readonly keptClusters = new WeakMap<ProducerGeneration, KeptCluster>();
 
   constructor(
     private readonly config: Config,
@@ -91,21 +91,25 @@ export class KafkaJsEventProducer implements EventProducer {
     const generation = this.currentGeneration();
     const acks: (RecordAck | undefined)[] = records.map(() => undefined);
     const failures: BrokerError[] = [];
-    try {
+    const sendGroups = async () => {
+      // A send of several records on a producer that has not sent yet learns the partitions first (with the
+      // metadata request that send would make anyway), so that it goes out by leader too.
+      if (records.length > 1) await this.learnPartitions(generation, records[0]?.topic, 'unknown');
       const sends = this.groupByLeader(generation, records).map((group) =>
-        this.sendGroup(generation, group, records, timeoutMs).then(
-          (groupAcks) => {
-            group.indexes.forEach((index, i) => {
-              acks[index] = groupAcks[i];
-            });
-          },
-          (error: unknown) => {
-            failures.push(toBrokerError(error, acks));
-          },
-        ),
+        this.sendGroup(generation, group, records, timeoutMs).then((groupAcks) => {
+          group.indexes.forEach((index, i) => {
+            acks[index] = groupAcks[i];
+          });
+        }, collectFailure),
       );
+      await Promise.all(sends);
+    };
+    const collectFailure = (error: unknown) => {
+      failures.push(toBrokerError(error, acks));
+    };
+    try {
       await withDeadline(
-        Promise.all(sends),
+        sendGroups().catch(collectFailure),
         timeoutMs,
         () => new PublishTimeoutError(`Kafka did not acknowledge within ${timeoutMs} ms`),
       );
@@ -142,11 +146,26 @@ export class KafkaJsEventProducer implements EventProducer {
    */
   async connect(): Promise<void> {
     const generation = this.currentGeneration();
+    await this.learnPartitions(generation, this.config.topic, 'always');
+    await this.keptClusters.get(generation)?.connectLeaders(this.config.topic);
+  }
+
+  /**
+   * Connects and fetches the topic's metadata, which a first send would otherwise wait for, and remembers its
+   * partitions where the generation's cluster is kept. `unknown`: only if the generation has not seen them.
+   */
+  private async learnPartitions(
+    generation: ProducerGeneration,
+    topic = this.config.topic,
+    when: 'always' | 'unknown',
+  ): Promise<void> {
     const producer = await generation.connection.get();
-    // A send of no records fetches the topic's metadata, which the first send would otherwise wait for, and
-    // writes nothing (kafkajs makes no produce request without records).
-    await producer.send({ topic: this.config.topic, messages: [], acks: this.config.acks });
-    await this.leaderConnectors.get(generation)?.(this.config.topic);
+    const cluster = this.keptClusters.get(generation); // made with the producer
+    if (when === 'unknown' && (!cluster || generation.partitionsOf(topic))) return;
+    // A send of no records writes nothing: kafkajs makes no produce request without records.
+    await producer.send({ topic, messages: [], acks: this.config.acks });
+    const partitions = cluster?.partitionsOf(topic);
+    if (partitions) generation.rememberPartitions(topic, partitions);
   }
 
   /** Encodes the records as a send would (kafkajs-encoding.ts), without a client: the request it would write. */
@@ -195,7 +214,8 @@ export class KafkaJsEventProducer implements EventProducer {
   /**
    * One group per broker that leads a partition the records go to, each record pinned to the partition the
    * default partitioner picks for its key (so to the same one a single send would have). Before this
-   * generation has seen the topic's partitions, one group: kafkajs fetches them during that first send.
+   * generation knows the topic's partitions (a single record, or a client whose cluster is not kept), one group:
+   * kafkajs fetches them during that send.
    */
   private groupByLeader(
     generation: ProducerGeneration,
@@ -267,8 +287,8 @@ export class KafkaJsEventProducer implements EventProducer {
     // Idempotence needs one in-flight request per connection to keep its ordering guarantee.
     if (this.config.idempotent) producerConfig.maxInFlightRequests = 1;
     const client = this.createClient(config, socketFactory);
-    const connectLeaders = leaderConnectorOf(client);
-    if (connectLeaders) this.leaderConnectors.set(generation, connectLeaders);
+    const cluster = keptClusterOf(client);
+    if (cluster) this.keptClusters.set(generation, cluster);
     const producer = client.producer(producerConfig);
     producer.on(producer.events.DISCONNECT, () => generation.connection.markLost());
     return producer;

@@ -13,7 +13,7 @@
 import kafkajs, { type RecordMetadata } from 'kafkajs';
 import { buildOrderEvent, toKafkaRecord } from '../../lib/events.js';
 import { encodeProduceRequest } from '../../lib/producer/kafkajs-encoding.js';
-import { leaderConnectorOf } from '../../lib/producer/kafkajs-leaders.js';
+import { keptClusterOf } from '../../lib/producer/kafkajs-leaders.js';
 import { RECEIPT_MARKER } from './cold-invoke-marker.js';
 import { orderBody } from './workload.js';
 
@@ -29,8 +29,8 @@ const kafka = new Kafka({
 // is part of every cold start's first send.
 const idempotent = process.env.KAFKA_IDEMPOTENT !== 'false';
 // Initialised ahead, it connects the partitions' leaders too, as the service's producer does (kafkajs-leaders.ts).
-const connectLeaders =
-  process.env.BENCH_FIRST_REQUEST_AFTER_MS === undefined ? undefined : leaderConnectorOf(kafka);
+const keptCluster =
+  process.env.BENCH_FIRST_REQUEST_AFTER_MS === undefined ? undefined : keptClusterOf(kafka);
 const producer = kafka.producer({
   idempotent,
   ...(idempotent ? { maxInFlightRequests: 1 } : {}),
@@ -91,7 +91,7 @@ const measured: Promise<{
     : producer
         .connect()
         .then(() => producer.send({ topic, acks: -1, messages: [] }))
-        .then(() => connectLeaders?.(topic))
+        .then(() => keptCluster?.connectLeaders(topic))
         .then(encodeAhead)
         .then(() => new Promise((resolve) => setTimeout(resolve, Number(firstRequestAfterMs))))
         .then(async () => {

@@ -8,7 +8,7 @@ import kafkajs from 'kafkajs';
 import { expectRecordKeepsContract } from '../../support/asyncapi-validator.js';
 import { waitUntil } from './harness.js';
 
-const { Kafka, logLevel } = kafkajs;
+const { Kafka, Partitioners, logLevel } = kafkajs;
 const run = promisify(execFile);
 
 export interface TopicRecord {
@@ -151,3 +151,35 @@ const toRecord = (partition: number, message: KafkaMessage): TopicRecord => ({
     Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
   ),
 });
+
+/** `count` order ids `<prefix>-<n>`, as many on each partition (by the key kafkajs's default partitioner hashes). */
+export const orderIdsOnEveryPartition = (
+  topic: string,
+  prefix: string,
+  partitions: number[],
+  count: number,
+): string[] => {
+  const partitionOf = Partitioners.DefaultPartitioner();
+  const partitionMetadata = partitions.map((partitionId) => ({
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    partitionErrorCode: 0,
+  }));
+  const perPartition = Math.ceil(count / partitions.length);
+  const taken = new Map<number, number>();
+  const ids: string[] = [];
+  for (let n = 0; ids.length < count; n++) {
+    const orderId = `${prefix}-${n}`;
+    const partition = partitionOf({
+      topic,
+      partitionMetadata,
+      message: { key: orderId, value: null },
+    });
+    if ((taken.get(partition) ?? 0) >= perPartition) continue;
+    taken.set(partition, (taken.get(partition) ?? 0) + 1);
+    ids.push(orderId);
+  }
+  return ids;
+};

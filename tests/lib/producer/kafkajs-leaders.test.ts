@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import kafkajs from 'kafkajs';
-import { leaderConnectorOf } from '../../../lib/producer/kafkajs-leaders.js';
+import { keptClusterOf } from '../../../lib/producer/kafkajs-leaders.js';
 import { FakeKafkaClient } from '../../support/fake-kafkajs.js';
 
 // kafkajs's own Cluster, whose methods the connector calls on the cluster it kept; no broker is reached.
@@ -20,22 +20,23 @@ afterEach(() => {
   jest.restoreAllMocks();
 });
 
-describe('leaderConnectorOf', () => {
+describe('keptClusterOf', () => {
   it("keeps the cluster of kafkajs's next producer and connects each broker that leads a partition, once", async () => {
     const partitions = jest
       .spyOn(Cluster.prototype, 'findTopicPartitionMetadata')
       .mockReturnValue([{ leader: 2 }, { leader: 1 }, { leader: 2 }, { leader: -1 }]);
     const findBroker = jest.spyOn(Cluster.prototype, 'findBroker').mockResolvedValue({});
     const kafka = client();
-    const connectLeaders = leaderConnectorOf(kafka);
-    expect(connectLeaders).toBeDefined();
+    const cluster = keptClusterOf(kafka);
+    expect(cluster).toBeDefined();
 
     // Before the client has made a producer there is no cluster, so nothing to connect.
-    expect(await connectLeaders?.('order-events')).toBe(0);
+    expect(await cluster?.connectLeaders('order-events')).toBe(0);
+    expect(cluster?.partitionsOf('order-events')).toBeUndefined();
     expect(findBroker).not.toHaveBeenCalled();
 
     kafka.producer();
-    expect(await connectLeaders?.('order-events')).toBe(2);
+    expect(await cluster?.connectLeaders('order-events')).toBe(2);
     expect(partitions).toHaveBeenCalledWith('order-events');
     // A partition without a leader (-1) names no broker.
     expect(findBroker.mock.calls).toEqual([[{ nodeId: 2 }], [{ nodeId: 1 }]]);
@@ -45,13 +46,29 @@ describe('leaderConnectorOf', () => {
     jest.spyOn(Cluster.prototype, 'findTopicPartitionMetadata').mockReturnValue([{ leader: 1 }]);
     jest.spyOn(Cluster.prototype, 'findBroker').mockRejectedValue(new Error('broker 1 is down'));
     const kafka = client();
-    const connectLeaders = leaderConnectorOf(kafka);
+    const cluster = keptClusterOf(kafka);
     kafka.producer();
-    await expect(connectLeaders?.('order-events')).rejects.toThrow('broker 1 is down');
+    await expect(cluster?.connectLeaders('order-events')).rejects.toThrow('broker 1 is down');
+  });
+
+  it("reads the topic's partitions from the kept cluster: none before its metadata is in, or for a topic it does not name", () => {
+    const kafka = client();
+    const cluster = keptClusterOf(kafka);
+    kafka.producer();
+    // kafkajs's own Cluster, unfetched: it throws KafkaJSTopicMetadataNotLoaded.
+    expect(cluster?.partitionsOf('order-events')).toBeUndefined();
+    const partitions = [{ partitionId: 0, leader: 1 }] as unknown as ReturnType<
+      ClusterPrototype['findTopicPartitionMetadata']
+    >;
+    const find = jest.spyOn(Cluster.prototype, 'findTopicPartitionMetadata');
+    find.mockReturnValueOnce(partitions);
+    expect(cluster?.partitionsOf('order-events')).toBe(partitions);
+    find.mockReturnValueOnce([]);
+    expect(cluster?.partitionsOf('other-topic')).toBeUndefined();
   });
 
   it("is undefined for a client without kafkajs's private cluster factory", () => {
-    expect(leaderConnectorOf(new FakeKafkaClient())).toBeUndefined();
-    expect(leaderConnectorOf({})).toBeUndefined();
+    expect(keptClusterOf(new FakeKafkaClient())).toBeUndefined();
+    expect(keptClusterOf({})).toBeUndefined();
   });
 });
