@@ -3,7 +3,7 @@
  * headers (Kafka protocol binding, binary content mode) so routers and consumers can tell what it is
  * without parsing the value.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { v5 as nameBasedUuid } from 'uuid';
 import { dataschemaOf, type EventType } from './catalog.js';
 import type { TraceContext } from './http/trace-context.js';
@@ -33,16 +33,29 @@ const EVENT_ID_NAMESPACE = 'b2c46aff-0228-4630-a28d-2c370fbd821a';
 
 /**
  * The eventId of the index-th event of a request sent with an Idempotency-Key: a name-based UUID (version 5) of
- * the caller, the route, the key and the index, so a retry of that request writes the same ids whatever became
- * of the first attempt, and no other caller's request can produce them.
+ * the caller, the route, the key, the request (its digest, see requestDigest) and the index. A retry of that
+ * request writes the same ids whatever became of the first attempt; no other caller's request can produce them,
+ * and neither can another request under the same key (sent once the first one's record is gone: after its 503,
+ * or once it expired), whose events consumers deduplicating on the id would otherwise drop.
  */
 export const stableEventId = (of: {
   caller: string;
   route: string;
   key: string;
+  request: string;
   index: number;
 }): string =>
-  nameBasedUuid(JSON.stringify([of.caller, of.route, of.key, of.index]), EVENT_ID_NAMESPACE);
+  nameBasedUuid(
+    JSON.stringify([of.caller, of.route, of.key, of.request, of.index]),
+    EVENT_ID_NAMESPACE,
+  );
+
+/**
+ * A digest of a validated request (its events, as the schemas give them back: their keys in the schemas'
+ * order, whatever order the client sent), computed once per request for its events' ids.
+ */
+export const requestDigest = (request: unknown): string =>
+  createHash('sha256').update(JSON.stringify(request)).digest('base64url');
 
 export const buildOrderEvent = <Fields extends object>(
   eventType: EventType,

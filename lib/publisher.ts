@@ -26,6 +26,7 @@ import {
   type EventEnvelopeSource,
   type EventType,
   type OrderEvent,
+  requestDigest,
   stableEventId,
   systemEnvelopeSource,
   toKafkaRecord,
@@ -55,7 +56,7 @@ import {
 } from './http/trace-context.js';
 import type { Idempotency } from './idempotency.js';
 import type { PublishContext, PublishObserver } from './observability.js';
-import { BrokerError } from './producer/errors.js';
+import { BrokerError, BudgetSpentError } from './producer/errors.js';
 import type { EventProducer, RecordAck } from './producer/event-producer.js';
 import {
   idempotencyKeySchema,
@@ -225,7 +226,12 @@ export const createRouteHandler = <Answer extends object>(
     context: Context,
   ): Promise<Answer> => {
     if (!idempotency) throw idempotencyUnsupported();
-    const eventId = (index: number) => stableEventId({ caller, route: route.name, key, index });
+    // Out of time on arrival: the answer a request without a key gets, before the store is asked anything.
+    if (request.deadline.passed)
+      throw new BudgetSpentError('The time left for the send was spent before it began');
+    const digest = requestDigest(pending);
+    const eventId = (index: number) =>
+      stableEventId({ caller, route: route.name, key, request: digest, index });
     return idempotency.run(
       route.name,
       { caller, key, request: pending },

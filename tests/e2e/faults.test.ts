@@ -2,7 +2,8 @@
 // retriable errors while the service runs as `npm start` runs it. The rule checked throughout: every eventId
 // answered 202 is on the topic, at the partition and offset its receipt names.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { stableEventId } from '../../lib/events.js';
+import type { EventType } from '../../lib/catalog.js';
+import { keyedEventId } from '../support/keyed-event-id.js';
 import { ALL_BROKERS, type BrokerControl, type ProduceLogEntry } from './support/harness.js';
 import { post, type Reply } from './support/http.js';
 import { type RunningService, startService } from './support/service.js';
@@ -73,14 +74,24 @@ const expectRetryable503 = (reply: Reply) => {
 interface Attempt {
   key: string;
   route: string;
+  /** The eventId its event has (keyed: derived from the request), whatever its answer. */
+  eventId: string;
   reply: Reply;
   startedAt: number;
   answeredAt: number;
 }
 
 const CALLER = 'local-developer'; // the subject of the development token the harness uses
-const idOf = (key: string, route = 'order-cancelled') =>
-  stableEventId({ caller: CALLER, route, key, index: 0 });
+const idOf = (key: string, route: string, path: string, body: unknown) => {
+  const pathOrderId = /^\/orders\/([^/]+)\//.exec(path)?.[1];
+  return keyedEventId({
+    caller: CALLER,
+    eventType: route as EventType,
+    key,
+    body,
+    ...(pathOrderId ? { pathOrderId } : {}),
+  });
+};
 
 const attempt = async (
   path: string,
@@ -94,7 +105,14 @@ const attempt = async (
     'content-type': 'application/json',
     'idempotency-key': key,
   });
-  return { key, route, reply, startedAt, answeredAt: Date.now() };
+  return {
+    key,
+    route,
+    eventId: idOf(key, route, path, body),
+    reply,
+    startedAt,
+    answeredAt: Date.now(),
+  };
 };
 
 /** Produce requests forwarded to a broker that carried this event id after `after` (and before `before`). */
@@ -150,12 +168,12 @@ describe('a function whose first connect falls into a hung cluster', () => {
     const durations = after.map(({ startedAt, answeredAt }) => answeredAt - startedAt);
     process.stdout.write(
       `\nfirst connect caught in a hang: 503 after ${caught.answeredAt - caught.startedAt} ms; the 10 requests after: p99 ${percentile(durations, 99)} ms; ` +
-        `produce requests of the refused event after its answer: ${producedBetween(log, idOf('hung-first', 'order-shipped'), caught.answeredAt)}\n`,
+        `produce requests of the refused event after its answer: ${producedBetween(log, caught.eventId, caught.answeredAt)}\n`,
     );
     expect(after.map(({ reply }) => [reply.status, reply.body])).toEqual(
       Array(10).fill([202, expect.anything()]),
     );
-    expect(producedBetween(log, idOf('hung-first', 'order-shipped'), caught.answeredAt)).toBe(0);
+    expect(producedBetween(log, caught.eventId, caught.answeredAt)).toBe(0);
     // None of them waited out a budget behind what the hang left: that one would have answered 503, not 202.
   });
 });
@@ -349,8 +367,8 @@ describe('hundreds of requests under injected faults', () => {
 
     // Produce requests that reached a broker after the invocation that sent them had answered.
     const afterAnswer = attempts.reduce(
-      (count, { key, route, answeredAt }) =>
-        count + producedBetween(log, idOf(key, route), answeredAt, retriedAt.get(key) ?? Infinity),
+      (count, { key, eventId, answeredAt }) =>
+        count + producedBetween(log, eventId, answeredAt, retriedAt.get(key) ?? Infinity),
       0,
     );
     const ours = topic.filter((record) => record.key?.startsWith(`${run}-`));
@@ -398,9 +416,9 @@ describe('hundreds of requests under injected faults', () => {
     expect(statuses[503]).toBeGreaterThan(0);
     expect(afterAnswer).toBe(0);
     expect(mostIdsPerKey).toBe(1);
-    for (const { key, route, reply } of retries) {
+    for (const { eventId, reply } of retries) {
       expect(reply.status).toBe(202);
-      expect(reply.body.eventId).toBe(idOf(key, route));
+      expect(reply.body.eventId).toBe(eventId);
     }
     expect(firstAfter.every(({ toFirst202Ms }) => Number.isFinite(toFirst202Ms))).toBe(true);
     expect(afterRecoveries.length).toBeGreaterThanOrEqual(ROUNDS * 5);

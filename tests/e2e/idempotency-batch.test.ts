@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
-import { stableEventId } from '../../lib/events.js';
 import { localDynamoDbClient } from '../../scripts/local-dynamodb.js';
+import { keyedEventId } from '../support/keyed-event-id.js';
 import { ALL_BROKERS } from './support/harness.js';
 import { post, type Reply } from './support/http.js';
 import {
@@ -250,11 +250,12 @@ describe.each(STORES)('with the $name idempotency store', ({ name, ports, env })
 
     it('writes one eventId per key however the first attempt ended: a retry after a 503 reuses it', async () => {
       const key = uniqueKey('stable-id');
-      const expectedId = stableEventId({
+      const expectedId = keyedEventId({
         caller: 'local-developer',
-        route: 'order-cancelled',
+        eventType: 'order-cancelled',
         key,
-        index: 0,
+        body: { reason: `stable ${key}` },
+        pathOrderId: 'idem-7',
       });
       // The broker answers after the budget: the first attempt is refused, though its record may land.
       await service.control.setRtt(ALL_BROKERS, 4_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildOrderEvent, stableEventId, toKafkaRecord } from '../../lib/events.js';
+import { buildOrderEvent, requestDigest, stableEventId, toKafkaRecord } from '../../lib/events.js';
 
 const fixed = {
   newId: () => '7d444840-9dc0-11d1-b245-5ffdce74fad2',
@@ -86,9 +86,15 @@ describe('toKafkaRecord', () => {
 });
 
 describe('stableEventId', () => {
-  const of = { caller: 'caller-a', route: 'order-events-batch', key: 'key-1', index: 0 };
+  const of = {
+    caller: 'caller-a',
+    route: 'order-events-batch',
+    key: 'key-1',
+    request: requestDigest([{ orderId: 'o-1' }]),
+    index: 0,
+  };
 
-  it('is a version-5 UUID that the same caller, route, key and index always derive again', () => {
+  it('is a version-5 UUID that the same caller, route, key, request and index always derive again', () => {
     expect(stableEventId(of)).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
@@ -99,6 +105,7 @@ describe('stableEventId', () => {
     ['caller', { caller: 'caller-b' }],
     ['route', { route: 'order-created' }],
     ['key', { key: 'key-2' }],
+    ['request', { request: requestDigest([{ orderId: 'o-2' }]) }],
     ['index', { index: 1 }],
   ])('differs when the %s differs', (_, change) => {
     expect(stableEventId({ ...of, ...change })).not.toBe(stableEventId(of));

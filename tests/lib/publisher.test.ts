@@ -1,7 +1,7 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { clock } from '../../lib/clock.js';
-import { type EventEnvelopeSource, stableEventId } from '../../lib/events.js';
+import type { EventEnvelopeSource } from '../../lib/events.js';
 import type { Idempotency } from '../../lib/idempotency.js';
 import type { PublishObserver } from '../../lib/observability.js';
 import { BrokerUnavailableError, PublishTimeoutError } from '../../lib/producer/errors.js';
@@ -13,6 +13,7 @@ import {
   orderShippedSchema,
 } from '../../lib/schemas.js';
 import { httpEvent, jsonEvent, lambdaContext, testConfig, validOrder } from '../support/events.js';
+import { keyedEventId } from '../support/keyed-event-id.js';
 import { MockProducer } from '../support/mock-producer.js';
 
 const created: PublisherDeclaration = {
@@ -527,6 +528,35 @@ describe('time budget and trace context', () => {
     expect(producer.sent).toHaveLength(0);
   });
 
+  it('answers a keyed request that arrives out of time as one without a key, before asking the store', async () => {
+    const producer = new MockProducer();
+    let storeAsked = 0;
+    const handler = createPublishHandler(cancelled, {
+      config: testConfig(),
+      producer,
+      idempotency: {
+        run: async (_prefix, _request, publish) => {
+          storeAsked += 1;
+          return publish();
+        },
+      },
+    });
+    const response = (await handler(
+      jsonEvent(
+        { reason: 'late' },
+        {
+          orderId: 'o-1',
+          headers: { 'content-type': 'application/json', 'Idempotency-Key': 'late-1' },
+          caller: 'caller-a',
+        },
+      ),
+      lambdaContext(100),
+    )) as APIGatewayProxyStructuredResultV2;
+    expectProblem(response, 503, 'time-budget-spent');
+    expect(storeAsked).toBe(0);
+    expect(producer.sent).toHaveLength(0);
+  });
+
   it('echoes X-Correlation-Id and writes it and the traceparent into the record', async () => {
     const { producer, invoke } = setUp(created);
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -592,10 +622,10 @@ describe('Idempotency-Key', () => {
       producer,
       ...(idempotency ? { idempotency } : {}),
     });
-    const invoke = async (key?: string, caller: string | null = 'caller-a') =>
+    const invoke = async (key?: string, caller: string | null = 'caller-a', reason = 'r') =>
       (await handler(
         jsonEvent(
-          { reason: 'r' },
+          { reason },
           {
             orderId: 'o-1',
             headers: {
@@ -630,7 +660,7 @@ describe('Idempotency-Key', () => {
     expect(fromA.eventId).not.toBe(fromB.eventId);
   });
 
-  it('derives the event id from caller, route, key and index, so a retry after a failure writes the same id', async () => {
+  it('derives the event id from caller, route, key, request and index, so a retry after a failure writes the same id', async () => {
     const forgetful: Idempotency = { run: (_prefix, _request, publish) => publish() };
     const producer = new MockProducer();
     const { invoke } = setUpWith(forgetful, producer);
@@ -639,12 +669,28 @@ describe('Idempotency-Key', () => {
     producer.failure = undefined;
     const retried = json(await invoke('key-1'));
     expect(retried.eventId).toBe(
-      stableEventId({ caller: 'caller-a', route: 'order-cancelled', key: 'key-1', index: 0 }),
+      keyedEventId({
+        caller: 'caller-a',
+        eventType: 'order-cancelled',
+        key: 'key-1',
+        body: { reason: 'r' },
+        pathOrderId: 'o-1',
+      }),
     );
     expect(producer.sendOptions).toHaveLength(2);
     expect(producer.sent.map((record) => record.headers.ce_id)).toEqual([retried.eventId]);
     const another = json(await invoke('key-2'));
     expect(another.eventId).not.toBe(retried.eventId);
+  });
+
+  it('gives another request under the same key (its record gone) ids of its own, which consumers do not drop as copies', async () => {
+    const forgetful: Idempotency = { run: (_prefix, _request, publish) => publish() };
+    const { invoke } = setUpWith(forgetful);
+    const first = json(await invoke('key-1', 'caller-a', 'first reason'));
+    const second = json(await invoke('key-1', 'caller-a', 'corrected reason'));
+    expect(second.eventId).not.toBe(first.eventId);
+    // The same request again is a retry: the same id.
+    expect(json(await invoke('key-1', 'caller-a', 'first reason')).eventId).toBe(first.eventId);
   });
 
   it('keeps random event ids for requests without a key', async () => {
