@@ -122,10 +122,17 @@ export class KafkaJsEventProducer implements EventProducer {
     }
     const [failure] = failures;
     if (failure) {
-      // A broker's answer (an error code) leaves the client sound. Anything else (a connect that failed, a
-      // connection lost) can leave a kafkajs client that fails every later connect at once ("Broker not
-      // connected"), so the next send starts on a new producer.
-      if (failures.some(({ kafkaErrorCode }) => kafkaErrorCode === undefined))
+      // A broker's answer (an error code) leaves the client sound, except one that says the broker lost or
+      // refuses this idempotent producer's state: kafkajs never asks for a new producer id, so every later
+      // send to that partition would fail alike. Anything else (a connect that failed, a connection lost) can
+      // leave a kafkajs client that fails every later connect at once ("Broker not connected"). Either way,
+      // the next send starts on a new producer.
+      if (
+        failures.some(
+          ({ kafkaErrorCode }) =>
+            kafkaErrorCode === undefined || PRODUCER_STATE_LOST.has(kafkaErrorCode),
+        )
+      )
         this.retire(generation);
       throw new BrokerUnavailableError(failure.message, {
         cause: failure.cause,
@@ -294,6 +301,14 @@ export class KafkaJsEventProducer implements EventProducer {
     return producer;
   }
 }
+
+/** Kafka's answers to an idempotent producer whose id, epoch or sequence the broker no longer accepts. */
+const PRODUCER_STATE_LOST = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_PRODUCER_ID_MAPPING',
+]);
 
 const toMessage = ({ key, value, headers, timestamp }: OutgoingRecord): Message => ({
   key,

@@ -322,6 +322,30 @@ describe('KafkaJsEventProducer', () => {
     expect(created).toHaveLength(1);
   });
 
+  it.each([
+    ['OUT_OF_ORDER_SEQUENCE_NUMBER', 45],
+    ['UNKNOWN_PRODUCER_ID', 59],
+    ['INVALID_PRODUCER_EPOCH', 47],
+    ['INVALID_PRODUCER_ID_MAPPING', 49],
+  ])(
+    'starts a new producer (a new producer id) after the broker answers %s, which kafkajs never recovers from',
+    async (type, code) => {
+      const { producer, created, fake } = setUp();
+      await producer.send([record('a')], options);
+      // kafkajs 2.2.4 gives up at once on these (not retriable) and throws the broker's error itself.
+      fake().sendFailure = new KafkaJSProtocolError(
+        Object.assign(new Error(`the broker answered ${type}`), { type, code, retriable: false }),
+      );
+      await expect(producer.send([record('b')], options)).rejects.toMatchObject({
+        name: 'BrokerUnavailableError',
+        kafkaErrorCode: type,
+      });
+      await producer.send([record('c')], options);
+      expect(created).toHaveLength(2);
+      expect(producer.retiredGenerations).toBe(1);
+    },
+  );
+
   it('connects ahead of the first send on request, and the first send reuses that connection', async () => {
     const { producer, created } = setUp();
     await producer.connect();
