@@ -258,7 +258,7 @@ const errorResponses = () => ({
   ),
   503: problem(
     503,
-    'Kafka, or the idempotency store, could not be reached or did not answer in time; retry after Retry-After seconds, with the same Idempotency-Key. `broker-unavailable`: nothing was acknowledged (the event may have been written all the same); `events-partly-acknowledged` (batch): `results` says which events were acknowledged; `time-budget-spent` and `idempotency-store-unavailable`: nothing was published.',
+    'Kafka, or the idempotency store, could not be reached or did not answer in time; retry after Retry-After seconds, with the same Idempotency-Key. `broker-unavailable`: nothing was acknowledged (the event may have been written all the same); `events-partly-acknowledged` (batch): `results` says which events were acknowledged (sent without an Idempotency-Key, resend only the others); `time-budget-spent` and `idempotency-store-unavailable`: nothing was published.',
     brokerUnreachable().toDocument(),
     retryAfter,
   ),

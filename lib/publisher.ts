@@ -197,9 +197,13 @@ export const createRouteHandler = <Answer extends object>(
       } catch (unexpected) {
         throw atPublishStage(unexpected, 'sending');
       }
-      throw Object.assign(eventsPartlyAcknowledged(eventResults(events, error.acknowledged)), {
-        cause: error,
-      });
+      const keyed = request.eventId !== undefined;
+      throw Object.assign(
+        eventsPartlyAcknowledged(eventResults(events, error.acknowledged), keyed),
+        {
+          cause: error,
+        },
+      );
     }
     const latencyMs = clock.nowMs() - started;
     if (acks.length !== events.length)

@@ -161,14 +161,21 @@ export const brokerUnreachable = () =>
     'Kafka could not be reached or did not acknowledge the event. Nothing was acknowledged, but it may have been written; retry the request.',
   );
 
-/** Some events of the request were acknowledged, some not: a retry with the same Idempotency-Key re-sends them under the same eventIds. */
-export const eventsPartlyAcknowledged = (results: EventResult[]) => {
+/**
+ * Some events of the request were acknowledged, some not. With an Idempotency-Key, its retry re-sends them all
+ * under the same eventIds; without one, a resent event gets a new eventId, so only the others should be resent.
+ */
+export const eventsPartlyAcknowledged = (results: EventResult[], keyed = true) => {
   const acknowledged = results.filter(({ status }) => status === 'acknowledged').length;
   return new HttpProblem(
     503,
     'events-partly-acknowledged',
     'Some events were not acknowledged',
-    `Kafka acknowledged ${acknowledged} of the ${results.length} events (see results); the others may or may not have been written. Retry the request with the same Idempotency-Key: the retry writes every event under the eventId it has here.`,
+    `Kafka acknowledged ${acknowledged} of the ${results.length} events (see results); the others may or may not have been written. ${
+      keyed
+        ? 'Retry the request with the same Idempotency-Key: the retry writes every event under the eventId it has here.'
+        : 'Resend only the events not acknowledged: sent without an Idempotency-Key, each gets a new eventId, so the acknowledged ones would be written again under other ids.'
+    }`,
     undefined,
     retryAfter,
     0,

@@ -310,6 +310,7 @@ describe.each(STORES)('with the $name idempotency store', ({ name, ports, env })
         expect(refused.status).toBe(503);
         const results = refused.body.results as { eventId: string; status: string }[];
         expect(refused.body.type).toContain('events-partly-acknowledged');
+        expect(refused.body.detail).toMatch(/Retry the request with the same Idempotency-Key/);
         expect(refused.body.detail).not.toMatch(/nothing was acknowledged/i);
         const acknowledged = results.filter((result) => result.status === 'acknowledged');
         expect(acknowledged.length).toBeGreaterThan(0);

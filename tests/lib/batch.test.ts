@@ -146,6 +146,9 @@ describe('the batch route', () => {
     });
     expect(problem.detail).toMatch(/acknowledged 2 of the 3 events/);
     expect(problem.detail).not.toMatch(/nothing was acknowledged/i);
+    // Sent without an Idempotency-Key: a retry of the whole request would write the acknowledged ones again.
+    expect(problem.detail).toMatch(/Resend only the events not acknowledged/);
+    expect(problem.detail).not.toMatch(/Idempotency-Key: the retry/);
   });
 
   it('says that events may have been written when the broker did not answer in time', async () => {
