@@ -40,14 +40,18 @@ export const invocationBudgetMs = (
  * budget of its own.
  */
 export class Deadline {
-  private constructor(private readonly endsAt: number) {}
+  readonly #endsAt: number;
+
+  private constructor(endsAt: number) {
+    this.#endsAt = endsAt;
+  }
 
   static after(budgetMs: number): Deadline {
     return new Deadline(clock.nowMs() + Math.max(0, budgetMs));
   }
 
   remainingMs(): number {
-    return Math.max(0, Math.ceil(this.endsAt - clock.nowMs()));
+    return Math.max(0, Math.ceil(this.#endsAt - clock.nowMs()));
   }
 
   get passed(): boolean {

@@ -8,16 +8,20 @@ import type { ISocketFactory } from 'kafkajs';
 
 export class ClosableSockets {
   /** `owner` names the client in the error its refused and destroyed sockets carry. */
-  constructor(private readonly owner = 'the client') {}
+  readonly #owner: string;
 
-  private readonly open = new Set<net.Socket>();
-  private closed = false;
+  constructor(owner = 'the client') {
+    this.#owner = owner;
+  }
+
+  readonly #open = new Set<net.Socket>();
+  #closed = false;
 
   readonly socketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
-    if (this.closed) {
+    if (this.#closed) {
       // kafkajs hears of it as a connection error (emitted on the next tick, after it has listened).
       const refused = new net.Socket();
-      refused.destroy(new Error(`${this.owner} is closed`));
+      refused.destroy(new Error(`${this.#owner} is closed`));
       return refused;
     }
     // Node's TLS is loaded by the first TLS connection: a cold start against a plaintext listener (a broker
@@ -31,22 +35,22 @@ export class ClosableSockets {
           )
       : net.connect({ host, port }, onConnect);
     socket.setKeepAlive(true, 60_000);
-    this.open.add(socket);
-    socket.once('close', () => this.open.delete(socket));
+    this.#open.add(socket);
+    socket.once('close', () => this.#open.delete(socket));
     return socket;
   };
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.#closed;
   }
 
   get openCount(): number {
-    return this.open.size;
+    return this.#open.size;
   }
 
   close(): void {
-    this.closed = true;
+    this.#closed = true;
     // With an error, so that kafkajs rejects what was in flight and stops its request-timeout timer.
-    for (const socket of this.open) socket.destroy(new Error(`${this.owner} is closed`));
+    for (const socket of this.#open) socket.destroy(new Error(`${this.#owner} is closed`));
   }
 }

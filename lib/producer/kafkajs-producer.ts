@@ -68,35 +68,43 @@ interface RecordGroup {
 }
 
 export class KafkaJsEventProducer implements EventProducer {
-  private generation: ProducerGeneration | undefined;
+  #generation: ProducerGeneration | undefined;
   /** Generations retired so far in this container (for tests and diagnostics). */
   retiredGenerations = 0;
-  private idleTimer: NodeJS.Timeout | undefined;
+  #idleTimer: NodeJS.Timeout | undefined;
   /** Which partition the partitioner chose for each message of the sends under way. */
-  private readonly chosenPartition = new WeakMap<Message, number>();
-  private readonly partitionByKey = Partitioners.DefaultPartitioner();
+  readonly #chosenPartition = new WeakMap<Message, number>();
+  readonly #partitionByKey = Partitioners.DefaultPartitioner();
   /** Each generation's cluster, kept (kafkajs-leaders.ts), where its client allows it. */
-  private readonly keptClusters = new WeakMap<ProducerGeneration, KeptCluster>();
+  readonly #keptClusters = new WeakMap<ProducerGeneration, KeptCluster>();
+
+  readonly #config: Config;
+  readonly #createClient: KafkaFactory;
+  readonly #options: KafkaJsEventProducerOptions;
 
   constructor(
-    private readonly config: Config,
-    private readonly createClient: KafkaFactory = createKafkaClient,
-    private readonly options: KafkaJsEventProducerOptions = {},
-  ) {}
+    config: Config,
+    createClient: KafkaFactory = createKafkaClient,
+    options: KafkaJsEventProducerOptions = {},
+  ) {
+    this.#config = config;
+    this.#createClient = createClient;
+    this.#options = options;
+  }
 
   async send(records: readonly OutgoingRecord[], { timeoutMs }: SendOptions): Promise<RecordAck[]> {
     if (timeoutMs <= 0)
       throw new BudgetSpentError('The time left for the send was spent before it began');
-    clearTimeout(this.idleTimer);
-    const generation = this.currentGeneration();
+    clearTimeout(this.#idleTimer);
+    const generation = this.#currentGeneration();
     const acks: (RecordAck | undefined)[] = records.map(() => undefined);
     const failures: BrokerError[] = [];
     const sendGroups = async () => {
       // A send of several records on a producer that has not sent yet learns the partitions first (with the
       // metadata request that send would make anyway), so that it goes out by leader too.
-      if (records.length > 1) await this.learnPartitions(generation, records[0]?.topic, 'unknown');
-      const sends = this.groupByLeader(generation, records).map((group) =>
-        this.sendGroup(generation, group, records, timeoutMs).then((groupAcks) => {
+      if (records.length > 1) await this.#learnPartitions(generation, records[0]?.topic, 'unknown');
+      const sends = this.#groupByLeader(generation, records).map((group) =>
+        this.#sendGroup(generation, group, records, timeoutMs).then((groupAcks) => {
           group.indexes.forEach((index, i) => {
             acks[index] = groupAcks[i];
           });
@@ -115,10 +123,10 @@ export class KafkaJsEventProducer implements EventProducer {
       );
     } catch (timeout) {
       // What is still under way must not outlive the invocation: retire the producer it runs on.
-      this.retire(generation);
+      this.#retire(generation);
       throw new PublishTimeoutError((timeout as Error).message, { acknowledged: [...acks] });
     } finally {
-      this.scheduleIdleDisconnect();
+      this.#scheduleIdleDisconnect();
     }
     const [failure] = failures;
     if (failure) {
@@ -133,7 +141,7 @@ export class KafkaJsEventProducer implements EventProducer {
             kafkaErrorCode === undefined || PRODUCER_STATE_LOST.has(kafkaErrorCode),
         )
       )
-        this.retire(generation);
+        this.#retire(generation);
       throw new BrokerUnavailableError(failure.message, {
         cause: failure.cause,
         kafkaErrorCode: failure.kafkaErrorCode,
@@ -152,25 +160,25 @@ export class KafkaJsEventProducer implements EventProducer {
    * and connects the brokers that lead them.
    */
   async connect(): Promise<void> {
-    const generation = this.currentGeneration();
-    await this.learnPartitions(generation, this.config.topic, 'always');
-    await this.keptClusters.get(generation)?.connectLeaders(this.config.topic);
+    const generation = this.#currentGeneration();
+    await this.#learnPartitions(generation, this.#config.topic, 'always');
+    await this.#keptClusters.get(generation)?.connectLeaders(this.#config.topic);
   }
 
   /**
    * Connects and fetches the topic's metadata, which a first send would otherwise wait for, and remembers its
    * partitions where the generation's cluster is kept. `unknown`: only if the generation has not seen them.
    */
-  private async learnPartitions(
+  async #learnPartitions(
     generation: ProducerGeneration,
-    topic = this.config.topic,
+    topic = this.#config.topic,
     when: 'always' | 'unknown',
   ): Promise<void> {
     const producer = await generation.connection.get();
-    const cluster = this.keptClusters.get(generation); // made with the producer
+    const cluster = this.#keptClusters.get(generation); // made with the producer
     if (when === 'unknown' && (!cluster || generation.partitionsOf(topic))) return;
     // A send of no records writes nothing: kafkajs makes no produce request without records.
-    await producer.send({ topic, messages: [], acks: this.config.acks });
+    await producer.send({ topic, messages: [], acks: this.#config.acks });
     const partitions = cluster?.partitionsOf(topic);
     if (partitions) generation.rememberPartitions(topic, partitions);
   }
@@ -178,44 +186,44 @@ export class KafkaJsEventProducer implements EventProducer {
   /** Encodes the records as a send would (kafkajs-encoding.ts), without a client: the request it would write. */
   rehearse(records: readonly OutgoingRecord[]): Promise<Buffer> {
     return encodeProduceRequest(
-      records[0]?.topic ?? this.config.topic,
+      records[0]?.topic ?? this.#config.topic,
       records.map(toMessage),
-      this.config,
+      this.#config,
     );
   }
 
   async disconnect(): Promise<void> {
-    clearTimeout(this.idleTimer);
-    await this.generation?.connection.close();
+    clearTimeout(this.#idleTimer);
+    await this.#generation?.connection.close();
   }
 
-  private currentGeneration(): ProducerGeneration {
-    if (!this.generation || this.generation.retired)
+  #currentGeneration(): ProducerGeneration {
+    if (!this.#generation || this.#generation.retired)
       // Two steps: first the broker credentials (a SASL password kept in Secrets Manager is read once per
       // container, asynchronously), then the kafkajs client and its producer, made with them.
-      this.generation = new ProducerGeneration((socketFactory, generation) =>
-        withBrokerCredentials(this.config, (config) =>
-          this.createProducer(config, socketFactory, generation),
+      this.#generation = new ProducerGeneration((socketFactory, generation) =>
+        withBrokerCredentials(this.#config, (config) =>
+          this.#createProducer(config, socketFactory, generation),
         ),
       );
-    return this.generation;
+    return this.#generation;
   }
 
-  private retire(generation: ProducerGeneration): void {
+  #retire(generation: ProducerGeneration): void {
     if (generation.retired) return;
     generation.retire();
     this.retiredGenerations += 1;
   }
 
-  private scheduleIdleDisconnect(): void {
-    const { idleDisconnectMs } = this.options;
+  #scheduleIdleDisconnect(): void {
+    const { idleDisconnectMs } = this.#options;
     if (idleDisconnectMs === undefined) return;
-    this.idleTimer = setTimeout(
+    this.#idleTimer = setTimeout(
       () => void this.disconnect().catch(() => undefined),
       idleDisconnectMs,
     );
     // The timer itself must not be what keeps a process alive.
-    this.idleTimer.unref();
+    this.#idleTimer.unref();
   }
 
   /**
@@ -224,18 +232,18 @@ export class KafkaJsEventProducer implements EventProducer {
    * generation knows the topic's partitions (a single record, or a client whose cluster is not kept), one group:
    * kafkajs fetches them during that send.
    */
-  private groupByLeader(
+  #groupByLeader(
     generation: ProducerGeneration,
     records: readonly OutgoingRecord[],
   ): RecordGroup[] {
-    const topic = records[0]?.topic ?? this.config.topic;
+    const topic = records[0]?.topic ?? this.#config.topic;
     const partitionMetadata = generation.partitionsOf(topic);
     if (!partitionMetadata || records.length === 1)
       return [{ indexes: records.map((_, i) => i), messages: records.map(toMessage) }];
     const groups = new Map<number, RecordGroup>();
     records.forEach((record, index) => {
       const message = toMessage(record);
-      message.partition = this.partitionByKey({ topic, partitionMetadata, message });
+      message.partition = this.#partitionByKey({ topic, partitionMetadata, message });
       const leader =
         partitionMetadata.find(({ partitionId }) => partitionId === message.partition)?.leader ??
         -1;
@@ -247,35 +255,35 @@ export class KafkaJsEventProducer implements EventProducer {
     return [...groups.values()];
   }
 
-  private async sendGroup(
+  async #sendGroup(
     generation: ProducerGeneration,
     { messages }: RecordGroup,
     records: readonly OutgoingRecord[],
     timeoutMs: number,
   ): Promise<RecordAck[]> {
     const producer = await generation.connection.get();
-    const topic = records[0]?.topic ?? this.config.topic;
+    const topic = records[0]?.topic ?? this.#config.topic;
     const results = await producer.send({
       topic,
       messages,
-      acks: this.config.acks,
-      timeout: Math.min(this.config.requestTimeoutMs, timeoutMs),
+      acks: this.#config.acks,
+      timeout: Math.min(this.#config.requestTimeoutMs, timeoutMs),
     });
     return acksInRecordOrder(
       messages,
-      (message) => this.chosenPartition.get(message),
+      (message) => this.#chosenPartition.get(message),
       results,
       topic,
     );
   }
 
-  private createProducer(
+  #createProducer(
     config: Config,
     socketFactory: ISocketFactory,
     generation: ProducerGeneration,
   ): Producer {
     const producerConfig: ProducerConfig = {
-      idempotent: this.config.idempotent,
+      idempotent: this.#config.idempotent,
       allowAutoTopicCreation: false,
       // kafkajs's DefaultPartitioner is Java's murmur2: the same key lands on the same partition as with
       // any other Kafka client (and it keeps a partition a message already names). Wrapped to remember each
@@ -285,17 +293,17 @@ export class KafkaJsEventProducer implements EventProducer {
         const partition = Partitioners.DefaultPartitioner();
         return (args) => {
           const chosen = partition(args);
-          this.chosenPartition.set(args.message, chosen);
+          this.#chosenPartition.set(args.message, chosen);
           generation.rememberPartitions(args.topic, args.partitionMetadata);
           return chosen;
         };
       },
     };
     // Idempotence needs one in-flight request per connection to keep its ordering guarantee.
-    if (this.config.idempotent) producerConfig.maxInFlightRequests = 1;
-    const client = this.createClient(config, socketFactory);
+    if (this.#config.idempotent) producerConfig.maxInFlightRequests = 1;
+    const client = this.#createClient(config, socketFactory);
     const cluster = keptClusterOf(client);
-    if (cluster) this.keptClusters.set(generation, cluster);
+    if (cluster) this.#keptClusters.set(generation, cluster);
     const producer = client.producer(producerConfig);
     producer.on(producer.events.DISCONNECT, () => generation.connection.markLost());
     return producer;

@@ -12,8 +12,8 @@ import { ReusableConnection } from './reusable-connection.js';
 
 export class ProducerGeneration {
   readonly connection: ReusableConnection<Producer>;
-  private readonly sockets = new ClosableSockets('a retired producer');
-  private readonly partitions = new Map<string, PartitionMetadata[]>();
+  readonly #sockets = new ClosableSockets('a retired producer');
+  readonly #partitions = new Map<string, PartitionMetadata[]>();
 
   /** `create` builds the producer with the socket factory it is handed (at once, or once credentials are in). */
   constructor(
@@ -22,26 +22,26 @@ export class ProducerGeneration {
       generation: ProducerGeneration,
     ) => Producer | Promise<Producer>,
   ) {
-    this.connection = new ReusableConnection(() => create(this.sockets.socketFactory, this));
+    this.connection = new ReusableConnection(() => create(this.#sockets.socketFactory, this));
   }
 
   get retired(): boolean {
-    return this.sockets.isClosed;
+    return this.#sockets.isClosed;
   }
 
   /** What the partitioner last saw of a topic's partitions: which broker leads each. */
   partitionsOf(topic: string): PartitionMetadata[] | undefined {
-    return this.partitions.get(topic);
+    return this.#partitions.get(topic);
   }
 
   rememberPartitions(topic: string, metadata: PartitionMetadata[]): void {
-    this.partitions.set(topic, metadata);
+    this.#partitions.set(topic, metadata);
   }
 
   /** Ends everything this generation does on the network, now; what kafkajs still has pending fails. */
   retire(): void {
     if (this.retired) return;
-    this.sockets.close();
+    this.#sockets.close();
     this.connection.close().catch(() => undefined);
   }
 }

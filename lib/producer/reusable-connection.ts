@@ -9,43 +9,47 @@ export interface Connectable {
 }
 
 export class ReusableConnection<Client extends Connectable> {
-  private client: Client | undefined;
-  private connected = false;
-  private connecting: Promise<Client> | undefined;
+  #client: Client | undefined;
+  #connected = false;
+  #connecting: Promise<Client> | undefined;
 
   /**
    * `create` makes the client once (it may first await what the client needs, such as a password from a
    * secret store); it may call markLost() from the client's disconnect event.
    */
-  constructor(private readonly create: () => Client | Promise<Client>) {}
+  readonly #create: () => Client | Promise<Client>;
+
+  constructor(create: () => Client | Promise<Client>) {
+    this.#create = create;
+  }
 
   get(): Promise<Client> {
-    if (this.connected && this.client) return Promise.resolve(this.client);
-    this.connecting ??= this.open().finally(() => {
-      this.connecting = undefined;
+    if (this.#connected && this.#client) return Promise.resolve(this.#client);
+    this.#connecting ??= this.#open().finally(() => {
+      this.#connecting = undefined;
     });
-    return this.connecting;
+    return this.#connecting;
   }
 
   /** The next get() connects again. */
   markLost(): void {
-    this.connected = false;
+    this.#connected = false;
   }
 
   async close(): Promise<void> {
-    this.connected = false;
-    if (this.client) await this.client.disconnect();
+    this.#connected = false;
+    if (this.#client) await this.#client.disconnect();
   }
 
-  private async open(): Promise<Client> {
-    if (!this.client) {
+  async #open(): Promise<Client> {
+    if (!this.#client) {
       // Made at once when it can be (no await in between, so a first send's client exists synchronously).
-      const made = this.create();
-      this.client = made instanceof Promise ? await made : made;
+      const made = this.#create();
+      this.#client = made instanceof Promise ? await made : made;
     }
-    const client = this.client;
+    const client = this.#client;
     await client.connect();
-    this.connected = true;
+    this.#connected = true;
     return client;
   }
 }

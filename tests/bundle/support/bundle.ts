@@ -47,5 +47,10 @@ export const runBundled = async (script: string, env?: NodeJS.ProcessEnv): Promi
   if (!output) throw new Error('esbuild wrote no JavaScript for the probe');
   const file = path.join(outDir, `probe-${Date.now()}-${Math.random()}.cjs`);
   writeFileSync(file, output.contents);
-  return execFileSync(process.execPath, [file], { encoding: 'utf8', ...(env ? { env } : {}) });
+  // Bounded: a probe that never ends would block this process, jest's own timeout included.
+  return execFileSync(process.execPath, [file], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    ...(env ? { env } : {}),
+  });
 };
