@@ -10,7 +10,7 @@ module.exports = [
   require('./esbuild-kafkajs-error-table.cjs'),
   require('./esbuild-kafkajs-random-bytes.cjs'),
   require('./esbuild-powertools-idempotency.cjs'),
-  require('./esbuild-powertools-log-buffer.cjs'),
+  require('./esbuild-powertools-unused.cjs'),
   require('./esbuild-sha256-node-crypto.cjs'),
   require('./esbuild-uuid-v5-node-crypto.cjs'),
   require('./esbuild-msk-iam-signer.cjs'),
