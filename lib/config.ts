@@ -22,7 +22,10 @@ const brokerList = z.pipe(
       .split(',')
       .map((broker) => broker.trim())
       .filter(Boolean);
-    const bad = brokers.filter((broker) => !hostPort.test(broker));
+    const bad = brokers.filter((broker) => {
+      const port = Number(broker.slice(broker.lastIndexOf(':') + 1));
+      return !hostPort.test(broker) || port < 1 || port > 65_535;
+    });
     if (brokers.length === 0 || bad.length > 0) {
       ctx.issues.push({
         code: 'custom',
@@ -33,6 +36,21 @@ const brokerList = z.pipe(
     return brokers;
   }),
 );
+
+/**
+ * What node-redis would refuse at the first request with an Idempotency-Key, and at every one after: its URL
+ * parse (WHATWG, which refuses a port past 65535), its decoding of the credentials, and its database number.
+ */
+const redisClientAccepts = (value: string): boolean => {
+  try {
+    const { username, password, pathname } = new URL(value);
+    decodeURIComponent(username);
+    decodeURIComponent(password);
+    return /^(\/\d*)?$/.test(pathname);
+  } catch {
+    return false;
+  }
+};
 
 // The parts every boolean and every whole number share are built once: each zod schema costs its construction
 // at every cold start, and this schema alone would otherwise make about 140 of them.
@@ -91,8 +109,9 @@ const environmentSchema = z.object({
   KAFKA_REQUEST_TIMEOUT_MS: integer(5_000, 100, 30_000),
   // The Kafka work of one invocation gets the smaller of PUBLISH_TIMEOUT_MS and Lambda's remaining time
   // less PUBLISH_TIME_MARGIN_MS, so a slow broker becomes a 503 the caller can retry, never a Lambda timeout.
+  // The margin holds the store's last call (half of it) and the answer, before middy's own timeout (5 ms).
   PUBLISH_TIMEOUT_MS: integer(8_000, 100, 60_000),
-  PUBLISH_TIME_MARGIN_MS: integer(500, 0, 10_000),
+  PUBLISH_TIME_MARGIN_MS: integer(500, 50, 10_000),
   CLOUDEVENTS_SOURCE: nonEmpty('/order-events-publisher'),
   LOG_LEVEL: z._default(z.enum(logLevels, `expects one of ${logLevels.join(', ')}`), 'INFO'),
   // Broker security: TLS, and SASL PLAIN, SCRAM or AWS MSK IAM (OAUTHBEARER with a SigV4-signed token).
@@ -235,6 +254,14 @@ export const loadConfig = (environment: Record<string, string | undefined>): Con
 
 const saslSettings = (env: z.infer<typeof environmentSchema>): SaslSettings | undefined => {
   const mechanism = env.KAFKA_SASL_MECHANISM;
+  // Credentials no mechanism uses would be dropped in silence, and every connect refused by the broker.
+  const credentials = (
+    ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_PASSWORD_SECRET'] as const
+  ).filter((variable) => env[variable]);
+  if (credentials.length > 0 && (mechanism === undefined || mechanism === 'aws-msk-iam'))
+    throw new ConfigError(
+      `Invalid configuration: ${credentials.join(', ')} needs KAFKA_SASL_MECHANISM plain, scram-sha-256 or scram-sha-512`,
+    );
   if (mechanism === undefined) return undefined;
   // Every mechanism sends a credential (PLAIN the password itself, SCRAM a proof an eavesdropper can replay
   // against, or crack offline; IAM a signed token), and after it the session carries the events: never
@@ -281,8 +308,13 @@ const idempotencySettings = (
   };
   // Redis wins when both are set: serverless.yml always names the AWS table, and `npm start` adds the URL
   // of its local redis-server. A Redis URL may carry a password, so it is kept as a Secret.
-  if (env.IDEMPOTENCY_REDIS_URL)
+  if (env.IDEMPOTENCY_REDIS_URL) {
+    if (!redisClientAccepts(env.IDEMPOTENCY_REDIS_URL))
+      throw new ConfigError(
+        'Invalid configuration: IDEMPOTENCY_REDIS_URL expects a URL the Redis client accepts (a port up to 65535, its user and password percent-encoded, a numbered database)',
+      );
     return { store: 'redis', url: new Secret(env.IDEMPOTENCY_REDIS_URL), ...common };
+  }
   if (env.IDEMPOTENCY_TABLE) {
     const endpoint = env.IDEMPOTENCY_DYNAMODB_ENDPOINT;
     return {

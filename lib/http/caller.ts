@@ -14,7 +14,8 @@ const MAX_SUBJECT_LENGTH = 256;
 
 export const callerOf = (event: APIGatewayProxyEventV2): Caller => {
   const claims = claimsOf(event);
-  const subject = identity(claims?.sub) ?? identity(claims?.client_id);
+  // A token with a sub that is no identity has no caller: its client_id is shared by every user of the app.
+  const subject = claims?.sub === undefined ? identity(claims?.client_id) : identity(claims.sub);
   return subject === undefined ? {} : { subject };
 };
 

@@ -89,6 +89,10 @@ describe('loadConfig', () => {
     expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_REQUEST_TIMEOUT_MS: '5' })).toContain(
       'KAFKA_REQUEST_TIMEOUT_MS expects at least 100',
     );
+    // Below it, middy's early timeout (5 ms before Lambda's) could answer while the store's last call runs.
+    expect(parseError({ KAFKA_BROKERS: 'b:1', PUBLISH_TIME_MARGIN_MS: '10' })).toContain(
+      'PUBLISH_TIME_MARGIN_MS expects at least 50',
+    );
     expect(parseError({ KAFKA_BROKERS: 'b:1', KAFKA_ACKS: '0' })).toContain(
       'KAFKA_ACKS expects -1',
     );
@@ -176,13 +180,35 @@ describe('loadConfig', () => {
         parseError({
           KAFKA_BROKERS: 'b:1',
           KAFKA_SASL_MECHANISM: mechanism,
-          KAFKA_SASL_USERNAME: 'u',
-          KAFKA_SASL_PASSWORD: 'p',
+          ...(mechanism === 'aws-msk-iam'
+            ? {}
+            : { KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }),
           AWS_REGION: 'eu-west-1',
         }),
       ).toBe(
         `Invalid configuration: KAFKA_SASL_MECHANISM=${mechanism} requires KAFKA_SSL=true (SASL sends credentials; every mechanism needs TLS)`,
       );
+    },
+  );
+
+  it.each([
+    [{ KAFKA_SASL_PASSWORD_SECRET: 'arn:aws:secretsmanager:eu-west-1:1:secret:kafka' }, undefined],
+    [{ KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'sasl-pw-4411' }, undefined],
+    [{ KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'sasl-pw-4411' }, 'aws-msk-iam'],
+  ])(
+    'refuses SASL credentials no mechanism uses (%j with KAFKA_SASL_MECHANISM=%s)',
+    (credentials, mechanism) => {
+      const message = parseError({
+        KAFKA_BROKERS: 'b:1',
+        KAFKA_SSL: 'true',
+        AWS_REGION: 'eu-west-1',
+        ...credentials,
+        ...(mechanism ? { KAFKA_SASL_MECHANISM: mechanism } : {}),
+      });
+      expect(message).toContain(
+        `${Object.keys(credentials).join(', ')} needs KAFKA_SASL_MECHANISM plain, scram-sha-256 or scram-sha-512`,
+      );
+      expect(message).not.toContain('sasl-pw-4411');
     },
   );
 
@@ -226,6 +252,38 @@ describe('loadConfig', () => {
       expect(message).not.toContain('pw-123456');
       expect(message).not.toContain('redis-pw-7890');
     }
+  });
+
+  it.each(['b-1:0', 'b-1:70000', 'b-1:9092,[::1]:65536'])(
+    'refuses a broker port outside 1 to 65535 (%s)',
+    (brokers) => {
+      expect(parseError({ KAFKA_BROKERS: brokers })).toContain(
+        'KAFKA_BROKERS expects host:port entries',
+      );
+    },
+  );
+
+  it.each([
+    'redis://:redis-pw-3131@127.0.0.1:70000',
+    'redis://:redis-pw-3131%zz@127.0.0.1:6379',
+    'redis://:redis-pw-3131@127.0.0.1:6379/orders',
+  ])(
+    'refuses a Redis URL the client would refuse at every keyed request, without the password (%s)',
+    (url) => {
+      const message = parseError({ KAFKA_BROKERS: 'b:1', IDEMPOTENCY_REDIS_URL: url });
+      expect(message).toContain('IDEMPOTENCY_REDIS_URL expects a URL the Redis client accepts');
+      expect(message).not.toContain('redis-pw-3131');
+    },
+  );
+
+  it.each([
+    'redis://127.0.0.1:6379',
+    'rediss://svc:p%40ss@cache.example:6380/2',
+    'redis://:pw@cache.example/',
+  ])('takes a Redis URL the client accepts (%s)', (url) => {
+    expect(
+      loadConfig({ KAFKA_BROKERS: 'b:1', IDEMPOTENCY_REDIS_URL: url }).idempotency,
+    ).toMatchObject({ store: 'redis' });
   });
 
   it('reads the idempotency store: DynamoDB, or Redis, which wins when both are set', () => {

@@ -28,6 +28,11 @@ describe('callerOf', () => {
     expect(callerOf(withClaims({ sub: 'x'.repeat(1_000) }))).toEqual({});
   });
 
+  it('does not fall back on client_id when the sub is there but no identity (every user of the app shares it)', () => {
+    expect(callerOf(withClaims({ sub: '', client_id: 'app-9' }))).toEqual({});
+    expect(callerOf(withClaims({ sub: 'x'.repeat(1_000), client_id: 'app-9' }))).toEqual({});
+  });
+
   it('never reads the token from the Authorization header', () => {
     // A decodable (unsigned) JWT naming someone else: only the authorizer's verified claims count.
     const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
