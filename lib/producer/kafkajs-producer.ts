@@ -161,8 +161,14 @@ export class KafkaJsEventProducer implements EventProducer {
    */
   async connect(): Promise<void> {
     const generation = this.#currentGeneration();
-    await this.#learnPartitions(generation, this.#config.topic, 'always');
-    await this.#keptClusters.get(generation)?.connectLeaders(this.#config.topic);
+    try {
+      await this.#learnPartitions(generation, this.#config.topic, 'always');
+      await this.#keptClusters.get(generation)?.connectLeaders(this.#config.topic);
+    } catch (error) {
+      // As after a failed send: a failed connect can leave the client failing every later one at once.
+      if (kafkaErrorCodeOf(error) === undefined) this.#retire(generation);
+      throw error;
+    }
   }
 
   /**

@@ -85,6 +85,16 @@ describe('KafkaJsEventProducer', () => {
     expect(created[1]!.connects).toBe(1);
   });
 
+  it('sends on a new producer after a connect ahead failed (a provisioned container that could not reach Kafka)', async () => {
+    const { producer, created, fake } = setUp();
+    const ahead = producer.connect();
+    fake().connectFailure = new Error('Connection error: ECONNREFUSED');
+    await expect(ahead).rejects.toThrow('ECONNREFUSED');
+    await expect(producer.send([record('a')], options)).resolves.toHaveLength(1);
+    expect(created).toHaveLength(2);
+    expect(producer.retiredGenerations).toBe(1);
+  });
+
   it('sends with the configured acks, a broker timeout within the budget, and no idempotence when disabled', async () => {
     const { producer, fake } = setUp({
       KAFKA_IDEMPOTENT: 'false',
