@@ -66,9 +66,32 @@ type SecretReadTimeouts = Pick<Config, 'connectTimeoutMs' | 'requestTimeoutMs'>;
 
 /**
  * One read per secret per container; a failed read (an error, or no answer within its timeouts) is not kept,
- * so the next connect tries again.
+ * so the next connect tries again, and neither is a password the brokers refused (see forgetRefusedPassword).
  */
 const passwordReads = new Map<string, Promise<Secret>>();
+
+/**
+ * After the brokers refused the credentials (the secret rotated since it was read, say), the next connect reads
+ * the secret again instead of offering the same password for the rest of the container's life.
+ */
+export const forgetRefusedPassword = (config: Pick<Config, 'sasl'>, error: unknown): void => {
+  const { sasl } = config;
+  if (sasl && 'passwordSecretId' in sasl && isAuthenticationRefusal(error))
+    passwordReads.delete(sasl.passwordSecretId);
+};
+
+/** kafkajs's refusal of SASL credentials, on the error or one it wraps (a retried connect). */
+const isAuthenticationRefusal = (error: unknown): boolean => {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    if (
+      current.name === 'KafkaJSSASLAuthenticationError' ||
+      (current as { type?: unknown }).type === 'SASL_AUTHENTICATION_FAILED'
+    )
+      return true;
+    current = current.cause;
+  }
+  return false;
+};
 
 /**
  * The configuration with its SASL password in hand: unchanged when it already is (or there is none), else

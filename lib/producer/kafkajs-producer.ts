@@ -17,7 +17,11 @@ import type { ISocketFactory, Kafka, Message, Producer, ProducerConfig } from 'k
 import kafkajs from 'kafkajs';
 import type { Config } from '../config.js';
 import { withDeadline } from '../deadline.js';
-import { brokerConnection, withBrokerCredentials } from './broker-security.js';
+import {
+  brokerConnection,
+  forgetRefusedPassword,
+  withBrokerCredentials,
+} from './broker-security.js';
 import {
   type BrokerError,
   BrokerUnavailableError,
@@ -130,6 +134,7 @@ export class KafkaJsEventProducer implements EventProducer {
     }
     const [failure] = failures;
     if (failure) {
+      for (const refused of failures) forgetRefusedPassword(this.#config, refused);
       // A broker's answer (an error code) leaves the client sound, except one that says the broker lost or
       // refuses this idempotent producer's state: kafkajs never asks for a new producer id, so every later
       // send to that partition would fail alike. Anything else (a connect that failed, a connection lost) can
@@ -167,6 +172,7 @@ export class KafkaJsEventProducer implements EventProducer {
     } catch (error) {
       // As after a failed send: a failed connect can leave the client failing every later one at once.
       if (kafkaErrorCodeOf(error) === undefined) this.#retire(generation);
+      forgetRefusedPassword(this.#config, error);
       throw error;
     }
   }

@@ -3,11 +3,19 @@ import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  KafkaJSConnectionError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSSASLAuthenticationError,
+} from 'kafkajs';
+import {
   brokerSecurity,
+  forgetRefusedPassword,
   resolveBrokerCredentials,
   type SecretReader,
 } from '../../../lib/producer/broker-security.js';
+import { KafkaJsEventProducer } from '../../../lib/producer/kafkajs-producer.js';
 import { testConfig } from '../../support/events.js';
+import { FakeKafkaClient, type FakeKafkaProducer } from '../../support/fake-kafkajs.js';
 
 describe('brokerSecurity', () => {
   it('is plaintext without SASL by default', () => {
@@ -118,6 +126,37 @@ describe('resolveBrokerCredentials', () => {
     expect(() => brokerSecurity(config)).toThrow('has not been read');
   });
 
+  it('reads the secret again after the brokers refused its password (rotated since), and only then', async () => {
+    let version = 1;
+    const reads: string[] = [];
+    const rotating: SecretReader = async (secretId) => {
+      reads.push(secretId);
+      return `password-v${version}`;
+    };
+    const config = withSecret('msk/rotating');
+    await resolveBrokerCredentials(config, rotating);
+    version = 2;
+    // A broker that did not answer says nothing of the password: it is kept.
+    forgetRefusedPassword(config, new KafkaJSConnectionError('Connection timeout'));
+    expect(brokerSecurity(await resolveBrokerCredentials(config, rotating)).sasl).toMatchObject({
+      password: 'password-v1',
+    });
+    // As kafkajs reports a refused SASL handshake when its retries ran out: the refusal as the cause.
+    // (Its typings take no message; kafkajs itself always passes one.)
+    const Refusal = KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
+    const refused = new Refusal(
+      'SASL SCRAM SHA512 authentication failed, reason: Authentication failed',
+    );
+    forgetRefusedPassword(
+      config,
+      new KafkaJSNumberOfRetriesExceeded(refused, { retryCount: 5, retryTime: 100 }),
+    );
+    expect(brokerSecurity(await resolveBrokerCredentials(config, rotating)).sasl).toMatchObject({
+      password: 'password-v2',
+    });
+    expect(reads).toEqual(['msk/rotating', 'msk/rotating']);
+  });
+
   it("takes the password field of an Amazon MSK SCRAM secret's JSON", async () => {
     const { read } = readerOf({
       AmazonMSK_json: JSON.stringify({ username: 'svc', password: 'json-pw' }),
@@ -150,6 +189,7 @@ describe('resolveBrokerCredentials', () => {
 describe('the password read from Secrets Manager', () => {
   // A stand-in for Secrets Manager's endpoint: the first request gets no answer, the next ones the secret.
   const requests: string[] = [];
+  let secretString = 'read-the-second-time';
   const unanswered: ServerResponse[] = [];
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     requests.push(String(request.headers['x-amz-target']));
@@ -159,7 +199,7 @@ describe('the password read from Secrets Manager', () => {
       return;
     }
     response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-    response.end(JSON.stringify({ Name: 'msk/hangs', SecretString: 'read-the-second-time' }));
+    response.end(JSON.stringify({ Name: 'msk/hangs', SecretString: secretString }));
   });
   const saved: Record<string, string | undefined> = {};
   const environment = (port: number): Record<string, string> => ({
@@ -201,5 +241,43 @@ describe('the password read from Secrets Manager', () => {
     const resolved = await resolveBrokerCredentials(config);
     expect(brokerSecurity(resolved).sasl).toMatchObject({ password: 'read-the-second-time' });
     expect(requests).toEqual(['secretsmanager.GetSecretValue', 'secretsmanager.GetSecretValue']);
+  });
+
+  it("has the producer offer the secret's new password once the brokers refused the old one", async () => {
+    const config = testConfig({
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'svc',
+      KAFKA_SASL_PASSWORD_SECRET: 'msk/rotates',
+    });
+    secretString = 'before-rotation';
+    const offered: string[] = [];
+    // Brokers that, like MSK after a rotation, take only the new password.
+    const client = new FakeKafkaClient();
+    const producer = new KafkaJsEventProducer(config, (withPassword) => {
+      const password = brokerSecurity(withPassword).sasl;
+      offered.push(password && 'password' in password ? password.password : '');
+      const made = client.producer.bind(client);
+      return {
+        producer: (options) => {
+          const fake = made(options) as unknown as FakeKafkaProducer;
+          if (offered.at(-1) !== 'after-rotation')
+            fake.connectFailure = new (
+              KafkaJSSASLAuthenticationError as unknown as new (
+                message: string,
+              ) => Error
+            )('SASL SCRAM SHA512 authentication failed');
+          return fake as unknown as ReturnType<typeof made>;
+        },
+      };
+    });
+    const send = () =>
+      producer.send([{ topic: 'order-events', key: 'o-1', value: '{}', headers: {} }], {
+        timeoutMs: 2_000,
+      });
+    await expect(send()).rejects.toThrow();
+    secretString = 'after-rotation';
+    await expect(send()).resolves.toHaveLength(1);
+    expect(offered).toEqual(['before-rotation', 'after-rotation']);
   });
 });
