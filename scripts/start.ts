@@ -19,6 +19,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { eventCatalog, eventTypes, functionRoutes } from '../lib/catalog.js';
+import { redisClientAccepts } from '../lib/config.js';
 import { type SpawnedBroker, spawnEmbeddedBroker } from './embedded-broker/spawn.js';
 import {
   createIdempotencyTable,
@@ -56,6 +57,12 @@ const stopAll = (exitCode: number) => {
 const main = async () => {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
     process.on(signal, () => void stopAll(0));
+  // Before anything starts: the functions would otherwise answer every keyed request 503.
+  const givenRedisUrl = process.env.IDEMPOTENCY_REDIS_URL;
+  if (givenRedisUrl && !redisClientAccepts(givenRedisUrl))
+    throw new Error(
+      'IDEMPOTENCY_REDIS_URL is not a URL the Redis client accepts (a port up to 65535, percent-encoded user and password, a numbered database); not shown here, as it may carry a password',
+    );
   // npm forwards only SIGINT and SIGTERM: when the process that started this one is gone (npm killed outright,
   // or hung up), this one is adopted by another, and stops rather than keep its children and ports.
   const startedBy = process.ppid;
@@ -204,13 +211,14 @@ const idempotencyStoreEnv = (env: NodeJS.ProcessEnv): Record<string, string> => 
   return {};
 };
 
-/** Starts a child whose unexpected exit stops everything else. */
+/** Starts a child whose unexpected exit stops everything else; none once stopping began (it would outlive it). */
 const startChild = (
   name: string,
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): ChildProcess => {
+  if (stopping) throw new Error(`stopping: ${name} not started`);
   const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.once('exit', (code, signal) => {
     if (stopping) return;

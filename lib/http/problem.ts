@@ -174,7 +174,7 @@ export const eventsPartlyAcknowledged = (results: EventResult[], keyed = true) =
     `Kafka acknowledged ${acknowledged} of the ${results.length} events (see results); the others may or may not have been written. ${
       keyed
         ? 'Retry the request with the same Idempotency-Key: the retry writes every event under the eventId it has here.'
-        : 'Resend only the events not acknowledged: sent without an Idempotency-Key, each gets a new eventId, so the acknowledged ones would be written again under other ids.'
+        : 'Resend only the events not acknowledged: without an Idempotency-Key, a resent event gets a new eventId.'
     }`,
     undefined,
     retryAfter,

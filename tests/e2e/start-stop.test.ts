@@ -1,10 +1,16 @@
 // `npm start` stops everything it started on SIGTERM (and Ctrl-C): no process and no listening port left.
 // Ctrl-C signals the whole process group; a supervisor (systemd, an IDE, a CI step's timeout) may signal only
 // the process it started, npm, so that case is tested through npm itself.
+import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, expect, it } from '@jest/globals';
 import { waitUntil } from './support/harness.js';
-import { type RunningService, type StartOptions, startService } from './support/service.js';
+import {
+  type RunningService,
+  repoRoot,
+  type StartOptions,
+  startService,
+} from './support/service.js';
 
 const PORTS = { http: 3380, lambda: 3382, broker: 19380, redis: 19381 };
 let service: RunningService | undefined;
@@ -83,4 +89,33 @@ it('repeats no Idempotency-Key store it was given, whose URL may carry a passwor
   expect(started.output().join('\n')).not.toContain(password);
   await started.stop();
   service = undefined;
+});
+
+it('refuses a Redis URL the client would refuse, before it starts anything, without showing it', async () => {
+  const password = 'given-redis-pw-7702';
+  const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/start.ts'],
+      {
+        cwd: repoRoot,
+        timeout: 60_000,
+        env: {
+          ...process.env,
+          NODE_OPTIONS: '',
+          HTTP_PORT: String(PORTS.http),
+          LAMBDA_PORT: String(PORTS.lambda),
+          EMBEDDED_BROKER_PORT: String(PORTS.broker),
+          REDIS_PORT: String(PORTS.redis),
+          IDEMPOTENCY_REDIS_URL: `redis://:${password}@127.0.0.1:70000`,
+        },
+      },
+      (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr }),
+    );
+  });
+  expect(code).toBe(1);
+  expect(stderr).toContain('IDEMPOTENCY_REDIS_URL is not a URL the Redis client accepts');
+  expect(stderr).not.toContain(password);
+  for (const port of Object.values(PORTS))
+    expect([port, await listening(port)]).toEqual([port, false]);
 });
