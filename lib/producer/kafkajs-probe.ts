@@ -19,7 +19,11 @@ import type { Admin } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { Config } from '../config.js';
 import { type BrokerMetadata, type BrokerProbe, HEALTH_TIMEOUT_MS } from '../health.js';
-import { brokerConnection, withBrokerCredentials } from './broker-security.js';
+import {
+  brokerConnection,
+  forgetRefusedPassword,
+  withBrokerCredentials,
+} from './broker-security.js';
 import { ClosableSockets } from './closable-sockets.js';
 
 export { ClosableSockets } from './closable-sockets.js';
@@ -121,6 +125,7 @@ export class KafkaJsBrokerProbe implements BrokerProbe {
       return metadata;
     } catch (error) {
       release(false);
+      forgetRefusedPassword(this.config, error);
       throw error;
     }
   }

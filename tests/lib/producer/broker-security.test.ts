@@ -13,6 +13,7 @@ import {
   resolveBrokerCredentials,
   type SecretReader,
 } from '../../../lib/producer/broker-security.js';
+import { KafkaJsBrokerProbe, type ProbeAdmin } from '../../../lib/producer/kafkajs-probe.js';
 import { KafkaJsEventProducer } from '../../../lib/producer/kafkajs-producer.js';
 import { testConfig } from '../../support/events.js';
 import { FakeKafkaClient, type FakeKafkaProducer } from '../../support/fake-kafkajs.js';
@@ -279,5 +280,60 @@ describe('the password read from Secrets Manager', () => {
     secretString = 'after-rotation';
     await expect(send()).resolves.toHaveLength(1);
     expect(offered).toEqual(['before-rotation', 'after-rotation']);
+  });
+
+  it('has the health probe offer the new password too, once the brokers refused the old one', async () => {
+    const config = testConfig({
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-256',
+      KAFKA_SASL_USERNAME: 'svc',
+      KAFKA_SASL_PASSWORD_SECRET: 'msk/rotates-for-health',
+    });
+    secretString = 'health-before-rotation';
+    const offered: string[] = [];
+    const leaders = [1, 2, 3];
+    const probe = new KafkaJsBrokerProbe(config, (withPassword) => {
+      const sasl = brokerSecurity(withPassword).sasl;
+      const password = sasl && 'password' in sasl ? sasl.password : '';
+      offered.push(password);
+      // Brokers that, like MSK after a rotation, take only the new password.
+      const admin: ProbeAdmin = {
+        connect: async () => {
+          if (password !== 'health-after-rotation')
+            throw new (KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error)(
+              'SASL SCRAM SHA256 authentication failed',
+            );
+        },
+        describeCluster: async () => ({
+          brokers: leaders.map((nodeId) => ({ nodeId, host: 'localhost', port: 9090 + nodeId })),
+          controller: 1,
+          clusterId: 'c',
+        }),
+        fetchTopicMetadata: async () => ({
+          topics: [
+            {
+              name: config.topic,
+              partitions: leaders.map((leader, partitionId) => ({
+                partitionId,
+                leader,
+                replicas: [leader],
+                isr: [leader],
+                offlineReplicas: [],
+                partitionErrorCode: 0,
+              })),
+            },
+          ],
+        }),
+        fetchTopicOffsets: async () =>
+          leaders.map((_, partition) => ({ partition, offset: '0', high: '0', low: '0' })),
+      };
+      return admin;
+    });
+    const check = () => probe.fetchMetadata(new AbortController().signal);
+    await expect(check()).rejects.toThrow('authentication failed');
+    secretString = 'health-after-rotation';
+    await expect(check()).resolves.toMatchObject({ brokers: 3 });
+    expect(offered).toEqual(['health-before-rotation', 'health-after-rotation']);
+    probe.close();
   });
 });
