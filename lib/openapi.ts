@@ -18,6 +18,7 @@ import {
   payloadTooLarge,
   unsupportedMediaType,
 } from './http/problem.js';
+import { CORRELATION_ID } from './http/trace-context.js';
 import type { Receipt } from './publisher.js';
 import {
   idempotencyKeySchema,
@@ -106,6 +107,7 @@ const componentSchemas = {
   Problem: problemSchema,
   Unauthorized: unauthorizedSchema,
   IdempotencyKey: idempotencyKeySchema,
+  CorrelationId: z.string().check(z.regex(CORRELATION_ID)),
   RetryAfterSeconds: z.int().check(z.gte(0)),
   HealthOk: healthyReportSchema,
   HealthUnavailable: unhealthyReportSchema,
@@ -140,6 +142,16 @@ const retryAfter = {
   },
 };
 
+/** Every answer of a publishing function (not API Gateway's 401, 403 and 429) echoes or makes one. */
+const correlationIdHeader = {
+  'X-Correlation-Id': {
+    description:
+      'The request’s own X-Correlation-Id, or the one made up for it; also the record’s `ce_correlationid`.',
+    required: true,
+    schema: ref('CorrelationId'),
+  },
+};
+
 const json = (id: ComponentId, example?: unknown) => ({
   'application/json': { schema: ref(id), ...(example === undefined ? {} : { example }) },
 });
@@ -151,7 +163,7 @@ const problem = (
   headers?: object,
 ) => ({
   description,
-  ...(headers ? { headers } : {}),
+  headers: { ...correlationIdHeader, ...headers },
   content: {
     'application/problem+json': {
       schema: {
@@ -191,11 +203,20 @@ const publishingOperation = (route: PublishingRoute) => ({
           'Repeating a request with the same key answers the first one’s receipt instead of publishing again.',
         schema: ref('IdempotencyKey'),
       },
+      {
+        name: 'X-Correlation-Id',
+        in: 'header',
+        required: false,
+        description:
+          'Echoed on the answer and written on the record (`ce_correlationid`); one is made up without it. 1–128 printable ASCII characters, no spaces: anything else is refused with 400.',
+        schema: ref('CorrelationId'),
+      },
     ],
     requestBody: { required: true, content: json(route.body, route.example) },
     responses: {
       202: {
         description: 'The broker acknowledged every record (acks=all by default).',
+        headers: correlationIdHeader,
         content: json(route.receipt),
       },
       ...errorResponses(),
@@ -207,7 +228,7 @@ const publishingOperation = (route: PublishingRoute) => ({
 const errorResponses = () => ({
   400: problem(
     400,
-    'A body or path value breaks the schema, or the body is not JSON, is empty, or is not UTF-8. `errors` lists each `{path, message}`.',
+    'A body or path value breaks the schema, or the body is not JSON, is empty, or is not UTF-8; or the Idempotency-Key or X-Correlation-Id header is malformed, or an Idempotency-Key comes with a token that names no caller (`idempotency-key-without-caller`). `errors` lists each `{path, message}`.',
     invalidRequest([
       { path: 'body.items.0.quantity', message: 'Too small: expected number to be >=1' },
     ]).toDocument(),
@@ -284,7 +305,8 @@ export const publishingRoutes: Record<string, PublishingRoute> = {
   '/order-events/batch': {
     operationId: 'publishOrderEventBatch',
     summary: `Publish 1–${MAX_BATCH_EVENTS} order events in one request`,
-    description: 'Validated all-or-nothing, published in one send, answered in request order.',
+    description:
+      'Validated all-or-nothing (one invalid event: 400, nothing published), sent as one produce request per broker that leads its partitions, answered in request order; a broker that fails its part: 503 `events-partly-acknowledged`.',
     body: 'BatchRequest',
     receipt: 'BatchReceipt',
     orderIdInPath: false,

@@ -19,8 +19,8 @@ export const CORRELATION_ID_HEADER = 'X-Correlation-Id';
 /** W3C Trace Context: version, trace id, parent id, flags; an all-zero id and version ff are invalid. */
 const TRACEPARENT = /^(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
 /** Printable, no spaces, short enough for a log field and a Kafka header. */
-const CORRELATION_ID = /^[\x21-\x7e]{1,128}$/;
-/** W3C's limit for tracestate (32 list members of at most 256 characters, rounded). */
+export const CORRELATION_ID = /^[\x21-\x7e]{1,128}$/;
+/** What W3C Trace Context asks every vendor to propagate of a tracestate at least; longer ones may be cut. */
 const MAX_TRACESTATE_LENGTH = 512;
 
 /** `Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1` as a W3C traceparent. */

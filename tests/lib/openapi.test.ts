@@ -92,12 +92,21 @@ describe('the OpenAPI document', () => {
         expect(post.responses[status]!.content).toHaveProperty(['application/json']);
       for (const status of ['409', '503'])
         expect(post.responses[status]!.headers).toHaveProperty('Retry-After');
+      // Every answer the function itself gives carries the correlation id; API Gateway's own do not.
+      for (const status of ['202', ...problemStatuses])
+        expect(post.responses[status]!.headers).toHaveProperty(
+          ['X-Correlation-Id', 'required'],
+          true,
+        );
+      for (const status of ['401', '403', '429'])
+        expect(post.responses[status]!.headers ?? {}).not.toHaveProperty('X-Correlation-Id');
       const orderIdInPath = route.includes('{orderId}');
       expect(post.parameters).toEqual([
         ...(orderIdInPath
           ? [expect.objectContaining({ name: 'orderId', in: 'path', required: true })]
           : []),
         expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }),
+        expect.objectContaining({ name: 'X-Correlation-Id', in: 'header', required: false }),
       ]);
     },
   );
