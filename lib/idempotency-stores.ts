@@ -20,7 +20,10 @@ import type { IdempotencyStore } from './idempotency.js';
 
 export type IdempotencyStoreKind = IdempotencySettings['store'];
 
-/** A store call that failed or ran out of time. Nothing was published because of it. */
+/**
+ * A store call that failed or ran out of time. Before a publish it means nothing was published; after one
+ * (recording the answer, or deleting the record of a failed publish), the publish's own outcome is the answer.
+ */
 export class IdempotencyStoreUnavailableError extends Error {
   override name = 'IdempotencyStoreUnavailableError';
 

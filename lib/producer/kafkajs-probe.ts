@@ -40,9 +40,10 @@ export const createAdminClient: AdminFactory = (config, sockets) =>
   new Kafka({
     clientId: `${config.clientId}-health`,
     ...brokerConnection(config),
-    // The check's deadline, not kafkajs, decides when a check has waited too long. A client takes new checks
-    // until its first check's deadline, and they wait at most one deadline more: a request that kafkajs gave up
-    // on sooner would fail a check that joined late, with whatever error kafkajs makes of it, before its deadline.
+    // The check's deadline, not kafkajs, decides when a check has waited too long. Checks share a client, and a
+    // check that joins one waits on the requests already in flight on it, at most one deadline more: a request
+    // that kafkajs gave up on sooner would fail a check that joined late, with whatever error kafkajs makes of
+    // it, before its own deadline.
     requestTimeout: Math.max(config.requestTimeoutMs, 2 * HEALTH_TIMEOUT_MS + 1_000),
     socketFactory: sockets.socketFactory,
     // A couple of quick retries ride over one dead seed broker; more would only keep working after the
