@@ -6,7 +6,7 @@ import kafkajs from 'kafkajs';
 import { startOrderEventsConsumer } from '../../examples/kafkajs-consumer.js';
 import { buildOrderEvent, toKafkaRecord } from '../../lib/events.js';
 import type { OrderEventValue } from '../../lib/records.js';
-import { embeddedBrokerForTests } from './support/harness.js';
+import { embeddedBrokerForTests, settledWithin } from './support/harness.js';
 
 const { Kafka, logLevel } = kafkajs;
 const TOPIC = 'order-events';
@@ -69,7 +69,7 @@ describe('the example kafkajs consumer', () => {
       },
     });
     try {
-      await cancellation;
+      await settledWithin(cancellation, 60_000, 'the cancellation reaching the consumer');
     } finally {
       await consumer.stop();
     }

@@ -2,7 +2,12 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { expect, it } from '@jest/globals';
-import { embeddedBrokerForTests, stopProcess, waitForLine } from './support/harness.js';
+import {
+  embeddedBrokerForTests,
+  settledWithin,
+  stopProcess,
+  waitForLine,
+} from './support/harness.js';
 import { repoRoot } from './support/service.js';
 
 const broker = embeddedBrokerForTests(19330);
@@ -37,7 +42,7 @@ it('disconnects the producer on SIGTERM, then exits 0', async () => {
     });
 
     container.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await settledWithin(exited, 30_000, 'the container exiting after SIGTERM')).toBe(0);
     expect(lines.map((line) => (line.startsWith('{') ? JSON.parse(line).message : line))).toContain(
       'SIGTERM: Kafka producer disconnected',
     );

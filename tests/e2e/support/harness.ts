@@ -44,6 +44,31 @@ export async function waitUntil<T>(
   }
 }
 
+/**
+ * What `promise` settles with, or rejects once `timeoutMs` have passed: a wait that must not hold a test (and the
+ * processes its `finally` stops) past jest's own timeout, where that `finally` would never run.
+ */
+export async function settledWithin<T>(
+  promise: Promise<T>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${what}: not within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface StopOptions {
   /** SIGKILL after this long without an exit. Default 5 s. */
   graceMs?: number;
