@@ -30,14 +30,18 @@ export const compileChildren = async (staging: string): Promise<ChildScripts> =>
     logLevel: 'warning',
     sourcemap: 'inline',
   } as const;
-  const loopWorker = path.join(out, 'loop-worker.mjs');
+  const loopWorker = path.join(out, 'loop-worker.cjs');
   const coldInvoke = path.join(out, 'cold-invoke.cjs');
-  // kafkajs and zod stay external: the raw producer is kafkajs exactly as installed (staging/node_modules).
+  const { buildOptions } = createRequire(import.meta.url)(
+    path.join(staging, 'deploy/esbuild.cjs'),
+  ) as { buildOptions: () => BuildOptions };
+  // Bundled as the functions are (deploy/esbuild.cjs: minified, CommonJS, deploy/esbuild-plugins.cjs), so that
+  // the floors' kafkajs and zod (raw, raw with the log line and metrics, the minimal handler, naive) are the
+  // functions' own: a change to how they are bundled moves the floor as it moves the functions.
   await build({
     ...common,
+    ...buildOptions(),
     entryPoints: [path.join(source, 'loop-worker.ts')],
-    format: 'esm',
-    packages: 'external',
     outfile: loopWorker,
   });
   // The cold child holds nothing but itself: whatever it loads, it loads for the handler.
@@ -48,11 +52,8 @@ export const compileChildren = async (staging: string): Promise<ChildScripts> =>
     sourcemap: false,
     outfile: coldInvoke,
   });
-  // Bundled as the functions are (deploy/esbuild.cjs: minified, CommonJS, deploy/esbuild-plugins.cjs).
+  // Bundled as the functions are, too.
   const coldKafkajsFloor = path.join(out, 'cold-kafkajs-floor.cjs');
-  const { buildOptions } = createRequire(import.meta.url)(
-    path.join(staging, 'deploy/esbuild.cjs'),
-  ) as { buildOptions: () => BuildOptions };
   const coldMinimalHandler = path.join(out, 'cold-minimal-handler.cjs');
   for (const [entry, outfile] of [
     ['cold-kafkajs-floor.ts', coldKafkajsFloor],
