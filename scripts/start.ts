@@ -26,7 +26,7 @@ import {
   dynaliteCommand,
   readIdempotencyTableDefinition,
 } from './local-dynamodb.js';
-import { stopChild, stopWhenStdinCloses } from './stop-child.js';
+import { stopChild, stopWhenOrphaned, stopWhenStdinCloses } from './stop-child.js';
 import { createDevToken } from './token.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -65,10 +65,7 @@ const main = async () => {
     );
   // npm forwards only SIGINT and SIGTERM: when the process that started this one is gone (npm killed outright,
   // or hung up), this one is adopted by another, and stops rather than keep its children and ports.
-  const startedBy = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== startedBy) void stopAll(0);
-  }, 500).unref();
+  stopWhenOrphaned(() => void stopAll(0));
   if (process.argv.includes('--exit-on-stdin-close')) stopWhenStdinCloses(() => void stopAll(0));
 
   const env: NodeJS.ProcessEnv = {

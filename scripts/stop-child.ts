@@ -54,3 +54,14 @@ export const stopWhenStdinCloses = (stop: (reason: string) => void): void => {
   process.stdin.on('error', () => stop('stdin error'));
   process.stdin.resume();
 };
+
+/**
+ * Calls stop once the process that started us is gone and we were adopted by another: npm passes on SIGINT and
+ * SIGTERM only, so npm killed outright, or hung up, would otherwise leave us and our children running.
+ */
+export const stopWhenOrphaned = (stop: () => void, intervalMs = 500): void => {
+  const startedBy = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== startedBy) stop();
+  }, intervalMs).unref();
+};

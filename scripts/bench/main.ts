@@ -25,6 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnEmbeddedBroker } from '../embedded-broker/spawn.js';
+import { stopWhenOrphaned } from '../stop-child.js';
 import {
   type ColdResult,
   compileChildren,
@@ -764,6 +765,9 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     void finish(130);
   });
 }
+// npm killed outright or hung up passes nothing on; a reader of stdout that went away (`| head`) fails writes.
+stopWhenOrphaned(() => void finish(1));
+process.stdout.on('error', () => void finish(1));
 const limit = setTimeout(() => {
   progress(`the run passed its ${TIME_LIMIT_MS / 1000} s limit; stopping everything it started`);
   void finish(1);

@@ -9,7 +9,6 @@ import { waitForReadyLine } from './child-output.js';
 import { BrokerControl } from './control-client.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const tsxCli = path.join(repoRoot, 'node_modules/.bin/tsx');
 const mainScript = path.join(repoRoot, 'scripts/embedded-broker/main.ts');
 
 export interface SpawnOptions {
@@ -41,8 +40,9 @@ export async function spawnEmbeddedBroker(options: SpawnOptions = {}): Promise<S
   delete env.NODE_OPTIONS;
   if (options.port !== undefined) env.EMBEDDED_BROKER_PORT = String(options.port);
 
-  // node + the tsx CLI rather than the .bin shim's shebang, so PATH does not have to contain node.
-  const child = spawn(process.execPath, [tsxCli, mainScript, '--exit-on-stdin-close'], {
+  // node with tsx's loader, no tsx CLI in between: a signal reaches the broker itself (the CLI would relay it,
+  // and SIGKILL a child that does not confirm within 30 ms), and PATH does not have to contain node.
+  const child = spawn(process.execPath, ['--import', 'tsx', mainScript, '--exit-on-stdin-close'], {
     cwd: repoRoot,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -87,8 +87,8 @@ function captureStderr(child: ChildProcessWithoutNullStreams): string[] {
   return tail;
 }
 
-/** SIGTERM to exactly our child's pid (SIGKILL if it hangs); closing its stdin then also ends the node process
- * tsx started underneath, which watches stdin because of --exit-on-stdin-close. */
+/** SIGTERM to exactly our child's pid (SIGKILL if it hangs); its stdin closed too, which it watches
+ * (--exit-on-stdin-close). */
 async function stopBroker(
   child: ChildProcessWithoutNullStreams,
   exited: Promise<void>,
