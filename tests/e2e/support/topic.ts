@@ -2,7 +2,7 @@
 // write), to check what the service claims it published. Every record read is checked against the AsyncAPI
 // document's schema of its message (value, headers, key): a record that breaks it fails the test reading it.
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { isDeepStrictEqual, promisify } from 'node:util';
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { expectRecordKeepsContract } from '../../support/asyncapi-validator.js';
@@ -63,19 +63,41 @@ export const readWithKcat = async (
   return records;
 };
 
-/** End offset of every partition, via kafkajs's admin client (ListOffsets). */
+/**
+ * End offset of every partition, as kcat reads them (its metadata for the partitions, then ListOffsets for
+ * the latest offset of each): "nothing was published" is checked with a client this project did not write.
+ */
 export const endOffsets = async (
   bootstrap: string,
   topic: string,
 ): Promise<Record<number, string>> => {
-  const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return Object.fromEntries(offsets.map((partition) => [partition.partition, partition.high]));
-  } finally {
-    await admin.disconnect();
-  }
+  const { stdout: metadata } = await run('kcat', ['-b', bootstrap, '-L', '-J', '-t', topic], {
+    timeout: 30_000,
+  });
+  const partitions = (
+    JSON.parse(metadata) as { topics: { topic: string; partitions: { partition: number }[] }[] }
+  ).topics
+    .find((entry) => entry.topic === topic)
+    ?.partitions.map(({ partition }) => partition);
+  if (!partitions?.length) throw new Error(`kcat finds no partitions of ${topic}`);
+  const { stdout } = await run(
+    'kcat',
+    [
+      '-b',
+      bootstrap,
+      '-Q',
+      ...partitions.flatMap((partition) => ['-t', `${topic}:${partition}:-1`]),
+    ],
+    { timeout: 30_000 },
+  );
+  const offsets = [...stdout.matchAll(/^\S+ \[(\d+)\] offset (\d+)$/gm)].map(
+    ([, partition, offset]) => [Number(partition), offset as string] as const,
+  );
+  if (offsets.length !== partitions.length)
+    throw new Error(
+      `kcat gave ${offsets.length} end offsets for ${partitions.length} partitions: ${stdout}`,
+    );
+  return Object.fromEntries(offsets);
 };
 
 /** A kafkajs consumer-group member that collects every record from the beginning of the topic. */
@@ -86,7 +108,7 @@ export class TopicCollector {
   private readonly consumer: Consumer;
 
   constructor(
-    bootstrap: string,
+    private readonly bootstrap: string,
     private readonly topic: string,
   ) {
     this.consumer = new Kafka({
@@ -115,7 +137,11 @@ export class TopicCollector {
     });
   }
 
-  /** Waits until records matching every predicate have arrived; fails after timeoutMs. */
+  /**
+   * Waits until records matching every predicate have arrived; fails after timeoutMs. What it returns is read
+   * back with kcat too (a client this project did not write): each record, at its partition and offset, must be
+   * the same there.
+   */
   async waitFor(
     count: number,
     match: (record: TopicRecord) => boolean,
@@ -133,6 +159,18 @@ export class TopicCollector {
       throw new Error(
         `expected ${count} matching records, found ${found.length} after ${timeoutMs} ms`,
       );
+    const viaKcat = await readWithKcat(this.bootstrap, this.topic, { contract: false });
+    for (const record of found) {
+      const same = viaKcat.find(
+        ({ partition, offset }) => partition === record.partition && offset === record.offset,
+      );
+      const seen = (one: TopicRecord | undefined) =>
+        one && { key: one.key, value: one.value, headers: one.headers };
+      if (!isDeepStrictEqual(seen(same), seen(record)))
+        throw new Error(
+          `kcat reads ${record.partition}/${record.offset} otherwise: ${JSON.stringify(seen(same))} against ${JSON.stringify(seen(record))}`,
+        );
+    }
     return found;
   }
 
