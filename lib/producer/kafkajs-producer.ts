@@ -76,6 +76,8 @@ export class KafkaJsEventProducer implements EventProducer {
   /** Generations retired so far in this container (for tests and diagnostics). */
   retiredGenerations = 0;
   #idleTimer: NodeJS.Timeout | undefined;
+  /** Sends under way: the idle disconnect waits for the last of them. */
+  #sending = 0;
   /** Which partition the partitioner chose for each message of the sends under way. */
   readonly #chosenPartition = new WeakMap<Message, number>();
   readonly #partitionByKey = Partitioners.DefaultPartitioner();
@@ -100,6 +102,7 @@ export class KafkaJsEventProducer implements EventProducer {
     if (timeoutMs <= 0)
       throw new BudgetSpentError('The time left for the send was spent before it began');
     clearTimeout(this.#idleTimer);
+    this.#sending += 1;
     const generation = this.#currentGeneration();
     const acks: (RecordAck | undefined)[] = records.map(() => undefined);
     const failures: BrokerError[] = [];
@@ -130,6 +133,7 @@ export class KafkaJsEventProducer implements EventProducer {
       this.#retire(generation);
       throw new PublishTimeoutError((timeout as Error).message, { acknowledged: [...acks] });
     } finally {
+      this.#sending -= 1;
       this.#scheduleIdleDisconnect();
     }
     const [failure] = failures;
@@ -229,7 +233,8 @@ export class KafkaJsEventProducer implements EventProducer {
 
   #scheduleIdleDisconnect(): void {
     const { idleDisconnectMs } = this.#options;
-    if (idleDisconnectMs === undefined) return;
+    if (idleDisconnectMs === undefined || this.#sending > 0) return;
+    clearTimeout(this.#idleTimer);
     this.#idleTimer = setTimeout(
       () => void this.disconnect().catch(() => undefined),
       idleDisconnectMs,

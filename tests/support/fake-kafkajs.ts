@@ -10,6 +10,8 @@ export class FakeKafkaProducer {
   connectFailure: Error | undefined;
   sendFailure: Error | undefined;
   hangSends = false;
+  /** While set, every send waits for it before answering. */
+  sendGate: Promise<void> | undefined;
   /** Which broker leads each of the topic's four partitions. */
   leaders = [1, 1, 1, 1];
   /** Sends with a record for a partition this broker leads fail, as if the broker were down. */
@@ -44,6 +46,7 @@ export class FakeKafkaProducer {
   async send(record: ProducerRecord): Promise<RecordMetadata[]> {
     this.sends.push(record);
     if (this.hangSends) return new Promise(() => undefined);
+    await this.sendGate;
     if (this.sendFailure) throw this.sendFailure;
     const partitioner = this.producerConfig.createPartitioner!();
     const perPartition = new Map<number, number>();

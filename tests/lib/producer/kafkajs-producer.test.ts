@@ -187,6 +187,26 @@ describe('KafkaJsEventProducer', () => {
     expect(fake().disconnects).toBe(1);
   });
 
+  it('does not disconnect idle while a send is still under way after another one ended', async () => {
+    const { producer, fake } = setUp({}, { idleDisconnectMs: 20 });
+    await producer.send([record('a')], options);
+    let release: () => void = () => undefined;
+    fake().sendGate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = producer.send([record('b')], options);
+    while (fake().sends.length < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+    fake().sendGate = undefined;
+    // This one ends while the slow one waits on the broker: no idle disconnect may start under the slow one.
+    await producer.send([record('c')], options);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(fake().disconnects).toBe(0);
+    release();
+    await slow;
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(fake().disconnects).toBe(1);
+  });
+
   it('refuses a send whose budget is already spent, and sends nothing', async () => {
     const { producer, created } = setUp();
     await expect(producer.send([record('a')], { timeoutMs: 0 })).rejects.toBeInstanceOf(
