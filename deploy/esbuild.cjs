@@ -36,6 +36,9 @@ const serverlessEsbuild = {
   // from), and keeps the build folder that holds it; neither changes what is packaged.
   metafile: bundleMetafile,
   keepOutputDirectory: bundleMetafile,
+  // Where serverless-esbuild builds, and which folder it deletes when it is done. `npm test` sets its own
+  // (package.json), so that its serverless runs leave the folder of an `npm start` in the same checkout alone.
+  outputWorkFolder: process.env.ESBUILD_WORK_FOLDER || '.esbuild',
 };
 
 /** The functions' bundling as esbuild build options: the plugins loaded, the excluded packages external. */

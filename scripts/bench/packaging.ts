@@ -82,6 +82,7 @@ export const packageFunctions = async (staging: string): Promise<PackageResult> 
     BUNDLE_METAFILE: 'true',
   };
   delete env.NODE_OPTIONS;
+  delete env.ESBUILD_WORK_FOLDER; // breakdown() reads the metafiles from the default folder
   const result = await run(
     process.execPath,
     [path.join(staging, 'node_modules/serverless/bin/serverless.js'), 'package'],

@@ -2,7 +2,15 @@
 // guarantees: authenticated and scoped routes, throttling, bounded timeouts and concurrency, VPC placement,
 // least privilege per function, and no secret value anywhere in what it writes.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -122,7 +130,14 @@ let defaultsDir: string;
 let customised: Template;
 let customisedDir: string;
 
+// What an `npm start` in the same checkout builds its functions into (serverless-esbuild's default folder): the
+// packaging below must leave it alone, or that run's functions not yet loaded would be gone.
+const startsFolder = path.join(repoRoot, '.esbuild');
+const startsMarker = path.join(startsFolder, `.npm-start-${process.pid}`);
+
 beforeAll(async () => {
+  mkdirSync(startsFolder, { recursive: true });
+  writeFileSync(startsMarker, 'an npm start in this checkout');
   ({ template: defaults, dir: defaultsDir } = await serverlessPackage());
   ({ template: customised, dir: customisedDir } = await serverlessPackage({
     vpcSubnetIds: 'subnet-0a,subnet-0b',
@@ -143,9 +158,17 @@ beforeAll(async () => {
 
 afterAll(() => {
   for (const dir of outDirs) rmSync(dir, { recursive: true, force: true });
+  rmSync(startsMarker, { force: true });
 });
 
 describe('`serverless package`', () => {
+  it("builds in npm test's own folder and leaves an npm start's (.esbuild) as it was", () => {
+    expect(process.env.ESBUILD_WORK_FOLDER).toBe('.esbuild-test');
+    expect(existsSync(startsMarker)).toBe(true);
+    // serverless-esbuild deletes its own folder when it is done.
+    expect(existsSync(path.join(repoRoot, '.esbuild-test'))).toBe(false);
+  });
+
   it('leaves none of the directories serverless-esbuild stages each zip in behind in the temp directory', () => {
     // <function>-<pid>-<milliseconds>-<8 hex digits>, one per function and run (deploy/zip-staging-cleanup.cjs).
     const staging = readdirSync(commandTemp).filter((name) =>
