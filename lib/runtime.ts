@@ -33,8 +33,8 @@ export const initialisedAhead =
 
 // Such a container connects now (and learns the topic's partitions), so that its first request does not wait
 // for it; define-publisher.ts also rehearses the route's code. Any other cold start connects on its first
-// send, as the rest of the code expects; a failed connect here only means that send connects again, on a new
-// producer.
+// send, as the rest of the code expects; a failed connect here only means that send connects again (on a new
+// producer when the failure may have left the client wedged).
 if (initialisedAhead) {
   producer.connect().catch((error: unknown) =>
     logger.warn('connecting during initialisation failed; the first send connects', {

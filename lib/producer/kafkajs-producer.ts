@@ -139,15 +139,13 @@ export class KafkaJsEventProducer implements EventProducer {
     const [failure] = failures;
     if (failure) {
       for (const refused of failures) forgetRefusedPassword(this.#config, refused);
-      // A broker's answer (an error code) leaves the client sound, except one that says the broker lost or
-      // refuses this idempotent producer's state: kafkajs never asks for a new producer id, so every later
-      // send to that partition would fail alike. Anything else (a connect that failed, a connection lost) can
-      // leave a kafkajs client that fails every later connect at once ("Broker not connected"). Either way,
-      // the next send starts on a new producer.
+      // A broker's answer (an error code) leaves the client sound, except the few of RETIRING_CODES (below).
+      // Anything else (a connect that failed, a connection lost) can leave a kafkajs client that fails every
+      // later connect at once ("Broker not connected"). Either way, the next send starts on a new producer.
       if (
         failures.some(
           ({ kafkaErrorCode }) =>
-            kafkaErrorCode === undefined || PRODUCER_STATE_LOST.has(kafkaErrorCode),
+            kafkaErrorCode === undefined || RETIRING_CODES.has(kafkaErrorCode),
         )
       )
         this.#retire(generation);
@@ -172,13 +170,15 @@ export class KafkaJsEventProducer implements EventProducer {
     const generation = this.#currentGeneration();
     try {
       await this.#learnPartitions(generation, this.#config.topic, 'always');
-      await this.#keptClusters.get(generation)?.connectLeaders(this.#config.topic);
     } catch (error) {
       // As after a failed send: a failed connect can leave the client failing every later one at once.
       if (kafkaErrorCodeOf(error) === undefined) this.#retire(generation);
       forgetRefusedPassword(this.#config, error);
       throw error;
     }
+    // Not so a leader that could not be reached: the producer may be serving requests by then (its retries take
+    // seconds), and a send to that leader's partitions fails (and retires the producer) by itself if it must.
+    await this.#keptClusters.get(generation)?.connectLeaders(this.#config.topic);
   }
 
   /**
@@ -327,12 +327,22 @@ export class KafkaJsEventProducer implements EventProducer {
   }
 }
 
-/** Kafka's answers to an idempotent producer whose id, epoch or sequence the broker no longer accepts. */
-const PRODUCER_STATE_LOST = new Set([
+/**
+ * Kafka's answers after which an idempotent producer must not send again:
+ * - the broker no longer accepts its id, epoch or sequence, and kafkajs never asks for a new producer id, so every
+ *   later send to that partition would fail alike;
+ * - the broker may have appended the batch without acknowledging it (too few in-sync replicas after the append,
+ *   or its own wait for them timed out). kafkajs takes the partition's sequence back after a failed send, so the
+ *   next request's batch would carry the same sequence, and the broker would take it for a duplicate of the one
+ *   it appended: a 202 with that batch's offset, and the new event never written.
+ */
+const RETIRING_CODES = new Set([
   'OUT_OF_ORDER_SEQUENCE_NUMBER',
   'UNKNOWN_PRODUCER_ID',
   'INVALID_PRODUCER_EPOCH',
   'INVALID_PRODUCER_ID_MAPPING',
+  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+  'REQUEST_TIMED_OUT',
 ]);
 
 const toMessage = ({ key, value, headers, timestamp }: OutgoingRecord): Message => ({

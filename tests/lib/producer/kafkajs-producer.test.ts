@@ -95,6 +95,35 @@ describe('KafkaJsEventProducer', () => {
     expect(producer.retiredGenerations).toBe(1);
   });
 
+  it('keeps its producer when a connect ahead could not reach a leader (it may be serving requests by then)', async () => {
+    // A client with kafkajs's private cluster factory, as kafkajs-leaders.ts finds it: its cluster knows two
+    // leaders, and one of them cannot be connected.
+    const client = new FakeKafkaClient();
+    const cluster = {
+      findTopicPartitionMetadata: () => [
+        { partitionId: 0, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 },
+        { partitionId: 1, leader: 2, replicas: [2], isr: [2], partitionErrorCode: 0 },
+      ],
+      findBroker: async ({ nodeId }: { nodeId: number }) => {
+        if (nodeId === 2) throw new Error('Connection error: connect ECONNREFUSED');
+        return {};
+      },
+    };
+    const createCluster = Symbol('private:Kafka:createCluster');
+    const withCluster = Object.assign(Object.create(client) as FakeKafkaClient, {
+      [createCluster]: () => cluster,
+      producer: (options: Parameters<FakeKafkaClient['producer']>[0]) => {
+        (withCluster as unknown as Record<symbol, () => unknown>)[createCluster]?.();
+        return client.producer(options);
+      },
+    });
+    const producer = new KafkaJsEventProducer(testConfig(), () => withCluster);
+    await expect(producer.connect()).rejects.toThrow('ECONNREFUSED');
+    expect(producer.retiredGenerations).toBe(0);
+    await producer.send([record('a')], options);
+    expect(client.created).toHaveLength(1);
+  });
+
   it('sends with the configured acks, a broker timeout within the budget, and no idempotence when disabled', async () => {
     const { producer, fake } = setUp({
       KAFKA_IDEMPOTENT: 'false',
@@ -357,8 +386,12 @@ describe('KafkaJsEventProducer', () => {
     ['UNKNOWN_PRODUCER_ID', 59],
     ['INVALID_PRODUCER_EPOCH', 47],
     ['INVALID_PRODUCER_ID_MAPPING', 49],
+    // Appended, maybe, but not acknowledged: kafkajs takes the sequence back, and the next batch would be taken
+    // for a duplicate of the appended one.
+    ['NOT_ENOUGH_REPLICAS_AFTER_APPEND', 20],
+    ['REQUEST_TIMED_OUT', 7],
   ])(
-    'starts a new producer (a new producer id) after the broker answers %s, which kafkajs never recovers from',
+    'starts a new producer (a new producer id) after the broker answers %s',
     async (type, code) => {
       const { producer, created, fake } = setUp();
       await producer.send([record('a')], options);
