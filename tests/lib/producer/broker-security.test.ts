@@ -191,6 +191,8 @@ describe('the password read from Secrets Manager', () => {
   // A stand-in for Secrets Manager's endpoint: the first request gets no answer, the next ones the secret.
   const requests: string[] = [];
   let secretString = 'read-the-second-time';
+  /** While set, the secret's answer waits for it. */
+  let secretGate: Promise<void> | undefined;
   const unanswered: ServerResponse[] = [];
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     requests.push(String(request.headers['x-amz-target']));
@@ -199,8 +201,10 @@ describe('the password read from Secrets Manager', () => {
       unanswered.push(response);
       return;
     }
-    response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-    response.end(JSON.stringify({ Name: 'msk/hangs', SecretString: secretString }));
+    void (secretGate ?? Promise.resolve()).then(() => {
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(JSON.stringify({ Name: 'msk/hangs', SecretString: secretString }));
+    });
   });
   const saved: Record<string, string | undefined> = {};
   const environment = (port: number): Record<string, string> => ({
@@ -280,6 +284,35 @@ describe('the password read from Secrets Manager', () => {
     secretString = 'after-rotation';
     await expect(send()).resolves.toHaveLength(1);
     expect(offered).toEqual(['before-rotation', 'after-rotation']);
+  });
+
+  it('makes no client for a producer retired while its password was being read', async () => {
+    const config = testConfig({
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'svc',
+      KAFKA_SASL_PASSWORD_SECRET: 'msk/slow',
+    });
+    let answer: () => void = () => undefined;
+    secretGate = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    let made = 0;
+    const producer = new KafkaJsEventProducer(config, () => {
+      made += 1;
+      return new FakeKafkaClient();
+    });
+    // The send runs out of time while Secrets Manager has not answered: its producer is retired.
+    await expect(
+      producer.send([{ topic: 'order-events', key: 'o-1', value: '{}', headers: {} }], {
+        timeoutMs: 100,
+      }),
+    ).rejects.toThrow('did not acknowledge');
+    expect(producer.retiredGenerations).toBe(1);
+    answer();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(made).toBe(0);
+    secretGate = undefined;
   });
 
   it('has the health probe offer the new password too, once the brokers refused the old one', async () => {
