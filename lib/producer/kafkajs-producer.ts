@@ -301,7 +301,7 @@ export class KafkaJsEventProducer implements EventProducer {
   ): Producer {
     // Retired while its password was being read (the send that waited for it ran out of time): a client made
     // now would only retry a connect its closed sockets refuse, after that send's answer.
-    if (generation.retired) throw new Error('The producer was retired before its client was made');
+    if (generation.retired) throw new Error('retired before its client was made');
     const producerConfig: ProducerConfig = {
       idempotent: this.#config.idempotent,
       allowAutoTopicCreation: false,
