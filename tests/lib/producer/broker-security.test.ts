@@ -13,9 +13,10 @@ import {
   resolveBrokerCredentials,
   type SecretReader,
 } from '../../../lib/producer/broker-security.js';
-import { KafkaJsBrokerProbe, type ProbeAdmin } from '../../../lib/producer/kafkajs-probe.js';
+import { KafkaJsBrokerProbe } from '../../../lib/producer/kafkajs-probe.js';
 import { KafkaJsEventProducer } from '../../../lib/producer/kafkajs-producer.js';
 import { testConfig } from '../../support/events.js';
+import { FakeAdmin } from '../../support/fake-admin.js';
 import { FakeKafkaClient, type FakeKafkaProducer } from '../../support/fake-kafkajs.js';
 
 describe('brokerSecurity', () => {
@@ -92,14 +93,16 @@ describe('credentials in the configuration', () => {
   });
 });
 
+/** A SCRAM configuration whose password is in the named Secrets Manager secret. */
+const withSecret = (secretId: string, mechanism = 'scram-sha-512') =>
+  testConfig({
+    KAFKA_SSL: 'true',
+    KAFKA_SASL_MECHANISM: mechanism,
+    KAFKA_SASL_USERNAME: 'svc',
+    KAFKA_SASL_PASSWORD_SECRET: secretId,
+  });
+
 describe('resolveBrokerCredentials', () => {
-  const withSecret = (secretId: string) =>
-    testConfig({
-      KAFKA_SSL: 'true',
-      KAFKA_SASL_MECHANISM: 'scram-sha-512',
-      KAFKA_SASL_USERNAME: 'svc',
-      KAFKA_SASL_PASSWORD_SECRET: secretId,
-    });
   const readerOf = (values: Record<string, string>) => {
     const reads: string[] = [];
     const read: SecretReader = async (secretId) => {
@@ -249,12 +252,7 @@ describe('the password read from Secrets Manager', () => {
   });
 
   it("has the producer offer the secret's new password once the brokers refused the old one", async () => {
-    const config = testConfig({
-      KAFKA_SSL: 'true',
-      KAFKA_SASL_MECHANISM: 'scram-sha-512',
-      KAFKA_SASL_USERNAME: 'svc',
-      KAFKA_SASL_PASSWORD_SECRET: 'msk/rotates',
-    });
+    const config = withSecret('msk/rotates');
     secretString = 'before-rotation';
     const offered: string[] = [];
     // Brokers that, like MSK after a rotation, take only the new password.
@@ -287,12 +285,7 @@ describe('the password read from Secrets Manager', () => {
   });
 
   it('makes no client for a producer retired while its password was being read', async () => {
-    const config = testConfig({
-      KAFKA_SSL: 'true',
-      KAFKA_SASL_MECHANISM: 'scram-sha-512',
-      KAFKA_SASL_USERNAME: 'svc',
-      KAFKA_SASL_PASSWORD_SECRET: 'msk/slow',
-    });
+    const config = withSecret('msk/slow');
     let answer: () => void = () => undefined;
     secretGate = new Promise<void>((resolve) => {
       answer = resolve;
@@ -316,50 +309,21 @@ describe('the password read from Secrets Manager', () => {
   });
 
   it('has the health probe offer the new password too, once the brokers refused the old one', async () => {
-    const config = testConfig({
-      KAFKA_SSL: 'true',
-      KAFKA_SASL_MECHANISM: 'scram-sha-256',
-      KAFKA_SASL_USERNAME: 'svc',
-      KAFKA_SASL_PASSWORD_SECRET: 'msk/rotates-for-health',
-    });
+    const config = withSecret('msk/rotates-for-health', 'scram-sha-256');
     secretString = 'health-before-rotation';
     const offered: string[] = [];
-    const leaders = [1, 2, 3];
-    const probe = new KafkaJsBrokerProbe(config, (withPassword) => {
+    const probe = new KafkaJsBrokerProbe(config, (withPassword, sockets) => {
       const sasl = brokerSecurity(withPassword).sasl;
       const password = sasl && 'password' in sasl ? sasl.password : '';
       offered.push(password);
       // Brokers that, like MSK after a rotation, take only the new password.
-      const admin: ProbeAdmin = {
-        connect: async () => {
-          if (password !== 'health-after-rotation')
-            throw new (KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error)(
-              'SASL SCRAM SHA256 authentication failed',
-            );
-        },
-        describeCluster: async () => ({
-          brokers: leaders.map((nodeId) => ({ nodeId, host: 'localhost', port: 9090 + nodeId })),
-          controller: 1,
-          clusterId: 'c',
-        }),
-        fetchTopicMetadata: async () => ({
-          topics: [
-            {
-              name: config.topic,
-              partitions: leaders.map((leader, partitionId) => ({
-                partitionId,
-                leader,
-                replicas: [leader],
-                isr: [leader],
-                offlineReplicas: [],
-                partitionErrorCode: 0,
-              })),
-            },
-          ],
-        }),
-        fetchTopicOffsets: async () =>
-          leaders.map((_, partition) => ({ partition, offset: '0', high: '0', low: '0' })),
-      };
+      const admin = new FakeAdmin(sockets);
+      if (password !== 'health-after-rotation')
+        admin.failure = new (
+          KafkaJSSASLAuthenticationError as unknown as new (
+            message: string,
+          ) => Error
+        )('SASL SCRAM SHA256 authentication failed');
       return admin;
     });
     const check = () => probe.fetchMetadata(new AbortController().signal);
