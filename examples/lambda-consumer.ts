@@ -2,7 +2,8 @@
 // Powertools' Kafka consumer utility: it decodes each record's base64 value and headers and parses the value
 // with the schema the service publishes (`order-events-publisher/events`; inside this repository,
 // lib/records.ts). Events are deduplicated on ce_id. A record whose headers name a schema version this code
-// was not built for is reported and skipped, as is one whose value does not parse.
+// was not built for is reported and skipped, as is one without a value, one whose value does not parse, and one
+// whose ce_type or ce_id disagrees with its value (ce_id is what deduplication trusts).
 import { kafkaConsumer, SchemaType } from '@aws-lambda-powertools/kafka';
 import type { ConsumerRecord, ConsumerRecords } from '@aws-lambda-powertools/kafka/types';
 // In another project: import { ... } from 'order-events-publisher/events';
@@ -30,22 +31,28 @@ export const orderEventsLambdaHandler = ({
       for (const record of event.records) {
         const where = { partition: record.partition, offset: record.offset };
         const headers = headersOf(record);
-        let value: OrderEventValue;
+        let value: OrderEventValue | null | undefined;
         try {
-          // Parsed on first access, with the schema given below.
+          // Parsed on first access, with the schema given below; a record without a value is not parsed.
           value = record.value;
         } catch (error) {
           await onUnreadable({ ...where, reason: `value: ${(error as Error).message}` });
           continue;
         }
-        if (headers.ce_dataschema !== dataschemaOf(value.eventType)) {
-          await onUnreadable({
-            ...where,
-            reason: `schema ${headers.ce_dataschema}, not ${dataschemaOf(value.eventType)}`,
-          });
+        const problem = !value
+          ? 'no value'
+          : headers.ce_dataschema !== dataschemaOf(value.eventType)
+            ? `schema ${headers.ce_dataschema}, not ${dataschemaOf(value.eventType)}`
+            : headers.ce_type !== value.eventType
+              ? `ce_type ${headers.ce_type}, not the value's ${value.eventType}`
+              : headers.ce_id !== value.eventId
+                ? `ce_id ${headers.ce_id}, not the value's eventId ${value.eventId}`
+                : undefined;
+        if (problem || !value) {
+          await onUnreadable({ ...where, reason: problem ?? 'no value' });
           continue;
         }
-        const eventId = headers.ce_id ?? value.eventId;
+        const eventId = value.eventId;
         if (deduplicator.handled(eventId)) continue;
         await onEvent(value);
         deduplicator.remember(eventId);

@@ -30,7 +30,8 @@ const mskEvent = (records: OutgoingRecord[]): MSKEvent => ({
       timestamp: 1_764_000_000_000,
       timestampType: 'CREATE_TIME',
       key: Buffer.from(record.key).toString('base64'),
-      value: Buffer.from(record.value).toString('base64'),
+      // A record without a value (a tombstone) comes without one.
+      ...(record.value === '' ? {} : { value: Buffer.from(record.value).toString('base64') }),
       headers: Object.entries(record.headers).map(([name, value]) => ({
         [name]: [...Buffer.from(value)],
       })),
@@ -55,6 +56,11 @@ describe('the example Lambda consumer (Powertools Kafka)', () => {
     const newerVersion = written('order-cancelled', { reason: 'r' });
     newerVersion.headers.ce_dataschema = 'urn:order-events-publisher:schema:order-cancelled:v2';
     const cancelled = written('order-cancelled', { reason: 'customer request' });
+    const noValue = { ...written('order-shipped', { trackingNumber: 'T-0' }), value: '' };
+    const otherId = written('order-shipped', { trackingNumber: 'T-1' });
+    otherId.headers.ce_id = '00000000-0000-4000-8000-000000000001';
+    const otherType = written('order-shipped', { trackingNumber: 'T-2' });
+    otherType.headers.ce_type = 'order-cancelled';
 
     const events: OrderEventValue[] = [];
     const unreadable: { offset: number; reason: string }[] = [];
@@ -70,11 +76,15 @@ describe('the example Lambda consumer (Powertools Kafka)', () => {
     await handler(mskEvent([created, shipped, invalid, newerVersion, shipped]), lambdaContext());
     // Lambda retries a batch, or delivers a record again: already handled, so skipped.
     await handler(mskEvent([shipped, cancelled]), lambdaContext());
+    await handler(mskEvent([noValue, otherId, otherType]), lambdaContext());
 
     expect(events).toEqual([created, shipped, cancelled].map((record) => JSON.parse(record.value)));
     expect(unreadable).toEqual([
       { offset: 2, reason: expect.stringContaining('value') },
       { offset: 3, reason: expect.stringContaining(':v2') },
+      { offset: 0, reason: 'no value' },
+      { offset: 1, reason: expect.stringContaining("not the value's eventId") },
+      { offset: 2, reason: expect.stringContaining("ce_type order-cancelled, not the value's") },
     ]);
   });
 });
