@@ -41,34 +41,41 @@ const logicalIdOf = (functionName) =>
     .replace(/-/g, 'Dash')
     .replace(/_/g, 'Underscore');
 
+/**
+ * What Lambda needs to place a function in a VPC: its network interfaces, and nothing more. Not AWS's managed
+ * AWSLambdaVPCAccessExecutionRole, which also grants writing to every log group of the account ("*") and so would
+ * undo the per-function log statement above. EC2 scopes none of these to a resource; the managed policy does not
+ * either.
+ */
+const vpcStatement = {
+  Effect: 'Allow',
+  Action: [
+    'ec2:CreateNetworkInterface',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSubnets',
+    'ec2:DeleteNetworkInterface',
+    'ec2:AssignPrivateIpAddresses',
+    'ec2:UnassignPrivateIpAddresses',
+  ],
+  Resource: '*',
+};
+
 const role = async (resolveVariable, roleName, statements, { inVpc }) => {
   const joinsVpc = inVpc && list(await param(resolveVariable, 'vpcSubnetIds')).length > 0;
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
       AssumeRolePolicyDocument: lambdaTrust,
-      ...(joinsVpc
-        ? {
-            ManagedPolicyArns: [
-              {
-                'Fn::Join': [
-                  '',
-                  [
-                    'arn:',
-                    { Ref: 'AWS::Partition' },
-                    ':iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
-                  ],
-                ],
-              },
-            ],
-          }
-        : {}),
       Policies: [
         {
           PolicyName: roleName,
           PolicyDocument: {
             Version: '2012-10-17',
-            Statement: [await logStatement(resolveVariable, roleName), ...statements],
+            Statement: [
+              await logStatement(resolveVariable, roleName),
+              ...(joinsVpc ? [vpcStatement] : []),
+              ...statements,
+            ],
           },
         },
       ],

@@ -23,6 +23,16 @@ import { repoRoot } from '../e2e/support/service.js';
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Template = { Resources: Record<string, Resource> };
 
+/** What Lambda needs of EC2 to place a function in a VPC (deploy/roles.cjs). */
+const vpcActions = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
+
 const routeKeys = (publishes: boolean) =>
   functionRoutes()
     .filter((route) => route.publishes === publishes)
@@ -370,6 +380,7 @@ describe('the generated CloudFormation template', () => {
     expect(actions).toEqual([
       'logs:CreateLogStream',
       'logs:PutLogEvents',
+      ...vpcActions,
       'kafka-cluster:Connect',
       'kafka-cluster:DescribeCluster',
       'kafka-cluster:DescribeTopic',
@@ -380,6 +391,19 @@ describe('the generated CloudFormation template', () => {
       'logs:CreateLogStream',
       'logs:PutLogEvents',
     ]);
+  });
+
+  it('lets the functions in a VPC manage their network interfaces, and write no log group but their own', () => {
+    for (const role of ['PublisherRole', 'HealthRole']) {
+      // No managed policy: AWSLambdaVPCAccessExecutionRole would also let them write to every log group.
+      expect(customised.Resources[role]?.Properties.ManagedPolicyArns).toBeUndefined();
+      const statements = statementsOf(customised, role);
+      expect(statements).toContainEqual({ Effect: 'Allow', Action: vpcActions, Resource: '*' });
+      for (const statement of statements.filter((s) => s.Action.some((a) => a.startsWith('logs:'))))
+        expect(statement.Resource).not.toEqual('*');
+      // Outside a VPC, none of it.
+      expect(JSON.stringify(statementsOf(defaults, role))).not.toContain('ec2:');
+    }
   });
 
   it('lets the publishers read the one secret, and decrypt it only through Secrets Manager', () => {
