@@ -37,6 +37,7 @@ import {
   type ErrorReporter,
   jsonBodyParser,
   problemJsonResponses,
+  refuseUnboundedShape,
   requestBodyGuard,
 } from './http/middlewares.js';
 import {
@@ -46,7 +47,9 @@ import {
   idempotencyKeyWithoutCaller,
   idempotencyUnsupported,
   invalidRequest,
+  nestedTooDeep,
   type ProblemDocument,
+  payloadTooLarge,
 } from './http/problem.js';
 import {
   type TraceContext,
@@ -305,6 +308,16 @@ export const createRouteHandler = <Answer extends object>(
   ): Promise<Answer | ProblemDocument> => {
     try {
       const deadline = deadlineOf(context);
+      // The bounds an HTTP body meets before validation, on the event as JSON (Lambda parsed it already).
+      let text: string;
+      try {
+        text = JSON.stringify(event) ?? '';
+      } catch {
+        throw nestedTooDeep(MAX_BODY_NESTING);
+      }
+      const size = Buffer.byteLength(text);
+      if (size > MAX_BODY_BYTES) throw payloadTooLarge(MAX_BODY_BYTES, size);
+      refuseUnboundedShape(text, MAX_BODY_NESTING);
       const pending =
         route.orderIdFrom === 'path' && isObject(event)
           ? (({ orderId, ...fields }) => route.toEvents(fields, orderId, directLocations))(event)

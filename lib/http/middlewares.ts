@@ -56,12 +56,23 @@ export const requestBodyGuard = ({
       }
       event.isBase64Encoded = false;
     }
-    const shape = shapeOf(event.body as string, maxNesting);
-    if (shape.nestsTooDeep) throw nestedTooDeep(maxNesting);
-    // More array elements than any request holds: refused before the schemas, whose work grows with them.
-    if (shape.arrayElements > maxArrayElements) throw tooManyArrayElements(maxArrayElements);
+    refuseUnboundedShape(event.body as string, maxNesting, maxArrayElements);
   },
 });
+
+/**
+ * Refuses JSON text that nests deeper, or holds more array elements, than any request: the parser and the
+ * schemas after it recurse, and the schemas' work grows with the elements. Also for a direct invocation's event.
+ */
+export const refuseUnboundedShape = (
+  text: string,
+  maxNesting: number,
+  maxArrayElements = MAX_BODY_ARRAY_ELEMENTS,
+): void => {
+  const shape = shapeOf(text, maxNesting);
+  if (shape.nestsTooDeep) throw nestedTooDeep(maxNesting);
+  if (shape.arrayElements > maxArrayElements) throw tooManyArrayElements(maxArrayElements);
+};
 
 /**
  * Media types are case-insensitive and may carry spaces around their parameters (RFC 9110), which

@@ -510,6 +510,24 @@ describe('direct invocation (serverless invoke local, Lambda invoke API)', () =>
     expect(producer.sent).toHaveLength(0);
   });
 
+  it('bounds the event as the HTTP edge bounds a body: too many elements, too deep, too large, each a 4xx', async () => {
+    const { producer, handler, reported } = setUp(created);
+    // 100,000 array elements (under the size bound): zod's issues for as many overflowed the stack once.
+    const manyElements = await handler(
+      { ...validOrder, items: Array.from({ length: 100_000 }, () => 0) },
+      lambdaContext(),
+    );
+    expect(manyElements).toMatchObject({ status: 400, errors: [{ path: 'body' }] });
+    const deep = JSON.parse(`${'['.repeat(200)}${']'.repeat(200)}`) as unknown;
+    expect(await handler({ ...validOrder, notes: deep }, lambdaContext())).toMatchObject({
+      status: 400,
+    });
+    const large = await handler({ ...validOrder, notes: 'x'.repeat(300 * 1024) }, lambdaContext());
+    expect(large).toMatchObject({ status: 413 });
+    expect(producer.sent).toHaveLength(0);
+    expect((reported as [unknown, number][]).map(([, status]) => status)).not.toContain(500);
+  });
+
   it('returns a 503 problem when the broker fails', async () => {
     const { producer, handler } = setUp(cancelled);
     producer.failure = new BrokerUnavailableError('down');
