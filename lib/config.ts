@@ -203,6 +203,11 @@ export const configVariables = (): string[] => Object.keys(environmentSchema.sha
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+
+  /** `problem`: what is wrong, naming the variables; the message says it is the configuration. */
+  constructor(problem: string) {
+    super(`Invalid configuration: ${problem}`);
+  }
 }
 
 /** Parses the environment into a Config, or throws one ConfigError that names every bad variable. */
@@ -221,7 +226,7 @@ export const loadConfig = (environment: Record<string, string | undefined>): Con
           : issue.message;
       return `${variable} ${message}`;
     });
-    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+    throw new ConfigError(`${problems.join('; ')}`);
   }
   const env = parsed.data;
   const acks = env.KAFKA_ACKS === '1' ? 1 : -1;
@@ -229,7 +234,7 @@ export const loadConfig = (environment: Record<string, string | undefined>): Con
   // without retries (every publish would answer 503).
   const idempotenceNeeds = (needs: string, otherwise: string) =>
     new ConfigError(
-      `Invalid configuration: KAFKA_IDEMPOTENT=true requires ${needs}; set KAFKA_IDEMPOTENT=false to use ${otherwise}`,
+      `KAFKA_IDEMPOTENT=true requires ${needs}; set KAFKA_IDEMPOTENT=false to use ${otherwise}`,
     );
   if (env.KAFKA_IDEMPOTENT && acks !== -1) throw idempotenceNeeds('KAFKA_ACKS=-1', 'KAFKA_ACKS=1');
   if (env.KAFKA_IDEMPOTENT && env.KAFKA_RETRIES < 1)
@@ -262,7 +267,7 @@ const saslSettings = (env: z.infer<typeof environmentSchema>): SaslSettings | un
   ).filter((variable) => env[variable]);
   if (credentials.length > 0 && (mechanism === undefined || mechanism === 'aws-msk-iam'))
     throw new ConfigError(
-      `Invalid configuration: ${credentials.join(', ')} needs KAFKA_SASL_MECHANISM plain, scram-sha-256 or scram-sha-512`,
+      `${credentials.join(', ')} needs KAFKA_SASL_MECHANISM plain, scram-sha-256 or scram-sha-512`,
     );
   if (mechanism === undefined) return undefined;
   // Every mechanism sends a credential (PLAIN the password itself, SCRAM a proof an eavesdropper can replay
@@ -270,12 +275,12 @@ const saslSettings = (env: z.infer<typeof environmentSchema>): SaslSettings | un
   // without TLS.
   if (!env.KAFKA_SSL)
     throw new ConfigError(
-      `Invalid configuration: KAFKA_SASL_MECHANISM=${mechanism} requires KAFKA_SSL=true (SASL sends credentials; every mechanism needs TLS)`,
+      `KAFKA_SASL_MECHANISM=${mechanism} requires KAFKA_SSL=true (SASL sends credentials; every mechanism needs TLS)`,
     );
   if (mechanism === 'aws-msk-iam') {
     if (!env.AWS_REGION)
       throw new ConfigError(
-        'Invalid configuration: KAFKA_SASL_MECHANISM=aws-msk-iam requires AWS_REGION (Lambda sets it)',
+        'KAFKA_SASL_MECHANISM=aws-msk-iam requires AWS_REGION (Lambda sets it)',
       );
     return { mechanism, region: env.AWS_REGION };
   }
@@ -289,12 +294,10 @@ const saslSettings = (env: z.infer<typeof environmentSchema>): SaslSettings | un
       : ['KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_SECRET)']),
   ];
   if (missing.length > 0 || !username)
-    throw new ConfigError(
-      `Invalid configuration: ${missing.join(' and ')} required by KAFKA_SASL_MECHANISM=${mechanism}`,
-    );
+    throw new ConfigError(`${missing.join(' and ')} required by KAFKA_SASL_MECHANISM=${mechanism}`);
   if (password && passwordSecretId)
     throw new ConfigError(
-      'Invalid configuration: KAFKA_SASL_PASSWORD and KAFKA_SASL_PASSWORD_SECRET are alternatives: give one',
+      'KAFKA_SASL_PASSWORD and KAFKA_SASL_PASSWORD_SECRET are alternatives: give one',
     );
   return passwordSecretId
     ? { mechanism, username, passwordSecretId }
