@@ -39,17 +39,20 @@ const rehearseIfInitialisedAhead = (
 ) => {
   if (!initialisedAhead) return;
   const started = clock.nowMs();
-  rehearse(rehearsalHandler(), request()).then(
-    (accepted) =>
-      logger.info('rehearsed the route before its first request', {
-        rehearsals: accepted,
-        rehearsalMs: Math.round(clock.nowMs() - started),
-      }),
-    (error: unknown) =>
-      logger.warn('rehearsing the route failed; the first request runs it cold', {
-        errorClass: error instanceof Error ? error.name : typeof error,
-      }),
-  );
+  // Built inside the promise: a rehearsal that cannot even be built must not stop the container from starting.
+  Promise.resolve()
+    .then(() => rehearse(rehearsalHandler(), request()))
+    .then(
+      (accepted) =>
+        logger.info('rehearsed the route before its first request', {
+          rehearsals: accepted,
+          rehearsalMs: Math.round(clock.nowMs() - started),
+        }),
+      (error: unknown) =>
+        logger.warn('rehearsing the route failed; the first request runs it cold', {
+          errorClass: error instanceof Error ? error.name : typeof error,
+        }),
+    );
 };
 
 /** The Lambda handler for one order event, wired to the container's configuration, producer and logs. */

@@ -93,4 +93,17 @@ describe('a container initialised for provisioned concurrency', () => {
       ).toEqual([]);
     },
   );
+
+  it('starts all the same when its rehearsal cannot even be built, and says so', async () => {
+    const from = logLines.length;
+    const { defineRoutePublisher } = await import('../../lib/define-publisher.js');
+    const { batchRoute } = await import('../../lib/batch.js');
+    const handler = defineRoutePublisher(batchRoute, () => {
+      throw new Error('the catalog has no such route');
+    });
+    expect(typeof handler).toBe('function');
+    expect(
+      await logLine('rehearsing the route failed; the first request runs it cold', from),
+    ).toMatchObject({ level: 'WARN', errorClass: 'Error' });
+  });
 });
