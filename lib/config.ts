@@ -226,7 +226,7 @@ export const loadConfig = (environment: Record<string, string | undefined>): Con
           : issue.message;
       return `${variable} ${message}`;
     });
-    throw new ConfigError(`${problems.join('; ')}`);
+    throw new ConfigError(problems.join('; '));
   }
   const env = parsed.data;
   const acks = env.KAFKA_ACKS === '1' ? 1 : -1;

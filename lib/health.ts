@@ -11,6 +11,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { clock as monotonicClock } from './clock.js';
 import { withDeadline } from './deadline.js';
+import { causeChain } from './producer/errors.js';
 
 /** A health check slower than this is as good as down to whoever polls it. */
 export const HEALTH_TIMEOUT_MS = 3_000;
@@ -166,14 +167,12 @@ const isKafkaJsTimeout = (error: Error) =>
 
 /** A failure to reach the cluster, by its kind: the error and what caused it (kafkajs wraps retried errors). */
 export const categorize = (error: unknown): 'timeout' | 'unreachable' | 'auth-failed' => {
-  const seen = new Set<unknown>();
-  for (let current = error; current instanceof Error && !seen.has(current); ) {
-    seen.add(current);
-    if (current instanceof HealthTimeoutError || isKafkaJsTimeout(current)) return 'timeout';
-    if (current.name === 'KafkaJSSASLAuthenticationError') return 'auth-failed';
-    const type = (current as { type?: unknown }).type;
+  for (const link of causeChain(error)) {
+    if (!(link instanceof Error)) break;
+    if (link instanceof HealthTimeoutError || isKafkaJsTimeout(link)) return 'timeout';
+    if (link.name === 'KafkaJSSASLAuthenticationError') return 'auth-failed';
+    const type = (link as { type?: unknown }).type;
     if (typeof type === 'string' && refusals.has(type)) return 'auth-failed';
-    current = current.cause;
   }
   return 'unreachable';
 };

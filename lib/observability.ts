@@ -8,7 +8,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Config } from './config.js';
 import type { EventType } from './events.js';
 import type { HttpProblem } from './http/problem.js';
-import { BrokerError } from './producer/errors.js';
+import { BrokerError, causeChain } from './producer/errors.js';
 
 export interface PublishedEvent {
   eventType: EventType;
@@ -139,13 +139,12 @@ const STORE_UNAVAILABLE = 'idempotency-store-unavailable';
 
 /** Which store failed and how: the innermost cause that names a store (see idempotency-stores.ts). */
 const storeCause = (problem: unknown) => {
-  let cause = problem instanceof Error ? problem.cause : undefined;
   let errorClass: string | undefined;
-  while (cause instanceof Error) {
+  for (const cause of causeChain(problem).slice(1)) {
+    if (!(cause instanceof Error)) break;
     errorClass = cause.name;
     if ('store' in cause && 'operation' in cause)
       return { store: cause.store, storeOperation: cause.operation, storeErrorClass: cause.name };
-    cause = cause.cause;
   }
   return errorClass ? { storeErrorClass: errorClass } : {};
 };

@@ -200,13 +200,9 @@ export const createRouteHandler = <Answer extends object>(
       } catch (unexpected) {
         throw atPublishStage(unexpected, 'sending');
       }
+      const results = eventResults(events, error.acknowledged);
       const keyed = request.eventId !== undefined;
-      throw Object.assign(
-        eventsPartlyAcknowledged(eventResults(events, error.acknowledged), keyed),
-        {
-          cause: error,
-        },
-      );
+      throw Object.assign(eventsPartlyAcknowledged(results, keyed), { cause: error });
     }
     const latencyMs = clock.nowMs() - started;
     if (acks.length !== events.length)

@@ -10,6 +10,7 @@
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type { Config, SaslSettings } from '../config.js';
 import { Secret } from '../secret.js';
+import { causeChain } from './errors.js';
 
 type BrokerSettings = Pick<
   Config,
@@ -81,17 +82,12 @@ export const forgetRefusedPassword = (config: Pick<Config, 'sasl'>, error: unkno
 };
 
 /** kafkajs's refusal of SASL credentials, on the error or one it wraps (a retried connect). */
-const isAuthenticationRefusal = (error: unknown): boolean => {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
-    if (
-      current.name === 'KafkaJSSASLAuthenticationError' ||
-      (current as { type?: unknown }).type === 'SASL_AUTHENTICATION_FAILED'
-    )
-      return true;
-    current = current.cause;
-  }
-  return false;
-};
+const isAuthenticationRefusal = (error: unknown): boolean =>
+  causeChain(error).some(
+    (link) =>
+      (link as Error).name === 'KafkaJSSASLAuthenticationError' ||
+      (link as { type?: unknown }).type === 'SASL_AUTHENTICATION_FAILED',
+  );
 
 /**
  * The configuration with its SASL password in hand: unchanged when it already is (or there is none), else

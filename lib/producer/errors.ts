@@ -40,3 +40,17 @@ export class PublishTimeoutError extends BrokerError {
 export class BudgetSpentError extends BrokerError {
   override name = 'BudgetSpentError';
 }
+
+/**
+ * The error and the ones it wraps (`cause`), outermost first: kafkajs wraps what its retries last saw, and this
+ * code wraps kafkajs's errors. Bounded, so a cause that points back at itself ends it.
+ */
+export const causeChain = (error: unknown): object[] => {
+  const chain: object[] = [];
+  for (let current = error; typeof current === 'object' && current !== null && chain.length < 5; ) {
+    if (chain.includes(current)) break;
+    chain.push(current);
+    current = 'cause' in current ? current.cause : undefined;
+  }
+  return chain;
+};

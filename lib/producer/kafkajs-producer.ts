@@ -26,6 +26,7 @@ import {
   type BrokerError,
   BrokerUnavailableError,
   BudgetSpentError,
+  causeChain,
   PublishTimeoutError,
 } from './errors.js';
 import type { EventProducer, OutgoingRecord, RecordAck, SendOptions } from './event-producer.js';
@@ -405,10 +406,8 @@ const toBrokerError = (
  * retries ran out (KafkaJSNumberOfRetriesExceeded keeps the last error as its cause).
  */
 const kafkaErrorCodeOf = (error: unknown): string | undefined => {
-  let current = error;
-  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth += 1) {
-    if ('type' in current && typeof current.type === 'string') return current.type;
-    current = 'cause' in current ? current.cause : undefined;
-  }
-  return undefined;
+  const answered = causeChain(error).find(
+    (link) => 'type' in link && typeof link.type === 'string',
+  );
+  return answered && (answered as { type: string }).type;
 };
