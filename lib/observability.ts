@@ -31,7 +31,8 @@ export interface PublishContext {
 export interface PublishObserver {
   /** `about` names the caller (the verified token's subject, never the token) and the correlation id. */
   published(events: PublishedEvent[], latencyMs: number, about?: PublishContext): void;
-  refused(route: string, problem: HttpProblem, error: unknown): void;
+  /** `about` as for a publish, so that a refusal's line can be found by the correlation id its answer carried. */
+  refused(problem: HttpProblem, error: unknown, about: PublishContext): void;
   /**
    * The idempotency store did not record how a keyed publish ended: when it published, a retry may publish the
    * same ids again; when it failed, the key stays in progress (retries get 409) until its record lapses.
@@ -74,13 +75,7 @@ export const powertoolsObserver = (logger: Logger, metrics: Metrics): PublishObs
   return {
     published(events, latencyMs, about) {
       const [only] = events;
-      const context = about
-        ? {
-            route: about.route,
-            correlationId: about.correlationId,
-            ...(about.caller === undefined ? {} : { callerSubject: about.caller }),
-          }
-        : {};
+      const context = about ? requestFields(about) : {};
       if (events.length === 1 && only) logger.info('published', { ...only, ...context, latencyMs });
       else logger.info('published batch', { count: events.length, events, ...context, latencyMs });
       for (const [eventType, count] of countBy(events.map((event) => event.eventType))) {
@@ -92,10 +87,10 @@ export const powertoolsObserver = (logger: Logger, metrics: Metrics): PublishObs
       }
     },
 
-    refused(route, problem, error) {
+    refused(problem, error, about) {
       const kafkaErrorCode = brokerErrorOf(error)?.kafkaErrorCode;
       const details = {
-        route,
+        ...requestFields(about),
         status: problem.status,
         problemType: problem.slug,
         errorClass: error instanceof Error ? error.name : typeof error,
@@ -115,7 +110,7 @@ export const powertoolsObserver = (logger: Logger, metrics: Metrics): PublishObs
       else if (problem.status >= 500) logger.warn('publish failed', details);
       else logger.info('request refused', details);
 
-      emit(route, [refusalMetric(problem, error), MetricUnit.Count, 1]);
+      emit(about.route, [refusalMetric(problem, error), MetricUnit.Count, 1]);
     },
 
     unconfirmed(route, eventIds, error, outcome) {
@@ -134,6 +129,13 @@ export const powertoolsObserver = (logger: Logger, metrics: Metrics): PublishObs
     },
   };
 };
+
+/** A log line's route, correlation id and caller (the verified token's subject, never the token). */
+const requestFields = ({ route, correlationId, caller }: PublishContext) => ({
+  route,
+  correlationId,
+  ...(caller === undefined ? {} : { callerSubject: caller }),
+});
 
 const STORE_UNAVAILABLE = 'idempotency-store-unavailable';
 

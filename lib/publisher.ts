@@ -143,7 +143,7 @@ const directLocations: Locations = { fields: '', orderId: 'orderId' };
 /** Without an observer (unit tests of other parts), only bugs are worth a line. */
 const bugsToConsole: PublishObserver = {
   published: () => undefined,
-  refused: (_route, problem, error) => {
+  refused: (problem, error) => {
     if (problem.status === 500) console.error('publish failed unexpectedly', error);
   },
   unconfirmed: () => undefined,
@@ -166,7 +166,14 @@ export const createRouteHandler = <Answer extends object>(
     idempotency,
     invocationMiddlewares = [],
   } = dependencies;
-  const report: ErrorReporter = (error, problem) => observer.refused(route.name, problem, error);
+  /** For the logs: the route, and the correlation id and caller an HTTP request came with. */
+  const aboutOf = (event: APIGatewayProxyEventV2): PublishContext => ({
+    route: route.name,
+    correlationId: traceContextFor(event).correlationId,
+    caller: callerOf(event).subject,
+  });
+  const report: ErrorReporter = (error, problem, event) =>
+    observer.refused(problem, error, aboutOf(event));
 
   /** Sends the validated events and answers with their receipts; everything ends by `deadline`. */
   const publish = async (
@@ -277,19 +284,14 @@ export const createRouteHandler = <Answer extends object>(
         event.pathParameters?.orderId,
         httpLocations,
       );
-      const trace = traceContextFor(event);
-      const { subject } = callerOf(event);
-      const request: PublishRequest = {
-        deadline,
-        trace,
-        about: { route: route.name, correlationId: trace.correlationId, caller: subject },
-      };
+      const about = aboutOf(event);
+      const request: PublishRequest = { deadline, trace: traceContextFor(event), about };
       let answer: Answer;
       if (parsedKey === undefined) answer = await publish(pending, request);
       else {
         if (!idempotency) throw idempotencyUnsupported();
-        if (subject === undefined) throw idempotencyKeyWithoutCaller();
-        answer = await publishKeyed(pending, parsedKey.data, subject, request, context);
+        if (about.caller === undefined) throw idempotencyKeyWithoutCaller();
+        answer = await publishKeyed(pending, parsedKey.data, about.caller, request, context);
       }
       return {
         statusCode: 202,
@@ -302,6 +304,8 @@ export const createRouteHandler = <Answer extends object>(
     event: Record<string, unknown>,
     context: Context,
   ): Promise<Answer | ProblemDocument> => {
+    const trace = traceContextOf(undefined);
+    const about = { route: route.name, correlationId: trace.correlationId };
     try {
       const deadline = deadlineOf(context);
       // The bounds an HTTP body meets before validation, on the event as JSON (Lambda parsed it already).
@@ -318,15 +322,10 @@ export const createRouteHandler = <Answer extends object>(
         route.orderIdFrom === 'path' && isObject(event)
           ? (({ orderId, ...fields }) => route.toEvents(fields, orderId, directLocations))(event)
           : route.toEvents(event, undefined, directLocations);
-      const trace = traceContextOf(undefined);
-      return await publish(pending, {
-        deadline,
-        trace,
-        about: { route: route.name, correlationId: trace.correlationId },
-      });
+      return await publish(pending, { deadline, trace, about });
     } catch (error) {
       const problem = toHttpProblem(error);
-      report(error, problem);
+      observer.refused(problem, error, about);
       return problem.toDocument();
     }
   };

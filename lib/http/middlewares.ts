@@ -111,14 +111,18 @@ export const jsonBodyParser = (): HttpMiddleware => ({
 /** The media types taken for JSON, as @middy/http-json-body-parser takes them. */
 const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json(;|$)/i;
 
-/** Told of every failure, with the problem the caller was given. */
-export type ErrorReporter = (error: unknown, problem: HttpProblem) => void;
+/** Told of every failure, with the problem the caller was given and the request it answered. */
+export type ErrorReporter = (
+  error: unknown,
+  problem: HttpProblem,
+  event: APIGatewayProxyEventV2,
+) => void;
 
 /** Answers every error as application/problem+json, and reports it (to the logs, never to the caller). */
 export const problemJsonResponses = ({ report }: { report: ErrorReporter }): HttpMiddleware => ({
   onError: async (request) => {
     const problem = toHttpProblem(request.error);
-    report(request.error, problem);
+    report(request.error, problem, request.event);
     request.response = {
       statusCode: problem.status,
       headers: { 'Content-Type': 'application/problem+json', ...problem.headers },

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SignJWT } from 'jose';
 import { eventCatalog, eventTypes } from '../../lib/catalog.js';
+import { DEV_SUBJECT } from '../../scripts/token.js';
 import { waitUntil } from './support/harness.js';
 import { post, publishTo } from './support/http.js';
 import { type RunningService, repoRoot, startService } from './support/service.js';
@@ -124,17 +125,18 @@ describe('the production producer', () => {
 });
 
 describe('logs', () => {
+  const logLines = () =>
+    service.output().flatMap((line) => {
+      try {
+        return [JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>];
+      } catch {
+        return []; // serverless-offline's own lines
+      }
+    });
+
   it('writes one structured line per publish with the request id, the cold-start flag and where the event went, and no body', async () => {
     const reply = await publish('/orders', { ...order('log-1'), customerId: 'customer-secret-7' });
     expect(reply.status).toBe(202);
-    const logLines = () =>
-      service.output().flatMap((line) => {
-        try {
-          return [JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>];
-        } catch {
-          return []; // serverless-offline's own lines
-        }
-      });
     // The line reaches us through serverless-offline's and npm start's output: wait for it a little.
     const published = await waitUntil(
       () =>
@@ -158,6 +160,33 @@ describe('logs', () => {
       latencyMs: expect.any(Number),
     });
     expect(service.output().join('\n')).not.toContain('customer-secret-7');
+  });
+
+  it('writes a refusal line that names the correlation id the answer echoed and the caller, and no body', async () => {
+    const reply = await publish(
+      '/orders',
+      { ...order('log-2'), total: 'customer-secret-8' },
+      { ...json, 'X-Correlation-Id': 'e2e-refused-1' },
+    );
+    expect(reply.status).toBe(400);
+    expect(reply.headers.get('x-correlation-id')).toBe('e2e-refused-1');
+    const refused = await waitUntil(
+      () =>
+        logLines().filter(
+          (line) => line.message === 'request refused' && line.correlationId === 'e2e-refused-1',
+        ),
+      (lines) => lines.length > 0,
+      { timeoutMs: 5_000 },
+    );
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({
+      route: 'order-created',
+      status: 400,
+      problemType: 'invalid-request',
+      invalidPaths: ['body.total'],
+      callerSubject: DEV_SUBJECT,
+    });
+    expect(service.output().join('\n')).not.toContain('customer-secret-8');
   });
 });
 

@@ -37,6 +37,9 @@ const published = {
   offset: '41',
 };
 
+/** What a request carried, for its log lines. */
+const onRoute = (route: string) => ({ route, correlationId: 'corr-1' });
+
 describe('powertoolsObserver', () => {
   it('logs one line per published event with its identifiers, position and latency, and emits EMF metrics', () => {
     const { lines, restore } = capture();
@@ -68,13 +71,13 @@ describe('powertoolsObserver', () => {
     });
   });
 
-  it('logs a refusal with where the request was wrong, never what it said, and counts a validation failure', () => {
+  it('logs a refusal with where the request was wrong, never what it said, with its correlation id and caller, and counts a validation failure', () => {
     const { lines, restore } = capture();
     try {
       powertoolsObserver(createLogger('INFO'), createMetrics()).refused(
-        'order-created',
         invalidRequest([{ path: 'body.customerId', message: 'Too big' }]),
         new Error('x'),
+        { ...onRoute('order-created'), caller: 'client-a' },
       );
     } finally {
       restore();
@@ -82,6 +85,8 @@ describe('powertoolsObserver', () => {
     const log = lines.find((line) => line.message === 'request refused');
     expect(log).toMatchObject({
       route: 'order-created',
+      correlationId: 'corr-1',
+      callerSubject: 'client-a',
       status: 400,
       problemType: 'invalid-request',
       invalidPaths: ['body.customerId'],
@@ -119,9 +124,9 @@ describe('powertoolsObserver', () => {
     const { lines, restore } = capture();
     try {
       powertoolsObserver(createLogger('INFO'), createMetrics()).refused(
-        'order-events-batch',
         invalidRequest(errors),
         new Error('x'),
+        onRoute('order-events-batch'),
       );
     } finally {
       restore();
@@ -136,9 +141,9 @@ describe('powertoolsObserver', () => {
     const { lines, restore } = capture();
     try {
       powertoolsObserver(createLogger('INFO'), createMetrics()).refused(
-        'order-shipped',
         brokerUnavailable('down'),
         new BrokerUnavailableError('down', { kafkaErrorCode: 'NOT_LEADER_OR_FOLLOWER' }),
+        onRoute('order-shipped'),
       );
     } finally {
       restore();
@@ -164,9 +169,9 @@ describe('powertoolsObserver', () => {
     );
     try {
       powertoolsObserver(createLogger('INFO'), createMetrics()).refused(
-        'order-events-batch',
         problem,
         problem,
+        onRoute('order-events-batch'),
       );
     } finally {
       restore();
@@ -224,9 +229,9 @@ describe('powertoolsObserver', () => {
     try {
       powertoolsObserver(createLogger('ERROR'), createMetrics()).published([published], 1);
       powertoolsObserver(createLogger('ERROR'), createMetrics()).refused(
-        'order-created',
         internalError(),
         new TypeError('boom'),
+        onRoute('order-created'),
       );
     } finally {
       restore();

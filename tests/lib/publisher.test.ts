@@ -50,7 +50,7 @@ const setUp = (
     envelope: source,
     observer: {
       published,
-      refused: (_route, problem, error) => void reported.push([error, problem.status]),
+      refused: (problem, error) => void reported.push([error, problem.status]),
       unconfirmed: () => undefined,
     },
   });
@@ -605,6 +605,55 @@ describe('time budget and trace context', () => {
     const refused = await invoke(jsonEvent({ orderId: 'o-1' }));
     expect(refused.statusCode).toBe(400);
     expect(refused.headers?.['X-Correlation-Id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('tells the logs which correlation id and caller a refusal answered, the ones its answer carries', async () => {
+    const producer = new MockProducer();
+    const refusals: Parameters<PublishObserver['refused']>[] = [];
+    const handler = createPublishHandler(cancelled, {
+      config: testConfig(),
+      producer,
+      observer: {
+        published: () => undefined,
+        refused: (...call) => void refusals.push(call),
+        unconfirmed: () => undefined,
+      },
+    });
+    const headers = { 'content-type': 'application/json', 'X-Correlation-Id': 'corr-7' };
+    const invalid = (await handler(
+      jsonEvent({}, { orderId: 'o-1', headers, caller: 'caller-a' }),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+    producer.failure = new BrokerUnavailableError('down');
+    const failed = (await handler(
+      jsonEvent({ reason: 'r' }, { orderId: 'o-1' }),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+    const badHeader = (await handler(
+      jsonEvent({ reason: 'r' }, { orderId: 'o-1', headers: { 'x-correlation-id': 'a b' } }),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+    await handler({ orderId: 'o-1' }, lambdaContext());
+
+    expect(refusals.map(([problem]) => problem.status)).toEqual([400, 503, 400, 400]);
+    expect(refusals.map(([, , about]) => about)).toEqual([
+      { route: 'order-cancelled', correlationId: 'corr-7', caller: 'caller-a' },
+      {
+        route: 'order-cancelled',
+        correlationId: failed.headers?.['X-Correlation-Id'],
+        caller: undefined,
+      },
+      {
+        route: 'order-cancelled',
+        correlationId: badHeader.headers?.['X-Correlation-Id'],
+        caller: undefined,
+      },
+      // A direct invocation's answer carries no header; its line still has an id of its own.
+      { route: 'order-cancelled', correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+    ]);
+    expect(invalid.headers?.['X-Correlation-Id']).toBe('corr-7');
+    expect(failed.headers?.['X-Correlation-Id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(badHeader.headers?.['X-Correlation-Id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('refuses a correlation id no header could carry, naming the header', async () => {

@@ -20,7 +20,7 @@ const recordingObserver = () => {
   const calls: string[] = [];
   const observer: PublishObserver = {
     published: () => calls.push('published'),
-    refused: (_route, problem) => calls.push(`refused ${problem.status}`),
+    refused: (problem) => calls.push(`refused ${problem.status}`),
     unconfirmed: () => calls.push('unconfirmed'),
   };
   return { calls, observer };
@@ -153,7 +153,10 @@ describe('the unwritten observer', () => {
 
     const written = await writtenDuring(() => {
       observer.published([published], 1.5);
-      observer.refused('order-created', brokerUnavailable('down'), new Error('down'));
+      observer.refused(brokerUnavailable('down'), new Error('down'), {
+        route: 'order-created',
+        correlationId: 'c-1',
+      });
     });
 
     expect(written).toEqual([]);

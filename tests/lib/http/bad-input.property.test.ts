@@ -132,7 +132,7 @@ const send = async (request: BadInputRequest): Promise<Sent> => {
     // Every refusal reaches the observer; only 5xx would be the service's own failure.
     observer: {
       published: () => undefined,
-      refused: (_route, problem, error) =>
+      refused: (problem, error) =>
         void (problem.status >= 500 && reported.push([error, problem.status])),
       unconfirmed: () => undefined,
     },
