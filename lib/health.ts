@@ -29,8 +29,14 @@ export interface BrokerProbe {
   /**
    * One round of metadata requests (opening a connection first if there is none). Publishes nothing.
    * Once `signal` aborts the caller has answered without waiting: the probe lets go of whatever this call holds.
+   * `clusterAnswered` is told the cluster's metadata (no leaderProblem yet) as soon as it has come back, before
+   * the partitions' leaders are asked, so that a caller whose deadline falls while a leader is silent still
+   * knows what the cluster said.
    */
-  fetchMetadata(signal: AbortSignal): Promise<BrokerMetadata>;
+  fetchMetadata(
+    signal: AbortSignal,
+    clusterAnswered?: (metadata: BrokerMetadata) => void,
+  ): Promise<BrokerMetadata>;
 }
 
 /** What the public learns of a failed check: one of these, never an error message. */
@@ -102,16 +108,34 @@ export const checkHealth = async (
   const { topic, timeoutMs, report = () => undefined, clock = monotonicClock.nowMs } = options;
   const started = clock();
   const abandon = new AbortController();
+  let clusterMetadata: BrokerMetadata | undefined;
   let metadata: BrokerMetadata;
   try {
-    metadata = await withDeadline(probe.fetchMetadata(abandon.signal), timeoutMs, () => {
-      abandon.abort();
-      return new HealthTimeoutError(`Kafka did not answer within ${timeoutMs} ms`);
-    });
+    metadata = await withDeadline(
+      probe.fetchMetadata(abandon.signal, (answered) => {
+        clusterMetadata = answered;
+      }),
+      timeoutMs,
+      () => {
+        abandon.abort();
+        return new HealthTimeoutError(`Kafka did not answer within ${timeoutMs} ms`);
+      },
+    );
   } catch (error) {
-    const category = categorize(error);
-    report({ category, error });
-    return { status: 'unavailable', kafka: { reachable: false, topic, error: category } };
+    if (clusterMetadata && error instanceof HealthTimeoutError) {
+      // The cluster answered, and the deadline fell while a partition's leader was still silent (a hung broker
+      // accepts the request and never answers): a publish to that partition would get a 503 just the same.
+      metadata = {
+        ...clusterMetadata,
+        leaderProblem: new HealthTimeoutError(
+          `A leader of ${topic} did not answer within ${timeoutMs} ms`,
+        ),
+      };
+    } else {
+      const category = categorize(error);
+      report({ category, error });
+      return { status: 'unavailable', kafka: { reachable: false, topic, error: category } };
+    }
   }
   const metadataLatencyMs = Math.round((clock() - started) * 10) / 10;
   if (!metadata.topicPartitions) {

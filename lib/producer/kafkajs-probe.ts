@@ -84,16 +84,19 @@ export class KafkaJsBrokerProbe implements BrokerProbe {
     private readonly createAdmin: AdminFactory = createAdminClient,
   ) {}
 
-  async fetchMetadata(signal: AbortSignal): Promise<BrokerMetadata> {
+  async fetchMetadata(
+    signal: AbortSignal,
+    clusterAnswered?: (metadata: BrokerMetadata) => void,
+  ): Promise<BrokerMetadata> {
     const warm = this.shared?.healthy === true;
     try {
-      return await this.attempt(signal);
+      return await this.attempt(signal, clusterAnswered);
     } catch (error) {
       // A warm client may hold a connection the broker has since closed (a broker restart, an idle timeout), and
       // kafkajs retries a metadata request on the connection it picked first: one more try, on a new client,
       // tells that apart from a cluster that cannot be reached.
       if (!warm || signal.aborted) throw error;
-      return this.attempt(signal);
+      return this.attempt(signal, clusterAnswered);
     }
   }
 
@@ -102,7 +105,10 @@ export class KafkaJsBrokerProbe implements BrokerProbe {
     if (this.shared) this.retire(this.shared);
   }
 
-  private async attempt(signal: AbortSignal): Promise<BrokerMetadata> {
+  private async attempt(
+    signal: AbortSignal,
+    clusterAnswered?: (metadata: BrokerMetadata) => void,
+  ): Promise<BrokerMetadata> {
     this.shared ??= new SharedAdmin(this.config, this.createAdmin);
     const client = this.shared;
     client.users += 1;
@@ -121,7 +127,7 @@ export class KafkaJsBrokerProbe implements BrokerProbe {
     if (signal.aborted) abandoned();
     try {
       await client.connected;
-      const metadata = await this.query(await client.admin);
+      const metadata = await this.query(await client.admin, clusterAnswered);
       release(metadata.topicPartitions !== undefined && metadata.leaderProblem === undefined);
       return metadata;
     } catch (error) {
@@ -137,13 +143,17 @@ export class KafkaJsBrokerProbe implements BrokerProbe {
     client.closeIfIdle();
   }
 
-  private async query(admin: ProbeAdmin): Promise<BrokerMetadata> {
+  private async query(
+    admin: ProbeAdmin,
+    clusterAnswered?: (metadata: BrokerMetadata) => void,
+  ): Promise<BrokerMetadata> {
     const { brokers } = await admin.describeCluster();
     const partitions = await this.partitions(admin);
     if (!partitions) return { brokers: brokers.length, topicPartitions: undefined };
+    const cluster = { brokers: brokers.length, topicPartitions: partitions.length };
+    clusterAnswered?.(cluster);
     return {
-      brokers: brokers.length,
-      topicPartitions: partitions.length,
+      ...cluster,
       leaderProblem: await this.leaderProblem(
         admin,
         partitions,

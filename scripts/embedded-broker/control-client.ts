@@ -14,6 +14,11 @@ export interface ControlHealth {
   brokerIds: number[];
 }
 
+export interface HangOptions {
+  /** Only requests with this ApiKey (2 = ListOffsets), the others answered; every request when absent. */
+  apiKey?: number;
+}
+
 export interface ResetOptions {
   /** How many requests; every matching request until clearProxyFaults() when absent. */
   count?: number;
@@ -52,8 +57,8 @@ export class BrokerControl {
   }
 
   /** At the proxy: the broker accepts connections and request bytes but never answers, until cleared. */
-  async hang(id: number): Promise<void> {
-    await this.call('POST', `/brokers/${id}/hang`);
+  async hang(id: number, options: HangOptions = {}): Promise<void> {
+    await this.call('POST', `/brokers/${id}/hang`, options);
   }
   /** At the proxy: matching requests have their connection reset once they arrived, unforwarded. */
   async reset(id: number, options: ResetOptions = {}): Promise<void> {

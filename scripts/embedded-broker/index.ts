@@ -11,10 +11,16 @@
 //   unknown topics also auto-create them, leaders as the mock assigns them).
 // - Brokers keep partition leadership while down, so a produce to a partition led by a down broker
 //   fails until it is up again; there is no failover.
-import { ALL_BROKERS, type KafkaProxy, type ResetRule, startKafkaProxy } from './kafka-proxy.js';
+import {
+  ALL_BROKERS,
+  type HangRule,
+  type KafkaProxy,
+  type ResetRule,
+  startKafkaProxy,
+} from './kafka-proxy.js';
 import { MockCluster } from './mock-cluster.js';
 
-export type { ProduceLogEntry, ResetRule } from './kafka-proxy.js';
+export type { HangRule, ProduceLogEntry, ResetRule } from './kafka-proxy.js';
 export { ALL_BROKERS } from './kafka-proxy.js';
 
 export interface TopicSpec {
@@ -41,8 +47,11 @@ export interface BrokerFaults {
   pushRequestErrors(apiKey: number, codes: number[]): void;
   /** Forgets queued errors for one ApiKey, or for all of them. */
   clearRequestErrors(apiKey?: number): void;
-  /** At the proxy: the broker (id -1: every broker) reads requests and never answers, until clearProxyFaults. */
-  hang(id: number): void;
+  /**
+   * At the proxy: the broker (id -1: every broker) reads requests and never answers them (only those with this
+   * ApiKey, when given), until clearProxyFaults.
+   */
+  hang(rule: HangRule): void;
   /** At the proxy: matching requests get their connection reset once they have arrived (never forwarded). */
   reset(rule: ResetRule): void;
   clearProxyFaults(): void;
@@ -106,9 +115,9 @@ export async function startEmbeddedBroker(
         setRtt: (id, ms) => cluster.setRtt(id, ms),
         pushRequestErrors: (apiKey, codes) => cluster.pushRequestErrors(apiKey, codes),
         clearRequestErrors: (apiKey) => cluster.clearRequestErrors(apiKey),
-        hang: (id) => {
-          knownBroker(brokerIds, id);
-          proxy.hang(id);
+        hang: (rule) => {
+          knownBroker(brokerIds, rule.brokerId);
+          proxy.hang(rule);
         },
         reset: (rule) => {
           knownBroker(brokerIds, rule.brokerId);

@@ -3,8 +3,8 @@
 // - Metadata and FindCoordinator answers advertise the proxies' addresses, so clients keep talking through it,
 //   and Metadata names a live broker as controller (kafkajs asks the controller for an idempotent producer id);
 // - ApiVersions answers are capped to the versions it parses (see kafka-messages.ts);
-// - faults a broker cannot produce itself: a hang (accepts, reads, never answers) and connection resets in
-//   the middle of a request;
+// - faults a broker cannot produce itself: a hang (accepts, reads, never answers; of every request or of one
+//   ApiKey's) and connection resets in the middle of a request;
 // - a log of every Produce request that reached it.
 import net from 'node:net';
 import {
@@ -39,6 +39,13 @@ export interface KafkaProxyOptions {
   isDown: (brokerId: number) => boolean;
 }
 
+export interface HangRule {
+  /** A broker id, or ALL_BROKERS. */
+  brokerId: number;
+  /** Only requests with this ApiKey, the broker answering every other; every request when absent. */
+  apiKey?: number;
+}
+
 export interface ResetRule {
   /** A broker id, or ALL_BROKERS. */
   brokerId: number;
@@ -67,7 +74,7 @@ export interface KafkaProxy {
   /** The address each broker is advertised at. */
   brokerAddresses: ReadonlyMap<number, Address>;
   /** The broker (or every broker) accepts connections and request bytes but never answers, until cleared. */
-  hang(brokerId: number): void;
+  hang(rule: HangRule): void;
   /** Connections get destroyed (TCP reset) once a matching request has arrived, before it is forwarded. */
   reset(rule: ResetRule): void;
   /** Ends every hang and reset rule. */
@@ -82,12 +89,18 @@ const IPV6_UNAVAILABLE = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
 
 export async function startKafkaProxy(options: KafkaProxyOptions): Promise<KafkaProxy> {
   const sockets = new Set<net.Socket>();
-  const hung = new Set<number>();
+  let hangRules: HangRule[] = [];
   let resetRules: { rule: ResetRule; left: number }[] = [];
   let produceLog: ProduceLogEntry[] = [];
   const brokerAddresses = new Map<number, Address>();
 
-  const isHung = (brokerId: number) => hung.has(ALL_BROKERS) || hung.has(brokerId);
+  /** Whether requests with that ApiKey hang; without one, whether the whole broker does. */
+  const isHung = (brokerId: number, apiKey?: number) =>
+    hangRules.some(
+      (rule) =>
+        (rule.brokerId === ALL_BROKERS || rule.brokerId === brokerId) &&
+        (rule.apiKey === undefined || rule.apiKey === apiKey),
+    );
   const controllerId = (ids: number[]) =>
     ids.find((id) => !options.isDown(id) && !isHung(id)) ?? ids[0] ?? 0;
   const addressOf = (id: number) => brokerAddresses.get(id);
@@ -130,7 +143,11 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
         if (client.destroyed) return;
         const header = readRequestHeader(frame);
         const reset = takeReset(broker.id, header.apiKey);
-        const outcome: ProduceOutcome = reset ? 'reset' : isHung(broker.id) ? 'hung' : 'forwarded';
+        const outcome: ProduceOutcome = reset
+          ? 'reset'
+          : isHung(broker.id, header.apiKey)
+            ? 'hung'
+            : 'forwarded';
         if (header.apiKey === API.produce)
           logProduce({ brokerId: broker.id, receivedAtMs: Date.now(), outcome, ...produce(frame) });
         if (outcome === 'reset') {
@@ -219,10 +236,10 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
       bootstrapPort,
       bootstrapHosts,
       brokerAddresses,
-      hang: (brokerId) => void hung.add(brokerId),
+      hang: (rule) => void hangRules.push(rule),
       reset: (rule) => void resetRules.push({ rule, left: rule.count ?? Number.POSITIVE_INFINITY }),
       clearFaults: () => {
-        hung.clear();
+        hangRules = [];
         resetRules = [];
       },
       produced: () => [...produceLog],

@@ -8,8 +8,9 @@
 //   POST   /request-errors              body {"apiKey": 0, "codes": [6, 6, 7]}
 //   DELETE /request-errors[?apiKey=N]
 // and faults at the Kafka proxy in front of the brokers (see kafka-proxy.ts):
-//   POST   /brokers/:id/hang            accepts connections and request bytes, never answers (open connections
-//                                       included; requests that arrive meanwhile are dropped) until cleared
+//   POST   /brokers/:id/hang            body {"apiKey"?: K}: accepts connections and request bytes, never answers
+//                                       (open connections included; requests that arrive meanwhile are dropped)
+//                                       until cleared; with an apiKey, only requests with that ApiKey hang
 //   POST   /brokers/:id/reset           body {"count"?: N, "apiKey"?: K}: the next N matching requests (all until
 //                                       cleared when no count) have their connection reset once they arrived,
 //                                       without reaching the broker
@@ -73,8 +74,13 @@ async function route(broker: EmbeddedBroker, request: http.IncomingMessage): Pro
     const action = brokerAction[2];
     if (action === 'down') broker.faults.brokerDown(id);
     else if (action === 'up') broker.faults.brokerUp(id);
-    else if (action === 'hang') broker.faults.hang(id);
-    else if (action === 'rtt')
+    else if (action === 'hang') {
+      const body = await readJson(request);
+      broker.faults.hang({
+        brokerId: id,
+        ...(body.apiKey === undefined ? {} : { apiKey: integer(body.apiKey, 'apiKey') }),
+      });
+    } else if (action === 'rtt')
       broker.faults.setRtt(id, integer((await readJson(request)).ms, 'ms'));
     else {
       const body = await readJson(request);

@@ -1,6 +1,6 @@
 // GET /health over the real protocol, against the embedded broker: slow/healthy cycles leave no connection and
-// no listener behind, a partition whose leader is down makes the check "degraded", and a one-shot
-// `serverless invoke local -f health` against a slow cluster answers by its deadline and exits.
+// no listener behind, a partition whose leader is down or never answers makes the check "degraded", and a
+// one-shot `serverless invoke local -f health` against a slow cluster answers by its deadline and exits.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -20,6 +20,7 @@ const SLOW_PHASE_MS = 6_000;
 const ONE_SHOT_RTT_MS = 90_000;
 const EXIT_AFTER_ANSWER_BOUND_MS = 20_000;
 const POLL_INTERVAL_MS = 500;
+const LIST_OFFSETS = 2;
 
 interface HealthReply {
   status: number;
@@ -169,6 +170,33 @@ describe('GET /health against a running service', () => {
       reply = await health();
     } finally {
       await service.control.brokerUp(leader);
+    }
+    expect(reply.status).toBe(503);
+    expect(reply.body).toEqual({
+      status: 'degraded',
+      kafka: {
+        reachable: true,
+        brokers: 3,
+        metadataLatencyMs: expect.any(Number),
+        topic: TOPIC,
+        partitions: 3,
+        error: 'leader-unreachable',
+      },
+    });
+    const recovered = await health();
+    expect(recovered.status).toBe(200);
+    expect(recovered.body.status).toBe('ok');
+  }, 60_000);
+
+  it('is degraded (503) by its deadline while the leader of a partition takes ListOffsets and never answers', async () => {
+    const { partitions } = await describeTopic(service.kafkaBrokers);
+    // That broker still answers every other request, the metadata included.
+    await service.control.hang(partitions[0]!.leader, { apiKey: LIST_OFFSETS });
+    let reply: HealthReply;
+    try {
+      reply = await health();
+    } finally {
+      await service.control.clearProxyFaults();
     }
     expect(reply.status).toBe(503);
     expect(reply.body).toEqual({

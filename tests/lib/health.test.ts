@@ -109,6 +109,40 @@ describe('checkHealth', () => {
     expect(signal?.aborted).toBe(false);
   });
 
+  it('is degraded by the deadline when the cluster answered but a leader never does, and tells the probe to let go', async () => {
+    let signal: AbortSignal | undefined;
+    const reported: HealthFailure[] = [];
+    const report = await checkHealth(
+      probe((given, clusterAnswered) => {
+        signal = given;
+        clusterAnswered?.(healthy);
+        return new Promise(() => undefined);
+      }),
+      {
+        ...options,
+        timeoutMs: 50,
+        clock: steppingClock(1),
+        report: (failure) => reported.push(failure),
+      },
+    );
+    expect(report).toEqual({
+      status: 'degraded',
+      kafka: {
+        reachable: true,
+        brokers: 3,
+        metadataLatencyMs: 1,
+        topic: 'order-events',
+        partitions: 6,
+        error: 'leader-unreachable',
+      },
+    });
+    expect(signal?.aborted).toBe(true);
+    expect(reported.map((failure) => failure.category)).toEqual(['leader-unreachable']);
+    expect(String(reported[0]?.error)).toBe(
+      'HealthTimeoutError: A leader of order-events did not answer within 50 ms',
+    );
+  });
+
   it('answers "auth-failed" when the cluster refuses the credentials, even behind kafkajs retries', async () => {
     const refused = new KafkaJSSASLAuthenticationError('SASL SCRAM SHA512 authentication failed');
     const retried = new KafkaJSNumberOfRetriesExceeded(refused, { retryCount: 2, retryTime: 300 });
@@ -400,6 +434,41 @@ describe('KafkaJsBrokerProbe', () => {
     // Only a healthy client is kept: each unhealthy answer retired (and closed) its own.
     expect(admins).toHaveLength(2);
     expect(admins.map((admin) => admin.sockets.isClosed)).toEqual([true, true]);
+  });
+
+  it('answers a leader that never answers its ListOffsets as degraded by the deadline, a silent cluster as timeout; closing the client either way', async () => {
+    const fixture = setUp();
+    const { admins, kafkaProbe, check } = fixture;
+    // Warm, so that the metadata comes back at once and only the leaders are left to wait for.
+    await check();
+    admins[0]!.offsetsHold = new Promise(() => undefined);
+    const degraded = await checkHealth(kafkaProbe, {
+      ...options,
+      timeoutMs: 50,
+      clock: steppingClock(1),
+    });
+    expect(degraded).toEqual({
+      status: 'degraded',
+      kafka: {
+        reachable: true,
+        brokers: 3,
+        metadataLatencyMs: 1,
+        topic: 'order-events',
+        partitions: 3,
+        error: 'leader-unreachable',
+      },
+    });
+    expect(admins[0]!.sockets.isClosed).toBe(true);
+
+    fixture.prepare = (admin) => {
+      admin.hold = new Promise(() => undefined);
+    };
+    await expect(checkHealth(kafkaProbe, { ...options, timeoutMs: 50 })).resolves.toEqual({
+      status: 'unavailable',
+      kafka: { reachable: false, topic: 'order-events', error: 'timeout' },
+    });
+    expect(admins).toHaveLength(2);
+    expect(admins[1]!.sockets.isClosed).toBe(true);
   });
 
   it('close() closes an idle client at once, a busy one when its check ends', async () => {

@@ -10,6 +10,8 @@ export class FakeAdmin implements ProbeAdmin {
   leaders = [1, 2, 3];
   /** Set to hold every describeCluster until it resolves. */
   hold: Promise<void> | undefined;
+  /** Set to hold every fetchTopicOffsets (the leaders' ListOffsets) until it resolves. */
+  offsetsHold: Promise<void> | undefined;
 
   constructor(readonly sockets: ClosableSockets) {}
 
@@ -44,6 +46,7 @@ export class FakeAdmin implements ProbeAdmin {
   };
 
   fetchTopicOffsets: Admin['fetchTopicOffsets'] = async () => {
+    await this.offsetsHold;
     if (this.offsetsError) throw this.offsetsError;
     return this.leaders.map((_, partition) => ({ partition, offset: '0', high: '0', low: '0' }));
   };
