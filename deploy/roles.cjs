@@ -1,11 +1,13 @@
 // One IAM role per kind of function, each with only what its functions use, resolved by serverless.yml through
 // ${file(./deploy/roles.cjs):NAME}. serverless 3 gives every function of a service one shared role by default;
 // here each function names its own (`role:` in serverless.yml) and no shared role is generated:
-// - OpenapiRole: its logs, nothing else (it serves a document built from the schemas);
+// - OpenapiRole: its functions' logs, nothing else (openapi and asyncapi serve documents built from
+//   the schemas);
 // - HealthRole: its logs, and only connecting to the cluster and describing it and the one topic;
 // - PublisherRole: its functions' logs, the Idempotency-Key table, writing to the one topic, the one secret.
 // A role writes only to the log groups of the functions that use it. In a VPC, each role of a function that
-// reaches the brokers also gets AWS's managed policy for the network interfaces Lambda creates there.
+// reaches the brokers also gets, inline, the six EC2 actions on the network interfaces Lambda creates there
+// (vpcStatement below), not AWS's managed policy for them.
 
 const { param, list } = require('./params.cjs');
 

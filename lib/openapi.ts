@@ -156,6 +156,22 @@ const json = (id: ComponentId, example?: unknown) => ({
   'application/json': { schema: ref(id), ...(example === undefined ? {} : { example }) },
 });
 
+/** API Gateway's throttling (serverless.yml's route settings), on every route: open ones included. */
+const tooManyRequests = {
+  description:
+    'Over the API’s request rate or burst limit (answered by API Gateway before any function runs); retry later.',
+  content: json('Unauthorized', { message: 'Too Many Requests' }),
+};
+
+/** Both answers of GET /health: a monitor must see the state of now. */
+const noStore = {
+  'Cache-Control': {
+    description: 'Not to be cached: the answer is the state of Kafka when it was asked.',
+    required: true,
+    schema: { type: 'string', const: 'no-store' },
+  },
+};
+
 const problem = (
   status: number,
   description: string,
@@ -263,11 +279,7 @@ const errorResponses = () => ({
     'This Idempotency-Key was used before with a different body; use a new key for a new request.',
     idempotencyKeyReused().toDocument(),
   ),
-  429: {
-    description:
-      'Over the API’s request rate or burst limit (answered by API Gateway before any function runs); retry later.',
-    content: json('Unauthorized', { message: 'Too Many Requests' }),
-  },
+  429: tooManyRequests,
   500: problem(
     500,
     "An unexpected error (logged, never shown). `detail` says what is known of Kafka's side: nothing published (before the send), unknown (during it), or acknowledged (after it).",
@@ -344,12 +356,14 @@ export const buildOpenApiDocument = () => ({
           200: {
             description:
               'Kafka answered in time, has the topic, and every partition of it has a leader that answers.',
+            headers: noStore,
             content: json('HealthOk'),
           },
+          429: tooManyRequests,
           503: {
             description:
               'Kafka did not answer in time, refused the credentials, has no such topic (`unavailable`), or a partition of the topic has no leader that answers (`degraded`). `kafka.error` names which; the details are logged.',
-            headers: retryAfter,
+            headers: { ...noStore, ...retryAfter },
             content: json('HealthUnavailable'),
           },
         },
@@ -366,6 +380,7 @@ export const buildOpenApiDocument = () => ({
             description: 'The OpenAPI 3.1 document of this API.',
             content: json('OpenApiDocument'),
           },
+          429: tooManyRequests,
         },
       },
     },
@@ -380,6 +395,7 @@ export const buildOpenApiDocument = () => ({
             description: 'The AsyncAPI 3.0 document of the order-events topic.',
             content: json('AsyncApiDocument'),
           },
+          429: tooManyRequests,
         },
       },
     },

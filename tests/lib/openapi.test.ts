@@ -115,8 +115,25 @@ describe('the OpenAPI document', () => {
     expect(operation('/health', 'get')!.security).toEqual([]);
     expect(operation('/openapi.json', 'get')!.security).toEqual([]);
     expect(operation('/asyncapi.json', 'get')!.security).toEqual([]);
-    expect(Object.keys(operation('/health', 'get')!.responses)).toEqual(['200', '503']);
+    expect(Object.keys(operation('/health', 'get')!.responses)).toEqual(['200', '429', '503']);
     expect(operation('/health', 'get')!.responses['503']!.headers).toHaveProperty('Retry-After');
+    // lib/health.ts answers both with Cache-Control: no-store.
+    for (const status of ['200', '503'])
+      expect(operation('/health', 'get')!.responses[status]!.headers).toHaveProperty(
+        ['Cache-Control', 'schema', 'const'],
+        'no-store',
+      );
+  });
+
+  it('documents the throttling 429 on the open routes too (serverless.yml throttles them)', () => {
+    const throttled = operation('/orders', 'post')!.responses['429'];
+    expect(throttled!.content['application/json']!.example).toEqual({
+      message: 'Too Many Requests',
+    });
+    for (const route of ['/health', '/openapi.json', '/asyncapi.json'])
+      expect([route, operation(route, 'get')!.responses['429']]).toEqual([route, throttled]);
+    expect(Object.keys(operation('/openapi.json', 'get')!.responses)).toEqual(['200', '429']);
+    expect(Object.keys(operation('/asyncapi.json', 'get')!.responses)).toEqual(['200', '429']);
   });
 
   it('declares the bearer JWT scheme and the schemas it refers to', () => {
