@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { EventDeclaration } from './catalog.js';
 import { clock } from './clock.js';
+import { rehearsalProducer } from './producer/kafkajs-rehearsal.js';
 import {
   createPublishHandler,
   createRouteHandler,
@@ -9,7 +10,6 @@ import {
 } from './publisher.js';
 import {
   type RehearsalRequest,
-  rehearsalProducer,
   rehearsalRequestOf,
   rehearse,
   unwrittenObserver,
@@ -28,7 +28,7 @@ const wiring = {
  */
 const rehearsalWiring = () => ({
   config: containerDependencies.config,
-  producer: rehearsalProducer(containerDependencies.producer),
+  producer: rehearsalProducer(containerDependencies.config),
   observer: unwrittenObserver(containerDependencies.config.logLevel).observer,
 });
 

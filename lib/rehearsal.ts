@@ -3,82 +3,37 @@
  * request, and V8 runs code it has not seen in its interpreter, many times slower than the optimised code of
  * a warm container. Rehearsing runs a route's own code on the catalog's example, as a request would (the
  * middy chain, parsing, validation, the event and its record, the answer), so that it is compiled and
- * optimised before the first request. The rehearsal handler is made with a producer that sends nothing (it
- * runs kafkajs's encoding of the records and stops before the network) and an observer that builds each log
- * line and EMF document with Powertools as the container's does and writes none: nothing reaches Kafka, the
- * logs or the metrics, and no store is touched (no Idempotency-Key).
+ * optimised before the first request. The rehearsal handler is made with the container's producer class on a
+ * kafkajs client that connects nowhere (producer/kafkajs-rehearsal.ts: kafkajs's partitioner and encoding run,
+ * nothing is sent) and an observer whose Logger and Metrics, of the container's classes, build each log line
+ * and EMF document and write none: nothing reaches Kafka, the logs or the metrics, and no store is touched (no
+ * Idempotency-Key). The same classes matter: code V8 optimised for one class of object is thrown away, inside
+ * the request, when an object of another class reaches it.
  */
-import { Logger, type LogItem } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { catalogEntry, type EventDeclaration, eventTypes, functionRoutes } from './catalog.js';
 import type { Config } from './config.js';
 import {
-  loggerOptions,
-  metricsOptions,
+  createLogger,
+  createMetrics,
   type PublishObserver,
   powertoolsObserver,
+  type ServiceLogger,
+  type ServiceMetrics,
 } from './observability.js';
-import { BudgetSpentError } from './producer/errors.js';
-import type { EventProducer } from './producer/event-producer.js';
 import type { PublishHandler } from './publisher.js';
 
 /**
- * Acknowledges every record at once, as partition 0, sending nothing. First, where the container's producer has
- * code of its own to rehearse (its `rehearse`: kafkajs's encoding of a send), it runs that on the records.
- */
-export const rehearsalProducer = (producer?: Pick<EventProducer, 'rehearse'>): EventProducer => ({
-  send: async (records, { timeoutMs }) => {
-    // EventProducer's contract, kept as the real producer keeps it, so a rehearsal runs the same path.
-    if (timeoutMs <= 0) throw new BudgetSpentError('no time left for the send');
-    await producer?.rehearse?.(records);
-    return records.map(({ topic }, index) => ({ topic, partition: 0, offset: String(index) }));
-  },
-  disconnect: async () => undefined,
-});
-
-/** Powertools' Logger, each line serialised as the container's Logger serialises it for stdout, then dropped. */
-export class UnwrittenLogger extends Logger {
-  /** How many lines it built and did not write. */
-  unwritten = 0;
-
-  protected override printLog(_logLevel: number, log: LogItem): void {
-    log.prepareForPrint();
-    JSON.stringify(log.getAttributes(), this.getJsonReplacer());
-    this.unwritten++;
-  }
-}
-
-/** Powertools' Metrics, each EMF document serialised as publishStoredMetrics() does, then dropped. */
-export class UnwrittenMetrics extends Metrics {
-  /** How many EMF documents it built and did not write. */
-  unwritten = 0;
-
-  override publishStoredMetrics(): this {
-    try {
-      if (this.hasStoredMetrics()) {
-        JSON.stringify(this.serializeMetrics());
-        this.unwritten++;
-      }
-    } finally {
-      this.clearMetrics();
-      this.clearDimensions();
-      this.clearMetadata();
-    }
-    return this;
-  }
-}
-
-/**
- * The container's observer (lib/observability.ts) on an UnwrittenLogger and UnwrittenMetrics: a rehearsal runs
- * Powertools' code for its log line and EMF document, so that the first request does not run it cold, and
- * writes nothing (a rehearsal's "published" line or EventsPublished count would be false).
+ * The container's observer (lib/observability.ts) on a Logger and Metrics of the container's classes that drop
+ * what they log: a rehearsal runs Powertools' code for its log line and EMF document, so that the first request
+ * does not run it cold, and writes nothing (a rehearsal's "published" line or EventsPublished count would be
+ * false).
  */
 export const unwrittenObserver = (
   logLevel: Config['logLevel'],
-): { observer: PublishObserver; logger: UnwrittenLogger; metrics: UnwrittenMetrics } => {
-  const logger = new UnwrittenLogger(loggerOptions(logLevel));
-  const metrics = new UnwrittenMetrics(metricsOptions);
+): { observer: PublishObserver; logger: ServiceLogger; metrics: ServiceMetrics } => {
+  const logger = createLogger(logLevel, true);
+  const metrics = createMetrics(true);
   return { observer: powertoolsObserver(logger, metrics), logger, metrics };
 };
 

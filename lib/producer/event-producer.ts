@@ -31,12 +31,6 @@ export interface EventProducer {
    * nothing of the send goes on once it has settled.
    */
   send(records: readonly OutgoingRecord[], options: SendOptions): Promise<RecordAck[]>;
-  /**
-   * Runs what a send of these records runs before it reaches the network, and sends nothing: for a container
-   * that rehearses its route before its first request (rehearsal.ts). Optional: a producer without such code
-   * of its own to warm up leaves it out.
-   */
-  rehearse?(records: readonly OutgoingRecord[]): Promise<unknown>;
   /** Closes the connections; the next send connects again. */
   disconnect(): Promise<void>;
 }

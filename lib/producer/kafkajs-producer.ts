@@ -30,7 +30,6 @@ import {
   PublishTimeoutError,
 } from './errors.js';
 import type { EventProducer, OutgoingRecord, RecordAck, SendOptions } from './event-producer.js';
-import { encodeProduceRequest } from './kafkajs-encoding.js';
 import { type KeptCluster, keptClusterOf } from './kafkajs-leaders.js';
 import { ProducerGeneration } from './producer-generation.js';
 
@@ -198,15 +197,6 @@ export class KafkaJsEventProducer implements EventProducer {
     await producer.send({ topic, messages: [], acks: this.#config.acks });
     const partitions = cluster?.partitionsOf(topic);
     if (partitions) generation.rememberPartitions(topic, partitions);
-  }
-
-  /** Encodes the records as a send would (kafkajs-encoding.ts), without a client: the request it would write. */
-  rehearse(records: readonly OutgoingRecord[]): Promise<Buffer> {
-    return encodeProduceRequest(
-      records[0]?.topic ?? this.#config.topic,
-      records.map(toMessage),
-      this.#config,
-    );
   }
 
   async disconnect(): Promise<void> {

@@ -42,14 +42,6 @@ describe('KafkaJsEventProducer', () => {
     expect(created).toHaveLength(0);
   });
 
-  it('rehearses a send without a client: the Produce request it would write, nothing made or connected', async () => {
-    const { producer, created } = setUp();
-    const request = await producer.rehearse([record('o-1'), record('o-2')]);
-    expect(created).toHaveLength(0);
-    for (const text of ['order-events', '{"orderId":"o-1"}', '{"orderId":"o-2"}', 'ce_id'])
-      expect(request.includes(Buffer.from(text))).toBe(true);
-  });
-
   it('connects once and reuses one producer across many warm sends', async () => {
     const { producer, created, fake } = setUp();
     for (let i = 0; i < 50; i += 1) await producer.send([record(`o-${i}`)], options);
