@@ -17,7 +17,7 @@ import { keptClusterOf } from '../../lib/producer/kafkajs-leaders.js';
 import { RECEIPT_MARKER } from './cold-invoke-marker.js';
 import { orderBody } from './workload.js';
 
-const { Kafka, logLevel } = kafkajs;
+const { Kafka, Partitioners, logLevel } = kafkajs;
 const started = performance.now();
 const clientId = 'order-events-publisher';
 const kafka = new Kafka({
@@ -63,8 +63,9 @@ const lastOfLaterSends = async () => {
   return lastMs;
 };
 /**
- * With BENCH_FLOOR_ENCODINGS=N, what a container's rehearsal does for kafkajs (lib/rehearsal.ts): its encoding of
- * a send of the record, N times, sending nothing.
+ * With BENCH_FLOOR_ENCODINGS=N, what a container's rehearsal does for kafkajs (lib/rehearsal.ts, through
+ * lib/producer/kafkajs-rehearsal.ts): its partitioner and its encoding of a send of the record, N times, sending
+ * nothing.
  */
 const encodeAhead = async () => {
   const config = {
@@ -74,8 +75,12 @@ const encodeAhead = async () => {
     // The produce timeout kafkajs sends when, as here, the send names none.
     requestTimeoutMs: 30_000,
   } as const;
-  for (let i = 0; i < Number(process.env.BENCH_FLOOR_ENCODINGS ?? 0); i++)
+  const partition = Partitioners.DefaultPartitioner();
+  const partitionMetadata = keptCluster?.partitionsOf(topic) ?? [];
+  for (let i = 0; i < Number(process.env.BENCH_FLOOR_ENCODINGS ?? 0); i++) {
+    partition({ topic, partitionMetadata, message: { ...record } });
     await encodeProduceRequest(topic, [record], config);
+  }
 };
 const firstRequestAfterMs = process.env.BENCH_FIRST_REQUEST_AFTER_MS;
 const measured: Promise<{
