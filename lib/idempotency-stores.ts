@@ -124,8 +124,9 @@ const openDynamoDb = async (
     ]);
   const timeoutMs = settings.storeTimeoutMs;
   const client = new DynamoDBClient({
-    // One retry, should time remain (throttling, a 5xx); the bound below ends every attempt anyway.
-    maxAttempts: 2,
+    // No retry of the SDK's own: a conditional put the table applied before its answer was lost would, sent
+    // again, find the request's own in-progress record and answer it 409. The caller's retry is the retry.
+    maxAttempts: 1,
     // throwOnRequestTimeout: without it a late answer only logs a warning (the bound below still ends it).
     requestHandler: {
       connectionTimeout: timeoutMs,

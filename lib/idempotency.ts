@@ -193,6 +193,9 @@ const toIdempotencyProblem = (error: unknown): unknown => {
     return error.cause;
   switch (name) {
     case 'IdempotencyAlreadyInProgressError':
+    // The record a request collided with was gone when Powertools read it (its own request had failed and freed
+    // the key): in flight a moment ago, and a retry goes through.
+    case 'IdempotencyItemNotFoundError':
       return idempotencyKeyInFlight();
     case 'IdempotencyValidationError':
       return idempotencyKeyReused();

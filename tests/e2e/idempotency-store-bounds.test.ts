@@ -4,6 +4,7 @@
 // down at first use, leaving nothing behind that runs or reconnects later.
 
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -24,7 +25,13 @@ import {
   startRedis,
 } from './support/store-processes.js';
 
-const PORTS = { redis: 19455, dynalite: 19456, smallItemDynalite: 19457, nothing: 19458 };
+const PORTS = {
+  redis: 19455,
+  dynalite: 19456,
+  smallItemDynalite: 19457,
+  nothing: 19458,
+  failing: 19459,
+};
 const STORE_TIMEOUT_MS = 500;
 const EXPIRES_SECONDS = 3600;
 
@@ -258,6 +265,36 @@ describe('a store that refuses writes', () => {
     await layer.saveInProgress(request, 5_000);
     const error = await storeFailure(layer.saveSuccess(request, { big: 'x'.repeat(4_000) }));
     expect(error).toMatchObject({ store: 'dynamodb', operation: 'UpdateItem', timedOut: false });
+  });
+});
+
+describe('a DynamoDB answer that fails', () => {
+  it('is not retried by the SDK: a conditional put applied before its answer was lost would find its own record, and answer 409', async () => {
+    // A DynamoDB endpoint whose every answer is an InternalServerError, which the SDK takes for a transient error.
+    const requests: string[] = [];
+    const server = createServer((request, response) => {
+      requests.push(String(request.headers['x-amz-target']));
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+        response.end(
+          JSON.stringify({
+            __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+            message: 'the answer was lost',
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(PORTS.failing, '127.0.0.1', resolve));
+    try {
+      const layer = await openLayer(settingsFor('dynamodb', PORTS.failing, 2_000));
+      const error = await storeFailure(layer.saveInProgress(newRequest(), 5_000));
+      expect(error).toMatchObject({ store: 'dynamodb', operation: 'PutItem', timedOut: false });
+      expect(requests).toEqual(['DynamoDB_20120810.PutItem']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

@@ -19,6 +19,11 @@ class MemoryStore extends BasePersistenceLayer {
   putGate: Promise<void> | undefined;
   refuseUpdates = false;
   refuseDeletes = false;
+  /**
+   * The next write of an in-progress record collides with a record that its own request frees before this one
+   * reads it (as a store that does not return the record it collided with, Redis or dynalite, lets happen).
+   */
+  freedOnCollision = false;
 
   protected async _getRecord(key: string): Promise<IdempotencyRecord> {
     const record = this.records.get(key);
@@ -28,6 +33,10 @@ class MemoryStore extends BasePersistenceLayer {
 
   protected async _putRecord(record: IdempotencyRecord): Promise<void> {
     await this.putGate;
+    if (this.freedOnCollision) {
+      this.freedOnCollision = false;
+      throw new IdempotencyItemAlreadyExistsError('exists');
+    }
     const existing = this.records.get(record.idempotencyKey);
     if (existing && !existing.isExpired())
       throw new IdempotencyItemAlreadyExistsError('exists', existing);
@@ -119,6 +128,16 @@ describe('createIdempotency', () => {
     await run(request());
     const problem = await problemOf(run(request({ request: { orderId: 'o-2' } })));
     expect(problem).toMatchObject({ status: 422, slug: 'idempotency-key-reused' });
+  });
+
+  it('answers 409 when the record a request collided with was freed before it was read, and the retry publishes', async () => {
+    const { store, run, publishes } = setUp();
+    store.freedOnCollision = true;
+    const problem = await problemOf(run(request()));
+    expect(problem).toMatchObject({ status: 409, slug: 'idempotency-key-in-flight' });
+    expect(publishes()).toBe(0);
+    await expect(run(request())).resolves.toEqual({ eventId: 'event-1' });
+    expect(publishes()).toBe(1);
   });
 
   it('answers 503 by the deadline when the store hangs, and never publishes once it answers', async () => {
