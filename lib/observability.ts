@@ -33,6 +33,8 @@ export interface PublishObserver {
   published(events: PublishedEvent[], latencyMs: number, about?: PublishContext): void;
   /** `about` as for a publish, so that a refusal's line can be found by the correlation id its answer carried. */
   refused(problem: HttpProblem, error: unknown, about: PublishContext): void;
+  /** A keyed request answered from the idempotency store: the first request's answer, nothing published. */
+  replayed(about: PublishContext): void;
   /**
    * The idempotency store did not record how a keyed publish ended: when it published, a retry may publish the
    * same ids again; when it failed, the key stays in progress (retries get 409) until its record lapses.
@@ -158,6 +160,10 @@ export const powertoolsObserver = (logger: Logger, metrics: Metrics): PublishObs
       else logger.info('request refused', details);
 
       emit(about.route, [refusalMetric(problem, error), MetricUnit.Count, 1]);
+    },
+
+    replayed(about) {
+      logger.info('answered from the idempotency store', requestFields(about));
     },
 
     unconfirmed(route, eventIds, error, outcome) {

@@ -146,6 +146,7 @@ const bugsToConsole: PublishObserver = {
   refused: (problem, error) => {
     if (problem.status === 500) console.error('publish failed unexpectedly', error);
   },
+  replayed: () => undefined,
   unconfirmed: () => undefined,
 };
 
@@ -228,7 +229,7 @@ export const createRouteHandler = <Answer extends object>(
   };
 
   /** Publishes once per caller and Idempotency-Key, under event ids that a retry derives again. */
-  const publishKeyed = (
+  const publishKeyed = async (
     pending: readonly PendingEvent[],
     key: string,
     caller: string,
@@ -242,10 +243,14 @@ export const createRouteHandler = <Answer extends object>(
     const digest = requestDigest(pending);
     const eventId = (index: number) =>
       stableEventId({ caller, route: route.name, key, request: digest, index });
-    return idempotency.run(
+    let published = false;
+    const answer = await idempotency.run(
       route.name,
       { caller, key, request: pending },
-      () => publish(pending, { ...request, eventId }),
+      () => {
+        published = true;
+        return publish(pending, { ...request, eventId });
+      },
       {
         context,
         deadline: request.deadline,
@@ -259,6 +264,9 @@ export const createRouteHandler = <Answer extends object>(
           ),
       },
     );
+    // The store answered with the first request's receipt: this request's own log line says so.
+    if (!published) observer.replayed(request.about);
+    return answer;
   };
 
   const deadlineOf = (context: Context) =>

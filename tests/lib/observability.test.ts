@@ -116,6 +116,27 @@ describe('powertoolsObserver', () => {
     expect(logged.map((line) => line.correlationId)).toEqual(['corr-1', 'corr-1', 'corr-1']);
   });
 
+  it('logs an answer replayed from the idempotency store with its correlation id and caller', () => {
+    const { lines, restore } = capture();
+    try {
+      powertoolsObserver(createLogger('INFO'), createMetrics()).replayed({
+        ...onRoute('order-created'),
+        caller: 'client-a',
+      });
+    } finally {
+      restore();
+    }
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'INFO',
+        message: 'answered from the idempotency store',
+        route: 'order-created',
+        correlationId: 'corr-1',
+        callerSubject: 'client-a',
+      }),
+    ]);
+  });
+
   it('logs the first invalid paths of a request with thousands, and how many there were', () => {
     const errors = Array.from({ length: 5_000 }, (_, i) => ({
       path: `body.events.${i}.orderId`,

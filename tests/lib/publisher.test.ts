@@ -51,6 +51,7 @@ const setUp = (
     observer: {
       published,
       refused: (problem, error) => void reported.push([error, problem.status]),
+      replayed: () => undefined,
       unconfirmed: () => undefined,
     },
   });
@@ -616,6 +617,7 @@ describe('time budget and trace context', () => {
       observer: {
         published: () => undefined,
         refused: (...call) => void refusals.push(call),
+        replayed: () => undefined,
         unconfirmed: () => undefined,
       },
     });
@@ -706,6 +708,47 @@ describe('Idempotency-Key', () => {
       )) as APIGatewayProxyStructuredResultV2;
     return { producer, invoke };
   };
+
+  it("logs a replayed answer as one, under the retry's own correlation id, and publishes nothing for it", async () => {
+    const { idempotency } = memoryIdempotency();
+    const producer = new MockProducer();
+    const calls: string[] = [];
+    const handler = createPublishHandler(cancelled, {
+      config: testConfig(),
+      producer,
+      idempotency,
+      observer: {
+        published: (_events, _latency, about) =>
+          void calls.push(`published ${about?.correlationId}`),
+        refused: () => undefined,
+        replayed: (about) => void calls.push(`replayed ${about.correlationId} ${about.caller}`),
+        unconfirmed: () => undefined,
+      },
+    });
+    const invoke = (correlationId: string) =>
+      handler(
+        jsonEvent(
+          { reason: 'r' },
+          {
+            orderId: 'o-1',
+            headers: {
+              'content-type': 'application/json',
+              'Idempotency-Key': 'k-1',
+              'X-Correlation-Id': correlationId,
+            },
+            caller: 'caller-a',
+          },
+        ),
+        lambdaContext(),
+      ) as Promise<APIGatewayProxyStructuredResultV2>;
+
+    const first = await invoke('first');
+    const retry = await invoke('retry');
+    expect(retry.body).toBe(first.body);
+    expect(retry.headers?.['X-Correlation-Id']).toBe('retry');
+    expect(calls).toEqual(['published first', 'replayed retry caller-a']);
+    expect(producer.sent).toHaveLength(1);
+  });
 
   it('runs a keyed request through the store, per caller and route', async () => {
     const { idempotency, answers } = memoryIdempotency();

@@ -20,6 +20,7 @@ const recordingObserver = () => {
   const observer: PublishObserver = {
     published: () => calls.push('published'),
     refused: (problem) => calls.push(`refused ${problem.status}`),
+    replayed: () => calls.push('replayed'),
     unconfirmed: () => calls.push('unconfirmed'),
   };
   return { calls, observer };

@@ -134,6 +134,7 @@ const send = async (request: BadInputRequest): Promise<Sent> => {
       published: () => undefined,
       refused: (problem, error) =>
         void (problem.status >= 500 && reported.push([error, problem.status])),
+      replayed: () => undefined,
       unconfirmed: () => undefined,
     },
   });
