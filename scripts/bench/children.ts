@@ -113,7 +113,7 @@ export interface ColdResult {
   minimalHandlerMs: number[];
   /**
    * The kafkajs floor as a container initialised for provisioned concurrency: connected (the partitions' leaders
-   * too), the topic's metadata fetched and kafkajs's encoding of the record rehearsed ahead, its first send timed
+   * too), the topic's metadata fetched and kafkajs's partitioner and encoding of the record rehearsed ahead, its first send timed
    * inside it (the floor of the provisioned path's first request).
    */
   kafkajsProvisionedSendMs: number[];
