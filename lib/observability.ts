@@ -63,7 +63,7 @@ export class ServiceLogger extends Logger {
   dropped = 0;
 
   protected override printLog(logLevel: number, log: LogItem): void {
-    if (!this.drops) super.printLog(logLevel, log);
+    if (!(this.drops || constructingOneThatDrops)) super.printLog(logLevel, log);
     else {
       log.prepareForPrint();
       JSON.stringify(log.getAttributes(), this.getJsonReplacer());
@@ -99,9 +99,21 @@ export const loggerOptions = (logLevel: Config['logLevel']) => ({
   logLevel,
 });
 
+/**
+ * Set while a Logger that drops is made: Powertools prints what it logged while it read its options (a level that
+ * Lambda's log controls override, say) from inside its constructor, before a subclass's fields are set.
+ */
+let constructingOneThatDrops = false;
+
 /** The service's Logger and Metrics; `drops` for a rehearsal's, which write nothing. */
-export const createLogger = (logLevel: Config['logLevel'], drops = false) =>
-  Object.assign(new ServiceLogger(loggerOptions(logLevel)), { drops });
+export const createLogger = (logLevel: Config['logLevel'], drops = false) => {
+  constructingOneThatDrops = drops;
+  try {
+    return Object.assign(new ServiceLogger(loggerOptions(logLevel)), { drops });
+  } finally {
+    constructingOneThatDrops = false;
+  }
+};
 export const createMetrics = (drops = false) =>
   Object.assign(new ServiceMetrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }), {
     drops,

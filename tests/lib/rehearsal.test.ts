@@ -2,7 +2,7 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { batchRoute } from '../../lib/batch.js';
 import { eventTypes, publisherDeclaration } from '../../lib/catalog.js';
 import { brokerUnavailable } from '../../lib/http/problem.js';
-import type { PublishObserver } from '../../lib/observability.js';
+import { createLogger, type PublishObserver } from '../../lib/observability.js';
 import { rehearsalProducer } from '../../lib/producer/kafkajs-rehearsal.js';
 import { createPublishHandler, createRouteHandler } from '../../lib/publisher.js';
 import {
@@ -14,6 +14,7 @@ import {
 } from '../../lib/rehearsal.js';
 import { testConfig } from '../support/events.js';
 import { MockProducer } from '../support/mock-producer.js';
+import { bugsOnlyObserver } from '../support/observer.js';
 
 const recordingObserver = () => {
   const calls: string[] = [];
@@ -50,7 +51,11 @@ describe('rehearsing a route', () => {
 
   it('the batch route: one event of each type per rehearsal', async () => {
     const producer = new MockProducer();
-    const handler = createRouteHandler(batchRoute, { config: testConfig(), producer });
+    const handler = createRouteHandler(batchRoute, {
+      config: testConfig(),
+      producer,
+      observer: bugsOnlyObserver,
+    });
 
     expect(await rehearse(handler, batchRehearsalRequest('order-events-batch'), 2)).toBe(2);
     expect(producer.sent.map((record) => record.headers.ce_type)).toEqual([
@@ -131,6 +136,18 @@ describe('the unwritten observer', () => {
     expect(metrics.dropped).toBe(2);
     // Nothing is left stored for a later document.
     expect(metrics.hasStoredMetrics()).toBe(false);
+  });
+
+  it("writes nothing while it is made either, where the container's Logger of the same settings writes a warning", async () => {
+    // Lambda's log controls at INFO, the service at DEBUG: Powertools warns while it reads its options.
+    process.env.AWS_LAMBDA_LOG_LEVEL = 'INFO';
+    try {
+      expect(await writtenDuring(() => void unwrittenObserver('DEBUG'))).toEqual([]);
+      const containers = await writtenDuring(() => void createLogger('DEBUG'));
+      expect(containers.join('')).toContain('does not match AWS Lambda Advanced Logging Controls');
+    } finally {
+      delete process.env.AWS_LAMBDA_LOG_LEVEL;
+    }
   });
 
   it('serves a rehearsed route: one line and one document per rehearsal, none of them written', async () => {
