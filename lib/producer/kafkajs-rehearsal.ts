@@ -48,7 +48,17 @@ export const unconnectedKafka =
           for (const message of messages)
             partition?.({ topic, partitionMetadata: PARTITIONS, message });
           await encode(topic, messages, config);
-          return [{ topicName: topic, partition: 0, errorCode: 0, baseOffset: '0' }];
+          // Shaped as kafkajs answers a send (its keys, in its order), so that what runs on it is optimised for that.
+          return [
+            {
+              topicName: topic,
+              partition: 0,
+              errorCode: 0,
+              baseOffset: '0',
+              logAppendTime: '-1',
+              logStartOffset: '0',
+            },
+          ];
         },
       };
       // The rest of kafkajs's Producer (transactions, offsets) is never called by KafkaJsEventProducer.
