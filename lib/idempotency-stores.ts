@@ -123,42 +123,47 @@ const openDynamoDb = async (
       import('@aws-sdk/client-dynamodb'),
     ]);
   const timeoutMs = settings.storeTimeoutMs;
-  const client = new DynamoDBClient({
-    // No retry of the SDK's own: a conditional put the table applied before its answer was lost would, sent
-    // again, find the request's own in-progress record and answer it 409. The caller's retry is the retry.
-    maxAttempts: 1,
-    // throwOnRequestTimeout: without it a late answer only logs a warning (the bound below still ends it).
-    requestHandler: {
-      connectionTimeout: timeoutMs,
-      requestTimeout: timeoutMs,
-      throwOnRequestTimeout: true,
-    },
-    ...(settings.endpoint
-      ? {
-          endpoint: settings.endpoint.url,
-          region: settings.endpoint.region,
-          // A local DynamoDB API accepts any credentials; these spare the SDK a search for real ones
-          // (which would end at the instance metadata address).
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }
-      : {}),
-  });
+  const clientWith = (maxAttempts: number) =>
+    new DynamoDBClient({
+      maxAttempts,
+      // throwOnRequestTimeout: without it a late answer only logs a warning (the bound below still ends it).
+      requestHandler: {
+        connectionTimeout: timeoutMs,
+        requestTimeout: timeoutMs,
+        throwOnRequestTimeout: true,
+      },
+      ...(settings.endpoint
+        ? {
+            endpoint: settings.endpoint.url,
+            region: settings.endpoint.region,
+            // A local DynamoDB API accepts any credentials; these spare the SDK a search for real ones
+            // (which would end at the instance metadata address).
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          }
+        : {}),
+    });
+  // Reads, updates and deletes get one retry, should time remain (throttling, a 5xx). A conditional put gets none:
+  // one the table applied before its answer was lost would, sent again, find the request's own in-progress record
+  // and answer it 409. The caller's retry is the put's retry.
+  const client = clientWith(2);
+  const putClient = clientWith(1);
   // Powertools sends each command without an AbortSignal: every send gets the bound's. A failed condition
   // (the key exists already) is Powertools' to read, not a failure of the store.
-  const send = client.send.bind(client) as (
-    command: object,
-    options: { abortSignal: AbortSignal },
-  ) => Promise<unknown>;
+  type Send = (command: object, options: { abortSignal: AbortSignal }) => Promise<unknown>;
+  const send = client.send.bind(client) as Send;
+  const put = putClient.send.bind(putClient) as Send;
   const conditionFailed = (error: unknown) => error instanceof ConditionalCheckFailedException;
   Object.assign(client, {
-    send: (command: object) =>
-      bounded(
+    send: (command: object) => {
+      const operation = command.constructor.name.replace(/Command$/, '');
+      return bounded(
         'dynamodb',
-        command.constructor.name.replace(/Command$/, ''),
+        operation,
         timeoutMs,
-        (signal) => send(command, { abortSignal: signal }),
+        (signal) => (operation === 'PutItem' ? put : send)(command, { abortSignal: signal }),
         { isAnswer: conditionFailed },
-      ),
+      );
+    },
   });
   return new DynamoDBPersistenceLayer({ tableName: settings.table, awsSdkV3Client: client });
 };

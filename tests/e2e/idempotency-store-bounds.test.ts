@@ -269,7 +269,7 @@ describe('a store that refuses writes', () => {
 });
 
 describe('a DynamoDB answer that fails', () => {
-  it('is not retried by the SDK: a conditional put applied before its answer was lost would find its own record, and answer 409', async () => {
+  it('is retried once by the SDK for an update, never for a conditional put (one applied before its answer was lost would find its own record, and answer 409)', async () => {
     // A DynamoDB endpoint whose every answer is an InternalServerError, which the SDK takes for a transient error.
     const requests: string[] = [];
     const server = createServer((request, response) => {
@@ -288,9 +288,16 @@ describe('a DynamoDB answer that fails', () => {
     await new Promise<void>((resolve) => server.listen(PORTS.failing, '127.0.0.1', resolve));
     try {
       const layer = await openLayer(settingsFor('dynamodb', PORTS.failing, 2_000));
-      const error = await storeFailure(layer.saveInProgress(newRequest(), 5_000));
-      expect(error).toMatchObject({ store: 'dynamodb', operation: 'PutItem', timedOut: false });
-      expect(requests).toEqual(['DynamoDB_20120810.PutItem']);
+      const request = newRequest();
+      const putError = await storeFailure(layer.saveInProgress(request, 5_000));
+      expect(putError).toMatchObject({ store: 'dynamodb', operation: 'PutItem', timedOut: false });
+      const updateError = await storeFailure(layer.saveSuccess(request, { eventId: 'e-1' }));
+      expect(updateError).toMatchObject({ store: 'dynamodb', operation: 'UpdateItem' });
+      expect(requests).toEqual([
+        'DynamoDB_20120810.PutItem',
+        'DynamoDB_20120810.UpdateItem',
+        'DynamoDB_20120810.UpdateItem',
+      ]);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
