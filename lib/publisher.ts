@@ -77,7 +77,7 @@ export interface PublisherDependencies {
   producer: EventProducer;
   envelope?: EventEnvelopeSource;
   /** Told of every outcome: logs and metrics in production (see observability.ts). */
-  observer?: PublishObserver;
+  observer: PublishObserver;
   /** Idempotency-Key support; without it, a request carrying the header is refused (501). */
   idempotency?: Idempotency;
   /**
@@ -140,16 +140,6 @@ export type PublishHandler = (
 const httpLocations: Locations = { fields: 'body', orderId: 'pathParameters.orderId' };
 const directLocations: Locations = { fields: '', orderId: 'orderId' };
 
-/** Without an observer (unit tests of other parts), only bugs are worth a line. */
-const bugsToConsole: PublishObserver = {
-  published: () => undefined,
-  refused: (problem, error) => {
-    if (problem.status === 500) console.error('publish failed unexpectedly', error);
-  },
-  replayed: () => undefined,
-  unconfirmed: () => undefined,
-};
-
 export const createPublishHandler = (
   declaration: PublisherDeclaration,
   dependencies: PublisherDependencies,
@@ -163,7 +153,7 @@ export const createRouteHandler = <Answer extends object>(
     config,
     producer,
     envelope = systemEnvelopeSource,
-    observer = bugsToConsole,
+    observer,
     idempotency,
     invocationMiddlewares = [],
   } = dependencies;

@@ -8,6 +8,7 @@ import { orderCancelledSchema, orderCreatedSchema, orderShippedSchema } from '..
 import { repoRoot } from '../e2e/support/service.js';
 import { jsonEvent, lambdaContext, testConfig, validOrder } from '../support/events.js';
 import { FakeKafkaClient } from '../support/fake-kafkajs.js';
+import { bugsOnlyObserver } from '../support/observer.js';
 
 type HandlerModule = { handler: PublishHandler };
 const modules: Record<string, HandlerModule> = {};
@@ -64,6 +65,7 @@ describe('a warm container', () => {
     const handler = createPublishHandler(publisherDeclaration('order-created'), {
       config,
       producer: new KafkaJsEventProducer(config, () => client),
+      observer: bugsOnlyObserver,
     });
 
     const statuses = [];

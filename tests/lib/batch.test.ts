@@ -5,6 +5,7 @@ import { BrokerUnavailableError, PublishTimeoutError } from '../../lib/producer/
 import { createRouteHandler } from '../../lib/publisher.js';
 import { jsonEvent, lambdaContext, testConfig } from '../support/events.js';
 import { MockProducer } from '../support/mock-producer.js';
+import { bugsOnlyObserver } from '../support/observer.js';
 
 const setUp = () => {
   const producer = new MockProducer();
@@ -13,6 +14,7 @@ const setUp = () => {
     config: testConfig(),
     producer,
     envelope: { newId: () => `id-${++ids}`, now: () => new Date('2026-11-27T10:00:00.000Z') },
+    observer: bugsOnlyObserver,
   });
   const invoke = async (body: unknown) =>
     (await handler(

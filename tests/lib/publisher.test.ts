@@ -15,6 +15,7 @@ import {
 import { httpEvent, jsonEvent, lambdaContext, testConfig, validOrder } from '../support/events.js';
 import { keyedEventId } from '../support/keyed-event-id.js';
 import { MockProducer } from '../support/mock-producer.js';
+import { bugsOnlyObserver } from '../support/observer.js';
 
 const created: PublisherDeclaration = {
   eventType: 'order-created',
@@ -553,6 +554,7 @@ describe('time budget and trace context', () => {
     const handler = createPublishHandler(cancelled, {
       config: testConfig(),
       producer,
+      observer: bugsOnlyObserver,
       idempotency: {
         run: async (_prefix, _request, publish) => {
           storeAsked += 1;
@@ -689,6 +691,7 @@ describe('Idempotency-Key', () => {
     const handler = createPublishHandler(cancelled, {
       config: testConfig(),
       producer,
+      observer: bugsOnlyObserver,
       ...(idempotency ? { idempotency } : {}),
     });
     const invoke = async (key?: string, caller: string | null = 'caller-a', reason = 'r') =>
@@ -836,6 +839,7 @@ describe('Idempotency-Key', () => {
     const handler = createPublishHandler(cancelled, {
       config: testConfig(),
       producer,
+      observer: bugsOnlyObserver,
       idempotency: watching,
     });
     const response = (await handler(

@@ -63,6 +63,7 @@ import {
 import { httpEvent, lambdaContext, testConfig } from '../../support/events.js';
 import { raw, toJson, withKey } from '../../support/json-text.js';
 import { MockProducer } from '../../support/mock-producer.js';
+import { bugsOnlyObserver } from '../../support/observer.js';
 import { bump, show, total } from '../../support/tally.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1324,7 +1325,11 @@ describe('the batch route: a 255 KiB batch of invalid values is a 400 under 64 K
   ])('%s', async (_, body) => {
     expect(Buffer.byteLength(body)).toBeLessThanOrEqual(MAX_BODY_BYTES);
     const producer = new MockProducer();
-    const handler = createRouteHandler(batchRoute, { config, producer });
+    const handler = createRouteHandler(batchRoute, {
+      config,
+      producer,
+      observer: bugsOnlyObserver,
+    });
     const response = (await handler(
       httpEvent({ body, headers: JSON_HEADERS(), routeKey: 'POST /order-events/batch' }),
       lambdaContext(),
