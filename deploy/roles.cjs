@@ -3,8 +3,13 @@
 // here each function names its own (`role:` in serverless.yml) and no shared role is generated:
 // - OpenapiRole: its functions' logs, nothing else (openapi and asyncapi serve documents built from
 //   the schemas);
-// - HealthRole: its logs, and only connecting to the cluster and describing it and the one topic;
-// - PublisherRole: its functions' logs, the Idempotency-Key table, writing to the one topic, the one secret.
+// - HealthRole: its logs, reading the SASL password's secret, and with MSK IAM only connecting to the cluster and
+//   describing it and the one topic;
+// - PublisherRole: its functions' logs, the Idempotency-Key table, reading the SASL password's secret, and with
+//   MSK IAM writing to the one topic.
+// The secret only with kafkaSaslPasswordSecretArn (SCRAM/PLAIN): GetSecretValue on that one secret and, with
+// kafkaSaslPasswordKmsKeyArn, kms:Decrypt on its key through Secrets Manager only. The Kafka actions only with
+// mskClusterArn (MSK IAM).
 // A role writes only to the log groups of the functions that use it. In a VPC, each role of a function that
 // reaches the brokers also gets, inline, the six EC2 actions on the network interfaces Lambda creates there
 // (vpcStatement below), not AWS's managed policy for them.

@@ -16,6 +16,16 @@ import { causeChain } from './producer/errors.js';
 /** A health check slower than this is as good as down to whoever polls it. */
 export const HEALTH_TIMEOUT_MS = 3_000;
 
+/**
+ * Whether a deadline that fell while the partitions' leaders were being asked (the cluster's metadata had come
+ * back `answeredAfterMs` into the check) means a leader is unreachable: only when the leaders had at least half of
+ * the check's time to answer. A leader silent for at least half the budget while the cluster answered is what a
+ * hung leader looks like; with less than that (a cold TLS+SASL handshake and the metadata took most of it, or the
+ * Lambda's remaining time shrank the budget), the check simply ran out of time, and says `timeout`.
+ */
+export const leadersHadFairShare = (answeredAfterMs: number, timeoutMs: number): boolean =>
+  timeoutMs - answeredAfterMs >= timeoutMs / 2;
+
 export interface BrokerMetadata {
   /** Brokers the cluster reports. */
   brokers: number;
@@ -108,12 +118,13 @@ export const checkHealth = async (
   const { topic, timeoutMs, report = () => undefined, clock = monotonicClock.nowMs } = options;
   const started = clock();
   const abandon = new AbortController();
-  let clusterMetadata: BrokerMetadata | undefined;
+  // What the cluster's metadata said, and how far into the check it came back (the latest, if it came twice).
+  let cluster: { metadata: BrokerMetadata; answeredAfterMs: number } | undefined;
   let metadata: BrokerMetadata;
   try {
     metadata = await withDeadline(
       probe.fetchMetadata(abandon.signal, (answered) => {
-        clusterMetadata = answered;
+        cluster = { metadata: answered, answeredAfterMs: clock() - started };
       }),
       timeoutMs,
       () => {
@@ -122,18 +133,28 @@ export const checkHealth = async (
       },
     );
   } catch (error) {
-    if (clusterMetadata && error instanceof HealthTimeoutError) {
+    if (
+      cluster &&
+      error instanceof HealthTimeoutError &&
+      leadersHadFairShare(cluster.answeredAfterMs, timeoutMs)
+    ) {
       // The cluster answered, and the deadline fell while a partition's leader was still silent (a hung broker
       // accepts the request and never answers): a publish to that partition would get a 503 just the same.
       metadata = {
-        ...clusterMetadata,
+        ...cluster.metadata,
         leaderProblem: new HealthTimeoutError(
           `A leader of ${topic} did not answer within ${timeoutMs} ms`,
         ),
       };
     } else {
-      const category = categorize(error);
-      report({ category, error });
+      const failure =
+        cluster && error instanceof HealthTimeoutError
+          ? new HealthTimeoutError(
+              `Kafka did not answer within ${timeoutMs} ms: the cluster's metadata took ${Math.round(cluster.answeredAfterMs)} ms of it, more than half, and the partitions' leaders had not all answered`,
+            )
+          : error;
+      const category = categorize(failure);
+      report({ category, error: failure });
       return { status: 'unavailable', kafka: { reachable: false, topic, error: category } };
     }
   }

@@ -130,7 +130,8 @@ describe('checkHealth', () => {
       kafka: {
         reachable: true,
         brokers: 3,
-        metadataLatencyMs: 1,
+        // The clock is read at the start, when the cluster answers (1 ms in) and at the end.
+        metadataLatencyMs: 2,
         topic: 'order-events',
         partitions: 6,
         error: 'leader-unreachable',
@@ -141,6 +142,45 @@ describe('checkHealth', () => {
     expect(String(reported[0]?.error)).toBe(
       'HealthTimeoutError: A leader of order-events did not answer within 50 ms',
     );
+  });
+
+  it('answers "timeout" by the deadline when the cluster answered with less than half of the time left and a leader never does', async () => {
+    let signal: AbortSignal | undefined;
+    const reported: HealthFailure[] = [];
+    const report = await checkHealth(
+      probe((given, clusterAnswered) => {
+        signal = given;
+        // The handshake and metadata took 26 ms of the 50: 24 ms is too little to call a leader hung.
+        clusterAnswered?.(healthy);
+        return new Promise(() => undefined);
+      }),
+      {
+        ...options,
+        timeoutMs: 50,
+        clock: steppingClock(26),
+        report: (failure) => reported.push(failure),
+      },
+    );
+    expect(report).toEqual({
+      status: 'unavailable',
+      kafka: { reachable: false, topic: 'order-events', error: 'timeout' },
+    });
+    expect(signal?.aborted).toBe(true);
+    expect(reported.map((failure) => failure.category)).toEqual(['timeout']);
+    expect(String(reported[0]?.error)).toBe(
+      "HealthTimeoutError: Kafka did not answer within 50 ms: the cluster's metadata took 26 ms of it, more than half, and the partitions' leaders had not all answered",
+    );
+  });
+
+  it('is still degraded by the deadline when the cluster answered with exactly half of the time left', async () => {
+    const report = await checkHealth(
+      probe((_signal, clusterAnswered) => {
+        clusterAnswered?.(healthy);
+        return new Promise(() => undefined);
+      }),
+      { ...options, timeoutMs: 50, clock: steppingClock(25) },
+    );
+    expect(report).toMatchObject({ status: 'degraded', kafka: { error: 'leader-unreachable' } });
   });
 
   it('answers "auth-failed" when the cluster refuses the credentials, even behind kafkajs retries', async () => {
@@ -452,7 +492,8 @@ describe('KafkaJsBrokerProbe', () => {
       kafka: {
         reachable: true,
         brokers: 3,
-        metadataLatencyMs: 1,
+        // The clock is read at the start, when the cluster answers and at the end.
+        metadataLatencyMs: 2,
         topic: 'order-events',
         partitions: 3,
         error: 'leader-unreachable',
