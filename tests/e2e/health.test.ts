@@ -161,59 +161,48 @@ describe('GET /health against a running service', () => {
     expect(service.output().filter((line) => /MaxListenersExceeded/.test(line))).toEqual([]);
   }, 420_000);
 
-  it('is degraded (503) while the broker leading a partition of the topic is down, ok once it is back', async () => {
-    const { partitions } = await describeTopic(service.kafkaBrokers);
-    const leader = partitions[0]!.leader;
-    await service.control.brokerDown(leader);
-    let reply: HealthReply;
-    try {
-      reply = await health();
-    } finally {
-      await service.control.brokerUp(leader);
-    }
-    expect(reply.status).toBe(503);
-    expect(reply.body).toEqual({
-      status: 'degraded',
-      kafka: {
-        reachable: true,
-        brokers: 3,
-        metadataLatencyMs: expect.any(Number),
-        topic: TOPIC,
-        partitions: 3,
-        error: 'leader-unreachable',
-      },
-    });
-    const recovered = await health();
-    expect(recovered.status).toBe(200);
-    expect(recovered.body.status).toBe('ok');
-  }, 60_000);
-
-  it('is degraded (503) by its deadline while the leader of a partition takes ListOffsets and never answers', async () => {
-    const { partitions } = await describeTopic(service.kafkaBrokers);
-    // That broker still answers every other request, the metadata included.
-    await service.control.hang(partitions[0]!.leader, { apiKey: LIST_OFFSETS });
-    let reply: HealthReply;
-    try {
-      reply = await health();
-    } finally {
-      await service.control.clearProxyFaults();
-    }
-    expect(reply.status).toBe(503);
-    expect(reply.body).toEqual({
-      status: 'degraded',
-      kafka: {
-        reachable: true,
-        brokers: 3,
-        metadataLatencyMs: expect.any(Number),
-        topic: TOPIC,
-        partitions: 3,
-        error: 'leader-unreachable',
-      },
-    });
-    const recovered = await health();
-    expect(recovered.status).toBe(200);
-    expect(recovered.body.status).toBe('ok');
-  }, 60_000);
+  it.each([
+    [
+      'while the broker leading a partition of the topic is down',
+      (leader: number) => service.control.brokerDown(leader),
+      (leader: number) => service.control.brokerUp(leader),
+    ],
+    [
+      // That broker still answers every other request, the metadata included.
+      'by its deadline while the leader of a partition takes ListOffsets and never answers',
+      (leader: number) => service.control.hang(leader, { apiKey: LIST_OFFSETS }),
+      () => service.control.clearProxyFaults(),
+    ],
+  ])(
+    'is degraded (503) %s, ok once it is over',
+    async (_case, fault, clear) => {
+      const { partitions } = await describeTopic(service.kafkaBrokers);
+      const leader = partitions[0]!.leader;
+      await fault(leader);
+      let reply: HealthReply;
+      try {
+        reply = await health();
+      } finally {
+        await clear(leader);
+      }
+      expect(reply.status).toBe(503);
+      expect(reply.body).toEqual({
+        status: 'degraded',
+        kafka: {
+          reachable: true,
+          brokers: 3,
+          metadataLatencyMs: expect.any(Number),
+          topic: TOPIC,
+          partitions: 3,
+          error: 'leader-unreachable',
+        },
+      });
+      const recovered = await health();
+      expect(recovered.status).toBe(200);
+      expect(recovered.body.status).toBe('ok');
+    },
+    60_000,
+  );
 });
 
 describe('serverless invoke local -f health', () => {
