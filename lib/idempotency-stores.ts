@@ -123,35 +123,39 @@ const openDynamoDb = async (
       import('@aws-sdk/client-dynamodb'),
     ]);
   const timeoutMs = settings.storeTimeoutMs;
-  const clientWith = (maxAttempts: number) =>
-    new DynamoDBClient({
-      maxAttempts,
-      // throwOnRequestTimeout: without it a late answer only logs a warning (the bound below still ends it).
-      requestHandler: {
-        connectionTimeout: timeoutMs,
-        requestTimeout: timeoutMs,
-        throwOnRequestTimeout: true,
-      },
-      ...(settings.endpoint
-        ? {
-            endpoint: settings.endpoint.url,
-            region: settings.endpoint.region,
-            // A local DynamoDB API accepts any credentials; these spare the SDK a search for real ones
-            // (which would end at the instance metadata address).
-            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-          }
-        : {}),
-    });
-  // Reads, updates and deletes get one retry, should time remain (throttling, a 5xx). A conditional put gets none:
-  // one the table applied before its answer was lost would, sent again, find the request's own in-progress record
-  // and answer it 409. The caller's retry is the put's retry.
-  const client = clientWith(2);
-  const putClient = clientWith(1);
+  const shared = {
+    // throwOnRequestTimeout: without it a late answer only logs a warning (the bound below still ends it).
+    requestHandler: {
+      connectionTimeout: timeoutMs,
+      requestTimeout: timeoutMs,
+      throwOnRequestTimeout: true,
+    },
+    ...(settings.endpoint
+      ? {
+          endpoint: settings.endpoint.url,
+          region: settings.endpoint.region,
+          // A local DynamoDB API accepts any credentials; these spare the SDK a search for real ones
+          // (which would end at the instance metadata address).
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {}),
+  };
+  // Reads and updates get one retry of the SDK's, within the bound (a 5xx, a lost connection; a throttled call's
+  // back-off mostly outlasts it). The put that claims a key and the delete that frees it get none: a put the table
+  // applied before its answer was lost would, sent again, find the request's own record and answer it 409, and a
+  // delete sent again could remove the claim another request has made since. The caller's retry is theirs.
+  const client = new DynamoDBClient({ ...shared, maxAttempts: 2 });
+  const once = new DynamoDBClient({
+    ...shared,
+    maxAttempts: 1,
+    // Over the same connections.
+    requestHandler: client.config.requestHandler,
+  });
   // Powertools sends each command without an AbortSignal: every send gets the bound's. A failed condition
   // (the key exists already) is Powertools' to read, not a failure of the store.
   type Send = (command: object, options: { abortSignal: AbortSignal }) => Promise<unknown>;
   const send = client.send.bind(client) as Send;
-  const put = putClient.send.bind(putClient) as Send;
+  const sendOnce = once.send.bind(once) as Send;
   const conditionFailed = (error: unknown) => error instanceof ConditionalCheckFailedException;
   Object.assign(client, {
     send: (command: object) => {
@@ -160,7 +164,10 @@ const openDynamoDb = async (
         'dynamodb',
         operation,
         timeoutMs,
-        (signal) => (operation === 'PutItem' ? put : send)(command, { abortSignal: signal }),
+        (signal) =>
+          (operation === 'PutItem' || operation === 'DeleteItem' ? sendOnce : send)(command, {
+            abortSignal: signal,
+          }),
         { isAnswer: conditionFailed },
       );
     },

@@ -269,7 +269,7 @@ describe('a store that refuses writes', () => {
 });
 
 describe('a DynamoDB answer that fails', () => {
-  it('is retried once by the SDK for an update, never for a conditional put (one applied before its answer was lost would find its own record, and answer 409)', async () => {
+  it('is retried once by the SDK for an update, never for the put that claims a key or the delete that frees it', async () => {
     // A DynamoDB endpoint whose every answer is an InternalServerError, which the SDK takes for a transient error.
     const requests: string[] = [];
     const server = createServer((request, response) => {
@@ -293,10 +293,13 @@ describe('a DynamoDB answer that fails', () => {
       expect(putError).toMatchObject({ store: 'dynamodb', operation: 'PutItem', timedOut: false });
       const updateError = await storeFailure(layer.saveSuccess(request, { eventId: 'e-1' }));
       expect(updateError).toMatchObject({ store: 'dynamodb', operation: 'UpdateItem' });
+      const deleteError = await storeFailure(layer.deleteRecord(request));
+      expect(deleteError).toMatchObject({ store: 'dynamodb', operation: 'DeleteItem' });
       expect(requests).toEqual([
         'DynamoDB_20120810.PutItem',
         'DynamoDB_20120810.UpdateItem',
         'DynamoDB_20120810.UpdateItem',
+        'DynamoDB_20120810.DeleteItem',
       ]);
     } finally {
       server.closeAllConnections();
