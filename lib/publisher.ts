@@ -158,9 +158,12 @@ export const createRouteHandler = <Answer extends object>(
     invocationMiddlewares = [],
   } = dependencies;
   /** For the logs: the route, and the correlation id and caller an HTTP request came with. */
-  const aboutOf = (event: APIGatewayProxyEventV2): PublishContext => ({
+  const aboutOf = (
+    event: APIGatewayProxyEventV2,
+    trace = traceContextFor(event),
+  ): PublishContext => ({
     route: route.name,
-    correlationId: traceContextFor(event).correlationId,
+    correlationId: trace.correlationId,
     caller: callerOf(event).subject,
   });
   const report: ErrorReporter = (error, problem, event) =>
@@ -282,8 +285,9 @@ export const createRouteHandler = <Answer extends object>(
         event.pathParameters?.orderId,
         httpLocations,
       );
-      const about = aboutOf(event);
-      const request: PublishRequest = { deadline, trace: traceContextFor(event), about };
+      const trace = traceContextFor(event);
+      const about = aboutOf(event, trace);
+      const request: PublishRequest = { deadline, trace, about };
       let answer: Answer;
       if (parsedKey === undefined) answer = await publish(pending, request);
       else {

@@ -34,7 +34,7 @@ const PARTITIONS: PartitionMetadata[] = [
  * A kafkajs client whose producer connects nowhere: each send runs the partitioner the producer was made with
  * and kafkajs's encoding of the request, and answers as a broker that appended the records at offset 0.
  */
-export const unconnectedKafka =
+const unconnectedKafka =
   (encode: SendEncoder = encodeProduceRequest): KafkaFactory =>
   (config) => ({
     producer: ({ createPartitioner }: ProducerConfig = {}) => {
