@@ -109,7 +109,8 @@ describe('checkHealth', () => {
     expect(signal?.aborted).toBe(false);
   });
 
-  it('is degraded by the deadline when the cluster answered but a leader never does, and tells the probe to let go', async () => {
+  /** A check of 50 ms whose cluster answers at the clock's first step and whose leaders never do. */
+  const checkWithSilentLeader = async (clockStepMs: number) => {
     let signal: AbortSignal | undefined;
     const reported: HealthFailure[] = [];
     const report = await checkHealth(
@@ -121,10 +122,15 @@ describe('checkHealth', () => {
       {
         ...options,
         timeoutMs: 50,
-        clock: steppingClock(1),
+        clock: steppingClock(clockStepMs),
         report: (failure) => reported.push(failure),
       },
     );
+    return { report, aborted: signal?.aborted, reported };
+  };
+
+  it('is degraded by the deadline when the cluster answered but a leader never does, and tells the probe to let go', async () => {
+    const { report, aborted, reported } = await checkWithSilentLeader(1);
     expect(report).toEqual({
       status: 'degraded',
       kafka: {
@@ -137,7 +143,7 @@ describe('checkHealth', () => {
         error: 'leader-unreachable',
       },
     });
-    expect(signal?.aborted).toBe(true);
+    expect(aborted).toBe(true);
     expect(reported.map((failure) => failure.category)).toEqual(['leader-unreachable']);
     expect(String(reported[0]?.error)).toBe(
       'HealthTimeoutError: A leader of order-events did not answer within 50 ms',
@@ -145,27 +151,13 @@ describe('checkHealth', () => {
   });
 
   it('answers "timeout" by the deadline when the cluster answered with less than half of the time left and a leader never does', async () => {
-    let signal: AbortSignal | undefined;
-    const reported: HealthFailure[] = [];
-    const report = await checkHealth(
-      probe((given, clusterAnswered) => {
-        signal = given;
-        // The handshake and metadata took 26 ms of the 50: 24 ms is too little to call a leader hung.
-        clusterAnswered?.(healthy);
-        return new Promise(() => undefined);
-      }),
-      {
-        ...options,
-        timeoutMs: 50,
-        clock: steppingClock(26),
-        report: (failure) => reported.push(failure),
-      },
-    );
+    // The handshake and metadata took 26 ms of the 50: 24 ms is too little to call a leader hung.
+    const { report, aborted, reported } = await checkWithSilentLeader(26);
     expect(report).toEqual({
       status: 'unavailable',
       kafka: { reachable: false, topic: 'order-events', error: 'timeout' },
     });
-    expect(signal?.aborted).toBe(true);
+    expect(aborted).toBe(true);
     expect(reported.map((failure) => failure.category)).toEqual(['timeout']);
     expect(String(reported[0]?.error)).toBe(
       "HealthTimeoutError: Kafka did not answer within 50 ms: the cluster's metadata took 26 ms of it, more than half, and the partitions' leaders had not all answered",
@@ -173,13 +165,7 @@ describe('checkHealth', () => {
   });
 
   it('is still degraded by the deadline when the cluster answered with exactly half of the time left', async () => {
-    const report = await checkHealth(
-      probe((_signal, clusterAnswered) => {
-        clusterAnswered?.(healthy);
-        return new Promise(() => undefined);
-      }),
-      { ...options, timeoutMs: 50, clock: steppingClock(25) },
-    );
+    const { report } = await checkWithSilentLeader(25);
     expect(report).toMatchObject({ status: 'degraded', kafka: { error: 'leader-unreachable' } });
   });
 
