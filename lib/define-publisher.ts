@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { EventDeclaration } from './catalog.js';
 import { clock } from './clock.js';
+import type { EventProducer } from './producer/event-producer.js';
 import { rehearsalProducer } from './producer/kafkajs-rehearsal.js';
 import {
   createPublishHandler,
@@ -34,14 +35,21 @@ const rehearsalWiring = () => ({
 
 /** In a container initialised ahead of its traffic, runs the route's code before its first request. */
 const rehearseIfInitialisedAhead = (
-  rehearsalHandler: () => PublishHandler,
+  rehearsalHandler: (wiring: ReturnType<typeof rehearsalWiring>) => PublishHandler,
   request: () => RehearsalRequest,
 ) => {
   if (!initialisedAhead) return;
   const started = clock.nowMs();
+  let producer: EventProducer | undefined;
   // Built inside the promise: a rehearsal that cannot even be built must not stop the container from starting.
   Promise.resolve()
-    .then(() => rehearse(rehearsalHandler(), request()))
+    .then(() => {
+      const rehearsal = rehearsalWiring();
+      producer = rehearsal.producer;
+      return rehearse(rehearsalHandler(rehearsal), request());
+    })
+    // Its connections to the memory broker end with it.
+    .finally(() => producer?.disconnect())
     .then(
       (accepted) =>
         logger.info('rehearsed the route before its first request', {
@@ -58,7 +66,7 @@ const rehearseIfInitialisedAhead = (
 /** The Lambda handler for one order event, wired to the container's configuration, producer and logs. */
 export const definePublisher = (declaration: EventDeclaration): PublishHandler => {
   rehearseIfInitialisedAhead(
-    () => createPublishHandler(declaration, rehearsalWiring()),
+    (rehearsal) => createPublishHandler(declaration, rehearsal),
     () => rehearsalRequestOf(declaration),
   );
   return createPublishHandler(declaration, wiring);
@@ -70,6 +78,6 @@ export const defineRoutePublisher = <Answer extends object>(
   rehearsal?: () => RehearsalRequest,
 ): PublishHandler => {
   if (rehearsal)
-    rehearseIfInitialisedAhead(() => createRouteHandler(route, rehearsalWiring()), rehearsal);
+    rehearseIfInitialisedAhead((wiring) => createRouteHandler(route, wiring), rehearsal);
   return createRouteHandler(route, wiring);
 };

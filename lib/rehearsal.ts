@@ -4,8 +4,9 @@
  * a warm container. Rehearsing runs a route's own code on the catalog's example, as a request would (the
  * middy chain, parsing, validation, the event and its record, the answer), so that it is compiled and
  * optimised before the first request. The rehearsal handler is made with the container's producer class on a
- * kafkajs client that connects nowhere (producer/kafkajs-rehearsal.ts: kafkajs's partitioner and encoding run,
- * nothing is sent) and an observer whose Logger and Metrics, of the container's classes, build each log line
+ * kafkajs client whose connections go to a broker inside the process (producer/kafkajs-rehearsal.ts: kafkajs's
+ * whole send runs, nothing leaves the process) and an observer whose Logger and Metrics, of the container's
+ * classes, build each log line
  * and EMF document and write none: nothing reaches Kafka, the logs or the metrics, and no store is touched (no
  * Idempotency-Key). The same classes matter: code V8 optimised for one class of object is thrown away, inside
  * the request, when an object of another class reaches it.

@@ -113,8 +113,8 @@ export interface ColdResult {
   minimalHandlerMs: number[];
   /**
    * The kafkajs floor as a container initialised for provisioned concurrency: connected (the partitions' leaders
-   * too), the topic's metadata fetched and kafkajs's partitioner and encoding of the record rehearsed ahead, its first send timed
-   * inside it (the floor of the provisioned path's first request).
+   * too), the topic's metadata fetched and the record sent ahead to a broker inside the process, as a container's
+   * rehearsal sends it, its first send timed inside it (the floor of the provisioned path's first request).
    */
   kafkajsProvisionedSendMs: number[];
   /** The same producer's PROVISIONED_FLOOR_SENDS-th send, after the others one after another. */
@@ -286,8 +286,8 @@ export const measureCold = async (
       {
         ...provisionedEnv,
         BENCH_FLOOR_SENDS: String(PROVISIONED_FLOOR_SENDS),
-        // kafkajs's encoding, rehearsed as often as a container initialised ahead rehearses its route.
-        BENCH_FLOOR_ENCODINGS: String(REHEARSALS),
+        // The record sent to the memory broker as often as a container initialised ahead rehearses its route.
+        BENCH_FLOOR_REHEARSALS: String(REHEARSALS),
       },
       30_000,
     );

@@ -5,19 +5,19 @@
 // No configuration parsing, validation, logging or metrics: whatever a function adds, it adds on top of this.
 // With BENCH_FIRST_REQUEST_AFTER_MS set (as for a container initialised for provisioned concurrency), it does
 // what such a container does for kafkajs before its first request (connect; a send of no records, which
-// fetches the topic's metadata; the partitions' leaders connected; with BENCH_FLOOR_ENCODINGS, kafkajs's
-// encoding of the record, rehearsed), waits that long, and times its first send of a record alone: kafkajs's
+// fetches the topic's metadata; the partitions' leaders connected; with BENCH_FLOOR_REHEARSALS, the record sent
+// that many times to a broker inside the process, as a container's rehearsal sends it), waits that long, and times its first send of a record alone: kafkajs's
 // own part of the first request of a container that prepared for it. With BENCH_FLOOR_SENDS=N as well, it
 // then sends N - 1 more records, one after another, and times the last: how far kafkajs is from warm after a
 // few real sends.
 import kafkajs, { type RecordMetadata } from 'kafkajs';
 import { buildOrderEvent, toKafkaRecord } from '../../lib/events.js';
-import { encodeProduceRequest } from '../../lib/producer/kafkajs-encoding.js';
 import { keptClusterOf } from '../../lib/producer/kafkajs-leaders.js';
+import { memoryBrokerSockets } from '../../lib/producer/memory-broker.js';
 import { RECEIPT_MARKER } from './cold-invoke-marker.js';
 import { orderBody } from './workload.js';
 
-const { Kafka, Partitioners, logLevel } = kafkajs;
+const { Kafka, logLevel } = kafkajs;
 const started = performance.now();
 const clientId = 'order-events-publisher';
 const kafka = new Kafka({
@@ -31,11 +31,12 @@ const idempotent = process.env.KAFKA_IDEMPOTENT !== 'false';
 // Initialised ahead, it connects the partitions' leaders too, as the service's producer does (kafkajs-leaders.ts).
 const keptCluster =
   process.env.BENCH_FIRST_REQUEST_AFTER_MS === undefined ? undefined : keptClusterOf(kafka);
-const producer = kafka.producer({
+const producerConfig = {
   idempotent,
   ...(idempotent ? { maxInFlightRequests: 1 } : {}),
   allowAutoTopicCreation: false,
-});
+};
+const producer = kafka.producer(producerConfig);
 const body = orderBody(0);
 // The handler's record, built by the handler's own lib/events.ts (which adds nothing kafkajs does not load too).
 const topic = process.env.ORDER_EVENTS_TOPIC ?? 'order-events';
@@ -63,24 +64,23 @@ const lastOfLaterSends = async () => {
   return lastMs;
 };
 /**
- * With BENCH_FLOOR_ENCODINGS=N, what a container's rehearsal does for kafkajs (lib/rehearsal.ts, through
- * lib/producer/kafkajs-rehearsal.ts): its partitioner and its encoding of a send of the record, N times, sending
- * nothing.
+ * With BENCH_FLOOR_REHEARSALS=N, what a container's rehearsal does for kafkajs (lib/rehearsal.ts, through
+ * lib/producer/kafkajs-rehearsal.ts): N sends of the record by a producer of the same settings on a client whose
+ * connections go to the broker inside the process (lib/producer/memory-broker.ts), sending nothing out.
  */
-const encodeAhead = async () => {
-  const config = {
-    acks: -1,
+const rehearse = async () => {
+  const rehearsals = Number(process.env.BENCH_FLOOR_REHEARSALS ?? 0);
+  if (rehearsals === 0) return;
+  const rehearsal = new Kafka({
     clientId,
-    idempotent,
-    // The produce timeout kafkajs sends when, as here, the send names none.
-    requestTimeoutMs: 30_000,
-  } as const;
-  const partition = Partitioners.DefaultPartitioner();
-  const partitionMetadata = keptCluster?.partitionsOf(topic) ?? [];
-  for (let i = 0; i < Number(process.env.BENCH_FLOOR_ENCODINGS ?? 0); i++) {
-    partition({ topic, partitionMetadata, message: { ...record } });
-    await encodeProduceRequest(topic, [record], config);
-  }
+    brokers: ['memory:0'],
+    logLevel: logLevel.NOTHING,
+    socketFactory: memoryBrokerSockets(topic),
+  }).producer(producerConfig);
+  await rehearsal.connect();
+  for (let i = 0; i < rehearsals; i++)
+    await rehearsal.send({ topic, acks: -1, messages: [{ ...record }] });
+  await rehearsal.disconnect();
 };
 const firstRequestAfterMs = process.env.BENCH_FIRST_REQUEST_AFTER_MS;
 const measured: Promise<{
@@ -97,7 +97,7 @@ const measured: Promise<{
         .connect()
         .then(() => producer.send({ topic, acks: -1, messages: [] }))
         .then(() => keptCluster?.connectLeaders(topic))
-        .then(encodeAhead)
+        .then(rehearse)
         .then(() => new Promise((resolve) => setTimeout(resolve, Number(firstRequestAfterMs))))
         .then(async () => {
           const sent = performance.now();

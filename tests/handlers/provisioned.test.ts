@@ -5,7 +5,8 @@ import { REHEARSALS } from '../../lib/rehearsal.js';
 // A container Lambda initialises for provisioned concurrency (its own module registry: this file imports the
 // handlers with AWS_LAMBDA_INITIALIZATION_TYPE set). Port 1 on loopback refuses at once, so the container's
 // producer cannot acknowledge anything: a rehearsal sent through it would not be accepted. A rehearsal sends
-// through a producer of the same class on a client that connects nowhere (producer/kafkajs-rehearsal.ts).
+// through a producer of the same class on a client whose connections go to a broker inside the process
+// (producer/kafkajs-rehearsal.ts).
 /** What the container's Powertools Logger writes (INFO to stdout, WARN to stderr), one JSON document per line. */
 const logLines: Record<string, unknown>[] = [];
 const capture = (chunk: unknown) => {
@@ -21,6 +22,8 @@ const capture = (chunk: unknown) => {
 let spies: { mockRestore(): void }[] = [];
 /** Each send of the producer class: the rehearsal's (the container's own producer gets no request here). */
 let sends: jest.Spied<KafkaJsEventProducer['send']>;
+/** Each disconnect of the producer class: the rehearsal's, once it is over. */
+let disconnects: jest.Spied<KafkaJsEventProducer['disconnect']>;
 
 beforeAll(() => {
   process.env.KAFKA_BROKERS = '127.0.0.1:1';
@@ -35,7 +38,8 @@ beforeAll(() => {
     jest.spyOn(process.stderr, 'write').mockImplementation(capture),
   ];
   sends = jest.spyOn(KafkaJsEventProducer.prototype, 'send');
-  spies.push(sends);
+  disconnects = jest.spyOn(KafkaJsEventProducer.prototype, 'disconnect');
+  spies.push(sends, disconnects);
 });
 
 const REHEARSED = 'rehearsed the route before its first request';
@@ -75,6 +79,7 @@ describe('a container initialised for provisioned concurrency', () => {
     async (handlerFile, eventTypes) => {
       const from = logLines.length;
       sends.mockClear();
+      disconnects.mockClear();
       await import(`../../handlers/${handlerFile}.js`);
       expect(await logLine(REHEARSED, from)).toMatchObject({
         level: 'INFO',
@@ -85,6 +90,8 @@ describe('a container initialised for provisioned concurrency', () => {
       expect(sends).toHaveBeenCalledTimes(REHEARSALS);
       const [records] = sends.mock.calls[0] ?? [[]];
       expect(records.map((record) => record.headers.ce_type)).toEqual(eventTypes);
+      // Its producer's connections to the memory broker end with it.
+      expect(disconnects).toHaveBeenCalledTimes(1);
       // Nothing of the rehearsal reached the logs or the metrics but that one line.
       const since = logLines.slice(from);
       expect(since.filter((line) => '_aws' in line)).toEqual([]);
