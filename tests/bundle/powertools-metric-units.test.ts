@@ -1,24 +1,14 @@
 // deploy/esbuild-powertools-metric-units.cjs: Powertools Metrics keeps the CloudWatch units lib/ emits, and only those.
-import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it } from '@jest/globals';
 import { repoRoot } from '../e2e/support/service.js';
-import { runBundled } from './support/bundle.js';
+import { libSources, runBundled } from './support/bundle.js';
 
 const { KEPT } = createRequire(import.meta.url)(
   path.join(repoRoot, 'deploy/esbuild-powertools-metric-units.cjs'),
 ) as { KEPT: string[] };
-
-const libSources = (dir = path.join(repoRoot, 'lib')): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? libSources(path.join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [readFileSync(path.join(dir, entry.name), 'utf8')]
-        : [],
-  );
 
 /**
  * A probe that adds one metric of each unit and prints, per unit, the units its EMF document names or its error.

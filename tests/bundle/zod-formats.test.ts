@@ -1,13 +1,13 @@
 // deploy/esbuild-zod-formats.cjs: zod's English messages keep the names of the string formats lib/ uses, and
 // only those.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { repoRoot } from '../e2e/support/service.js';
-import { runBundled } from './support/bundle.js';
+import { libSources, runBundled } from './support/bundle.js';
 
 const { KEPT } = createRequire(import.meta.url)(
   path.join(repoRoot, 'deploy/esbuild-zod-formats.cjs'),
@@ -27,15 +27,6 @@ const zodFormats = (): string[] => {
   );
   return [...table.matchAll(/^\s+(\w+):/gm)].map(([, key]) => key as string);
 };
-
-const libSources = (dir = path.join(repoRoot, 'lib')): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? libSources(path.join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [readFileSync(path.join(dir, entry.name), 'utf8')]
-        : [],
-  );
 
 /** zod's functions whose issues name another format than their own name (the rest name their own). */
 const FORMAT_OF: Record<string, string> = {

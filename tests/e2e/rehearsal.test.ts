@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { REHEARSALS } from '../../lib/rehearsal.js';
 import { jsonEvent, lambdaContext, validOrder } from '../support/events.js';
+import { logLineCapture } from '../support/log-lines.js';
 import { embeddedBrokerForTests } from './support/harness.js';
 import { endOffsets, readWithKcat } from './support/topic.js';
 
@@ -12,8 +13,8 @@ const broker = embeddedBrokerForTests(19490);
 const TOPIC = 'order-events';
 const REHEARSED = 'rehearsed the route before its first request';
 
-/** What the container's Powertools Logger writes to stdout, one JSON document per line. */
-const logLines: Record<string, unknown>[] = [];
+/** What the container's Powertools Logger writes to stdout. */
+const logs = logLineCapture();
 let spies: { mockRestore(): void }[] = [];
 const ENV = ['AWS_LAMBDA_INITIALIZATION_TYPE', 'KAFKA_BROKERS', 'ORDER_EVENTS_TOPIC'];
 
@@ -21,17 +22,7 @@ beforeAll(() => {
   process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'provisioned-concurrency';
   process.env.KAFKA_BROKERS = broker().bootstrap;
   process.env.ORDER_EVENTS_TOPIC = TOPIC;
-  const capture = (chunk: unknown) => {
-    for (const line of String(chunk).split('\n').filter(Boolean)) {
-      try {
-        logLines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // not a log line of the service's
-      }
-    }
-    return true;
-  };
-  spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture)];
+  spies = [jest.spyOn(process.stdout, 'write').mockImplementation(logs.write)];
 });
 
 afterAll(async () => {
@@ -42,15 +33,6 @@ afterAll(async () => {
   for (const name of ENV) delete process.env[name];
 });
 
-const rehearsedLine = async (within = 20_000) => {
-  for (const started = Date.now(); Date.now() - started < within; ) {
-    const line = logLines.find((candidate) => candidate.message === REHEARSED);
-    if (line) return line;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`nothing logged "${REHEARSED}"`);
-};
-
 const total = (offsets: Record<number, string>) =>
   Object.values(offsets).reduce((sum, offset) => sum + Number(offset), 0);
 
@@ -58,7 +40,7 @@ describe('a rehearsal, over the real protocol', () => {
   it('puts nothing on the topic; the first request then puts its one record', async () => {
     const before = await endOffsets(broker().bootstrap, TOPIC);
     const { handler } = await import('../../handlers/order-created.js');
-    expect(await rehearsedLine()).toMatchObject({ rehearsals: REHEARSALS });
+    expect(await logs.line(REHEARSED, 0, 20_000)).toMatchObject({ rehearsals: REHEARSALS });
     expect(await endOffsets(broker().bootstrap, TOPIC)).toEqual(before);
 
     const order = { ...validOrder, orderId: 'o-after-rehearsal' };

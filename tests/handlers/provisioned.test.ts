@@ -1,24 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { KafkaJsEventProducer } from '../../lib/producer/kafkajs-producer.js';
 import { REHEARSALS } from '../../lib/rehearsal.js';
+import { logLineCapture } from '../support/log-lines.js';
 
 // A container Lambda initialises for provisioned concurrency (its own module registry: this file imports the
 // handlers with AWS_LAMBDA_INITIALIZATION_TYPE set). Port 1 on loopback refuses at once, so the container's
 // producer cannot acknowledge anything: a rehearsal sent through it would not be accepted. A rehearsal sends
 // through a producer of the same class on a client whose connections go to a broker inside the process
 // (producer/kafkajs-rehearsal.ts).
-/** What the container's Powertools Logger writes (INFO to stdout, WARN to stderr), one JSON document per line. */
-const logLines: Record<string, unknown>[] = [];
-const capture = (chunk: unknown) => {
-  for (const line of String(chunk).split('\n').filter(Boolean)) {
-    try {
-      logLines.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      // not a log line of the service's
-    }
-  }
-  return true;
-};
+/** What the container's Powertools Logger writes (INFO to stdout, WARN to stderr). */
+const logs = logLineCapture();
+const logLines = logs.lines;
+const logLine = logs.line;
 let spies: { mockRestore(): void }[] = [];
 /** Each send of the producer class: the rehearsal's (the container's own producer gets no request here). */
 let sends: jest.Spied<KafkaJsEventProducer['send']>;
@@ -34,8 +27,8 @@ beforeAll(() => {
   process.env.PUBLISH_TIMEOUT_MS = '100';
   process.env.AWS_LAMBDA_INITIALIZATION_TYPE = 'provisioned-concurrency';
   spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
-    jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+    jest.spyOn(process.stdout, 'write').mockImplementation(logs.write),
+    jest.spyOn(process.stderr, 'write').mockImplementation(logs.write),
   ];
   sends = jest.spyOn(KafkaJsEventProducer.prototype, 'send');
   disconnects = jest.spyOn(KafkaJsEventProducer.prototype, 'disconnect');
@@ -44,16 +37,6 @@ beforeAll(() => {
 
 const REHEARSED = 'rehearsed the route before its first request';
 const CONNECT_FAILED = 'connecting during initialisation failed; the first send connects';
-
-/** The first line with this message at or after index `from`, waiting for it. */
-const logLine = async (message: string, from = 0, within = 15_000) => {
-  for (const started = Date.now(); Date.now() - started < within; ) {
-    const line = logLines.slice(from).find((candidate) => candidate.message === message);
-    if (line) return line;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`nothing logged "${message}"`);
-};
 
 afterAll(async () => {
   // The container's connect to port 1 gives up after its retries; waiting for it leaves no timer behind.

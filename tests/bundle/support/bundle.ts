@@ -1,7 +1,7 @@
 // Bundling as `serverless package` does, for the tests of deploy/'s esbuild plugins: deploy/esbuild.cjs's
 // options with deploy/esbuild-plugins.cjs, and a probe script bundled that way and run with node.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -54,3 +54,13 @@ export const runBundled = async (script: string, env?: NodeJS.ProcessEnv): Promi
     ...(env ? { env } : {}),
   });
 };
+
+/** The text of every TypeScript file under lib/: what the functions' own code uses of a library. */
+export const libSources = (dir = path.join(repoRoot, 'lib')): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? libSources(path.join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [readFileSync(path.join(dir, entry.name), 'utf8')]
+        : [],
+  );
