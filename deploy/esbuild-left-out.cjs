@@ -1,6 +1,8 @@
 // For the esbuild plugins here: what is bundled in place of code a function never runs. Either a whole module
 // (leftOut) or some functions of a module (withFunctionsLeftOut); both call deploy/left-out-runtime.cjs
-// (bundled once), which throws, naming what was left out, when it is reached.
+// (bundled once), which throws, naming what was left out, when it is reached. Or some entries of a table, the
+// others kept (withEntriesKept).
+const { readFileSync } = require('node:fs');
 const path = require('node:path');
 
 const runtime = JSON.stringify(path.join(__dirname, 'left-out-runtime.cjs'));
@@ -82,4 +84,23 @@ const withFunctionsLeftOut = (source, file, names, prefix, why) => {
   return `${result.slice(0, at)}\n${helper}${result.slice(at)}`;
 };
 
-module.exports = { leftOut, withFunctionsLeftOut, runtime };
+/**
+ * The source of `file` with only the `kept` entries (one per line, `key: value,`) of the object literal that
+ * opens with the line `opening` and closes with the line `closing`; throws, naming the file, when the table or an
+ * entry is not there (the library has changed).
+ */
+const withEntriesKept = (file, opening, closing, kept) => {
+  const source = readFileSync(file, 'utf8');
+  const start = source.indexOf(`${opening}\n`);
+  const end = source.indexOf(`\n${closing}\n`, start);
+  if (start < 0 || end < 0) throw new Error(`${file}: no ${opening} (has the library changed?)`);
+  const entries = source.slice(start, end).split('\n').slice(1);
+  const lines = kept.map((key) => {
+    const entry = entries.find((line) => line.trim().startsWith(`${key}:`));
+    if (!entry) throw new Error(`${file}: ${opening} has no ${key} (has the library changed?)`);
+    return entry;
+  });
+  return `${source.slice(0, start)}${opening}\n${lines.join('\n')}${source.slice(end)}`;
+};
+
+module.exports = { leftOut, withFunctionsLeftOut, withEntriesKept, runtime };

@@ -4,31 +4,20 @@
 // used later without being added to KEPT is refused when the metric is added (a RangeError naming the kept units),
 // in every test that publishes, never in silence. tests/bundle/powertools-metric-units.test.ts checks that every
 // unit lib/ uses is kept and that a dropped one is refused.
-const { readFileSync } = require('node:fs');
+const { withEntriesKept } = require('./esbuild-left-out.cjs');
 
 /** The units lib/ emits (MetricUnit's keys). */
 const KEPT = ['Count', 'Milliseconds'];
-
-const trimUnits = (file) => {
-  const source = readFileSync(file, 'utf8');
-  const start = source.indexOf('const MetricUnit = {');
-  const end = source.indexOf('\n};', start);
-  if (start < 0 || end < 0) throw new Error(`${file}: no MetricUnit (has Powertools changed?)`);
-  const entries = source.slice(start, end).split('\n').slice(1);
-  const kept = KEPT.map((unit) => {
-    const entry = entries.find((line) => line.trim().startsWith(`${unit}:`));
-    if (!entry) throw new Error(`${file}: MetricUnit has no ${unit} (has Powertools changed?)`);
-    return entry;
-  });
-  return `${source.slice(0, start)}const MetricUnit = {\n${kept.join('\n')}${source.slice(end)}`;
-};
 
 module.exports = {
   name: 'powertools-metric-units',
   setup(build) {
     build.onLoad(
       { filter: /[\\/]@aws-lambda-powertools[\\/]metrics[\\/]lib[\\/]esm[\\/]constants\.js$/ },
-      (args) => ({ loader: 'js', contents: trimUnits(args.path) }),
+      (args) => ({
+        loader: 'js',
+        contents: withEntriesKept(args.path, 'const MetricUnit = {', '};', KEPT),
+      }),
     );
   },
 };

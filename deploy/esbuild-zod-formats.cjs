@@ -6,31 +6,17 @@
 // writes it, and drops the others (about 0.6 KB of every function): a format used later without being added to
 // KEPT would be named by its key ("Invalid email"), not by zod's words. tests/bundle/zod-formats.test.ts checks
 // that every format lib/ uses is kept and that its message is zod's own.
-const { readFileSync } = require('node:fs');
+const { withEntriesKept } = require('./esbuild-left-out.cjs');
 
 /** The formats lib/'s schemas use (the keys of zod's table). */
 const KEPT = ['regex', 'uuid', 'datetime'];
-
-const trimFormats = (file) => {
-  const source = readFileSync(file, 'utf8');
-  const start = source.indexOf('const FormatDictionary = {');
-  const end = source.indexOf('\n    };', start);
-  if (start < 0 || end < 0) throw new Error(`${file}: no FormatDictionary (has zod changed?)`);
-  const entries = source.slice(start, end).split('\n').slice(1);
-  const kept = KEPT.map((format) => {
-    const entry = entries.find((line) => line.trim().startsWith(`${format}:`));
-    if (!entry) throw new Error(`${file}: FormatDictionary has no ${format} (has zod changed?)`);
-    return entry;
-  });
-  return `${source.slice(0, start)}const FormatDictionary = {\n${kept.join('\n')}${source.slice(end)}`;
-};
 
 module.exports = {
   name: 'zod-formats',
   setup(build) {
     build.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]en\.js$/ }, (args) => ({
       loader: 'js',
-      contents: trimFormats(args.path),
+      contents: withEntriesKept(args.path, '    const FormatDictionary = {', '    };', KEPT),
     }));
   },
 };
