@@ -1,10 +1,13 @@
 /**
  * A Kafka broker inside the process, for rehearsals: kafkajs connects to it through the socket factory this
  * returns, and each connection answers the four requests a producer makes (ApiVersions, Metadata,
- * InitProducerId, Produce) on the next turn of the event loop. One broker, node 0, is the controller and leads
- * the topic's one partition, which appends every batch at offset 0. Nothing leaves the process, and kafkajs
- * runs all of its own code for a send: the producer, the connection's request queue, the encoding of the
- * request and the decoding of its answer.
+ * InitProducerId, Produce). One broker, node 0, is the controller and leads the topic's one partition, which
+ * appends every batch at offset 0. Nothing leaves the process, and kafkajs runs all of its own code for a send:
+ * the producer, the connection's request queue, the encoding of the request and the decoding of its answer.
+ *
+ * It connects and answers in microtasks, never on a later turn of the event loop: a rehearsal through it ends
+ * before the turn on which Lambda's runtime asks for the first invocation, after which Lambda may freeze the
+ * container until that invocation comes, and the rest of a rehearsal would then run inside it.
  */
 import { EventEmitter } from 'node:events';
 import type { ISocketFactory } from 'kafkajs';
@@ -33,7 +36,7 @@ const ANSWERS: Record<number, string> = {
     '00000000' + // throttle time;
     '00000001' + // one broker:
     '00000000' + // node 0,
-    '0000' + // host "" (the socket factory connects nowhere),
+    '00066d656d6f7279' + // host "memory" (the socket factory connects nowhere),
     '00000000' + // port 0,
     'ffff' + // no rack;
     'ffff' + // no cluster id;
@@ -82,7 +85,7 @@ export const memoryBrokerSockets = (topic: string): ISocketFactory => {
             'hex',
           );
           answer.writeInt32BE(answer.length - 4);
-          setImmediate(() => socket.emit('data', answer));
+          queueMicrotask(() => socket.emit('data', answer));
         }
         return true;
       },
@@ -91,7 +94,7 @@ export const memoryBrokerSockets = (topic: string): ISocketFactory => {
       unref: () => socket,
       setKeepAlive: () => socket,
     });
-    setImmediate(onConnect);
+    queueMicrotask(onConnect);
     return socket as unknown as ReturnType<ISocketFactory>;
   };
 };

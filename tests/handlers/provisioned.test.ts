@@ -64,6 +64,10 @@ describe('a container initialised for provisioned concurrency', () => {
       sends.mockClear();
       disconnects.mockClear();
       await import(`../../handlers/${handlerFile}.js`);
+      // Over before the next turn of the event loop: the turn on which Lambda's runtime asks for the first
+      // invocation, after which Lambda may freeze the container until that invocation comes.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(logLines.slice(from).map(({ message }) => message)).toContain(REHEARSED);
       expect(await logLine(REHEARSED, from)).toMatchObject({
         level: 'INFO',
         rehearsals: REHEARSALS,

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from '@jest/globals';
-import { type ISocketFactory, Kafka, logLevel } from 'kafkajs';
+import { type ISocketFactory, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { memoryBrokerSockets } from '../../../lib/producer/memory-broker.js';
 
 // kafkajs's table of the requests it can send, each with the versions it knows (as installed).
@@ -13,7 +13,9 @@ const newest = (api: string) => Math.max(...(requests[api]?.versions ?? []).map(
 const recordingSockets = (topic: string) => {
   const sockets = memoryBrokerSockets(topic);
   const written: [apiKey: number, apiVersion: number][] = [];
+  const opened: string[] = [];
   const socketFactory: ISocketFactory = (options) => {
+    opened.push(`${options.host}:${options.port}`);
     const socket = sockets(options);
     const write = socket.write.bind(socket) as (request: Buffer) => boolean;
     return Object.assign(socket, {
@@ -23,7 +25,7 @@ const recordingSockets = (topic: string) => {
       },
     });
   };
-  return { written, socketFactory };
+  return { written, opened, socketFactory };
 };
 
 /** A request as a connection writes it: size, API key, API version, correlation id, client id. */
@@ -53,14 +55,23 @@ const answerTo = async (frame: Buffer, topic = 'order-events') => {
 
 describe('the memory broker', () => {
   it("answers a kafkajs idempotent producer at kafkajs's newest versions and acknowledges its records", async () => {
-    const { written, socketFactory } = recordingSockets('order-events');
+    const { written, opened, socketFactory } = recordingSockets('order-events');
+    // What kafkajs logs at WARN and above: nothing, as with a real broker.
+    const complaints: string[] = [];
     const kafka = new Kafka({
       clientId: 'test',
-      brokers: ['memory:0'],
-      logLevel: logLevel.NOTHING,
+      brokers: ['seed.example:9092'],
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry) => {
+        complaints.push(entry.log.message);
+      },
       socketFactory,
     });
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     try {
       for (let i = 0; i < 2; i++)
@@ -91,6 +102,9 @@ describe('the memory broker', () => {
       ]),
     );
     expect(written.filter(([apiKey]) => apiKey === 0)).toHaveLength(2);
+    // The seed broker's connection, then node 0's, as the metadata names it; nothing replaced or reopened.
+    expect(opened).toEqual(['seed.example:9092', 'memory:0']);
+    expect(complaints).toEqual([]);
   });
 
   it('frames each answer with its size and the correlation id of its request, and names its topic', async () => {
