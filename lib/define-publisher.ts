@@ -10,6 +10,7 @@ import {
   type PublishRoute,
 } from './publisher.js';
 import {
+  REHEARSALS,
   type RehearsalRequest,
   rehearsalRequestOf,
   rehearse,
@@ -51,11 +52,17 @@ const rehearseIfInitialisedAhead = (
     // Its connections to the memory broker end with it; a disconnect that fails takes nothing from it.
     .finally(() => producer?.disconnect().catch(() => undefined))
     .then(
-      (accepted) =>
-        logger.info('rehearsed the route before its first request', {
-          rehearsals: accepted,
-          rehearsalMs: Math.round(clock.nowMs() - started),
-        }),
+      (accepted) => {
+        const fields = { rehearsals: accepted, rehearsalMs: Math.round(clock.nowMs() - started) };
+        if (accepted === REHEARSALS)
+          logger.info('rehearsed the route before its first request', fields);
+        // Short of the count: an answer was not a 202, and the first request runs the rest of the code cold.
+        else
+          logger.warn(
+            'a rehearsal of the route was not accepted; the first request runs part of it cold',
+            fields,
+          );
+      },
       (error: unknown) =>
         logger.warn('rehearsing the route failed; the first request runs it cold', {
           errorClass: error instanceof Error ? error.name : typeof error,

@@ -138,8 +138,9 @@ const rehearsalContext = (): Context => {
 };
 
 /**
- * Runs the handler `times` times on the request; resolves with how many answers were 202 (all of them,
- * unless the example no longer passes the route's validation, which tests/lib/rehearsal.test.ts refuses).
+ * Runs the handler up to `times` times on the request, and stops at the first answer that is not a 202 (the
+ * example no longer passes the route's validation, which tests/lib/rehearsal.test.ts refuses, or the rehearsal's
+ * producer failed): the rest would fail alike. Resolves with how many answers were 202.
  */
 export const rehearse = async (
   handler: PublishHandler,
@@ -147,9 +148,10 @@ export const rehearse = async (
   times = REHEARSALS,
 ): Promise<number> => {
   let accepted = 0;
-  for (let i = 0; i < times; i++) {
+  while (accepted < times) {
     const answer = await handler(rehearsalEvent(request), rehearsalContext());
-    if ((answer as { statusCode?: number }).statusCode === 202) accepted++;
+    if ((answer as { statusCode?: number }).statusCode !== 202) break;
+    accepted++;
   }
   return accepted;
 };

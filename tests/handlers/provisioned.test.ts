@@ -88,6 +88,25 @@ describe('a container initialised for provisioned concurrency', () => {
     },
   );
 
+  it('says so when its rehearsal is not accepted: the first request runs part of the code cold', async () => {
+    const from = logLines.length;
+    const { defineRoutePublisher } = await import('../../lib/define-publisher.js');
+    const { batchRoute } = await import('../../lib/batch.js');
+    const { batchRehearsalRequest } = await import('../../lib/rehearsal.js');
+    // A batch without its events: the route answers 400.
+    defineRoutePublisher(batchRoute, () => ({
+      ...batchRehearsalRequest('order-events-batch'),
+      body: {},
+    }));
+    expect(
+      await logLine(
+        'a rehearsal of the route was not accepted; the first request runs part of it cold',
+        from,
+      ),
+    ).toMatchObject({ level: 'WARN', rehearsals: 0 });
+    expect(logLines.slice(from).map(({ message }) => message)).not.toContain(REHEARSED);
+  });
+
   it('starts all the same when its rehearsal cannot even be built, and says so', async () => {
     const from = logLines.length;
     const { defineRoutePublisher } = await import('../../lib/define-publisher.js');

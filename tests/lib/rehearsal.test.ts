@@ -64,7 +64,7 @@ describe('rehearsing a route', () => {
     ]);
   });
 
-  it('counts only accepted rehearsals: a request the route refuses is not one', async () => {
+  it('stops at the first answer that is not a 202, counting only accepted rehearsals', async () => {
     const { calls, observer } = recordingObserver();
     const handler = createPublishHandler(publisherDeclaration('order-created'), {
       config: testConfig(),
@@ -73,8 +73,8 @@ describe('rehearsing a route', () => {
     });
     const refused = { ...rehearsalRequestOf(publisherDeclaration('order-created')), body: {} };
 
-    expect(await rehearse(handler, refused, 2)).toBe(0);
-    expect(calls).toEqual(['refused 400', 'refused 400']);
+    expect(await rehearse(handler, refused, 3)).toBe(0);
+    expect(calls).toEqual(['refused 400']);
   });
 
   it('names the route of a batch rehearsal from the catalog, and refuses a file it does not know', () => {
