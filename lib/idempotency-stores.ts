@@ -14,6 +14,7 @@ import type {
   IdempotencyRecord,
 } from '@aws-lambda-powertools/idempotency/persistence';
 import type { CacheClient } from '@aws-lambda-powertools/idempotency/types';
+import type { PutItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { IdempotencySettings } from './config.js';
 import { idempotencyStoreUnavailable } from './http/problem.js';
 import type { IdempotencyStore } from './idempotency.js';
@@ -114,6 +115,24 @@ export const openIdempotencyStore = (settings: IdempotencySettings): Idempotency
 const open = (settings: IdempotencySettings): Promise<BasePersistenceLayer> =>
   settings.store === 'dynamodb' ? openDynamoDb(settings) : openRedis(settings);
 
+/**
+ * Powertools lets a request claim a key whose record is still in progress once that record's in-progress time
+ * has passed, whatever its payload: neither store's claim reads the payload hash. A record left in progress by a
+ * publish whose outcome the store could not record would so let a different request under the same key publish,
+ * where it must be refused (422) as it is once the record is complete. This adds to the DynamoDB put's condition
+ * that such a record holds the same payload hash; the same request still takes the key over (and publishes again
+ * under the same event ids). Powertools then reads the record the failed condition returns, and refuses the
+ * request for its payload.
+ */
+const takeOverOnlyWithTheSamePayload = (input: PutItemCommandInput) => {
+  const hash = input.Item?.validation;
+  if (hash === undefined) return;
+  // AND binds before OR: this joins the last branch of Powertools' condition, its lapsed in-progress record.
+  input.ConditionExpression += ' AND #validation = :validation';
+  Object.assign(input.ExpressionAttributeNames as object, { '#validation': 'validation' });
+  Object.assign(input.ExpressionAttributeValues as object, { ':validation': hash });
+};
+
 const openDynamoDb = async (
   settings: Extract<IdempotencySettings, { store: 'dynamodb' }>,
 ): Promise<BasePersistenceLayer> => {
@@ -160,6 +179,8 @@ const openDynamoDb = async (
   Object.assign(client, {
     send: (command: object) => {
       const operation = command.constructor.name.replace(/Command$/, '');
+      if (operation === 'PutItem')
+        takeOverOnlyWithTheSamePayload((command as { input: PutItemCommandInput }).input);
       return bounded(
         'dynamodb',
         operation,
@@ -178,10 +199,12 @@ const openDynamoDb = async (
 const openRedis = async (
   settings: Extract<IdempotencySettings, { store: 'redis' }>,
 ): Promise<BasePersistenceLayer> => {
-  const [{ createClient }, { CachePersistenceLayer }] = await Promise.all([
-    import('@redis/client'),
-    import('@aws-lambda-powertools/idempotency/cache'),
-  ]);
+  const [{ createClient }, { CachePersistenceLayer }, { IdempotencyItemAlreadyExistsError }] =
+    await Promise.all([
+      import('@redis/client'),
+      import('@aws-lambda-powertools/idempotency/cache'),
+      import('@aws-lambda-powertools/idempotency'),
+    ]);
   const timeoutMs = settings.storeTimeoutMs;
   const newClient = () =>
     createClient({
@@ -245,11 +268,33 @@ const openRedis = async (
     del: (keys) => call('DEL', (redis) => redis.del(keys)),
   };
 
+  /** The record a request is claiming its key with, while it does. */
+  const claiming = new AsyncLocalStorage<IdempotencyRecord>();
+
   /**
    * Powertools 2.35's CachePersistenceLayer drops the payload hash when it marks a record COMPLETED, so every
-   * retry would fail validation (422) even with the same body. This writes the completed record with it.
+   * retry would fail validation (422) even with the same body: this writes the completed record with it. And
+   * when a claim finds the key's record in progress, its time lapsed, Powertools takes the key over whatever the
+   * payload (see takeOverOnlyWithTheSamePayload): this has it read a record of another payload as the key's, which it
+   * then refuses (422).
    */
-  class CompletedRecordsKeepTheirPayloadHash extends CachePersistenceLayer {
+  class PayloadHashKeptAndChecked extends CachePersistenceLayer {
+    protected override _putRecord(record: IdempotencyRecord): Promise<void> {
+      return claiming.run(record, () => super._putRecord(record));
+    }
+
+    protected override async _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> {
+      const found = await super._getRecord(idempotencyKey);
+      const claim = claiming.getStore();
+      if (
+        claim?.idempotencyKey === idempotencyKey &&
+        found.getStatus() === 'INPROGRESS' &&
+        found.payloadHash !== claim.payloadHash
+      )
+        throw new IdempotencyItemAlreadyExistsError('in progress for another payload', found);
+      return found;
+    }
+
     protected override async _updateRecord(record: IdempotencyRecord): Promise<void> {
       const item = {
         status: record.getStatus(),
@@ -264,5 +309,5 @@ const openRedis = async (
       await client.set(record.idempotencyKey, JSON.stringify(item), { EX: secondsLeft });
     }
   }
-  return new CompletedRecordsKeepTheirPayloadHash({ client });
+  return new PayloadHashKeptAndChecked({ client });
 };

@@ -18,6 +18,8 @@ import { readWithKcat, type TopicRecord } from './support/topic.js';
 
 const TOPIC = 'order-events';
 const STORE_TIMEOUT_MS = 1_000;
+/** Past the in-progress time of a request of this file's service (PUBLISH_TIMEOUT_MS 3000, its margin 500). */
+const IN_PROGRESS_LAPSED_MS = 5_000;
 
 interface StoreUnderTest {
   name: 'redis' | 'dynamodb';
@@ -253,5 +255,41 @@ describe.each(STORES)('keyed requests with the $name store failing', (storeUnder
     }
     await brokerRtt(0);
     expectTruthfulAfterPublish(reply, await recordsWithReason(reason));
+  });
+
+  it('refuses (422) another request under a key the store could not complete, also once its in-progress time has passed', async () => {
+    const reason = unique('left in progress');
+    const key = unique('left');
+    const { path, body } = storeUnderTest.refusedRequest(reason);
+    await retryUntilAccepted(
+      cancellation(reason).path,
+      { reason: unique('warm-up') },
+      unique('warm'),
+    );
+    if (storeUnderTest.refusesDuringPublish) await brokerRtt(1_500);
+    const pending = send(path, body, key);
+    if (storeUnderTest.refusesDuringPublish) await delay(600);
+    const allowWrites = await storeUnderTest.refuseWrites(store, storeUnderTest.storePort);
+    let reply: Reply;
+    try {
+      reply = await pending;
+    } finally {
+      await allowWrites();
+    }
+    await brokerRtt(0);
+    expectTruthfulAfterPublish(reply, await recordsWithReason(reason));
+    // The record stays in progress; its in-progress time is the request's budget (PUBLISH_TIMEOUT_MS and a
+    // fraction of its margin), long over by now.
+    await delay(IN_PROGRESS_LAPSED_MS);
+    const other = unique('another request');
+    const refused = await send(path, storeUnderTest.refusedRequest(other).body, key);
+    expect(refused.status).toBe(422);
+    expect(await recordsWithReason(other)).toEqual([]);
+    // The same request may still take the key over, and publishes under the same event ids.
+    await retryUntilAccepted(path, body, key);
+    const written = await recordsWithReason(reason);
+    expect(new Set(written.map((record) => record.headers.ce_id)).size).toBe(
+      (body as { events?: unknown[] }).events?.length ?? 1,
+    );
   });
 });
