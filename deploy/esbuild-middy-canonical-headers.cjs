@@ -1,5 +1,5 @@
 // An esbuild plugin that leaves out @middy/http-header-normalizer's table of header names with their own
-// spelling (ETag, WWW-Authenticate, Sec-WebSocket-Key...: about 0.45 KB of every publishing function). Only its
+// spelling (ETag, WWW-Authenticate, Sec-WebSocket-Key...: about 0.3 KB of every publishing function). Only its
 // canonical mode reads the table; lib/publisher.ts uses the default, lower case. In its place, canonical mode
 // throws, naming what was left out (deploy/left-out-runtime.cjs). tests/bundle/middy-canonical-headers.test.ts
 // checks that the functions' headers are still lower-cased and that canonical mode throws.

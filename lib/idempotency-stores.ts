@@ -275,8 +275,8 @@ const openRedis = async (
    * Powertools 2.35's CachePersistenceLayer drops the payload hash when it marks a record COMPLETED, so every
    * retry would fail validation (422) even with the same body: this writes the completed record with it. And
    * when a claim finds the key's record in progress, its time lapsed, Powertools takes the key over whatever the
-   * payload (see takeOverOnlyWithTheSamePayload): this has it read a record of another payload as the key's, which it
-   * then refuses (422).
+   * payload (see takeOverOnlyWithTheSamePayload): this hands Powertools a record in progress for another payload,
+   * lapsed or not, as the key's, which it then refuses (422).
    */
   class PayloadHashKeptAndChecked extends CachePersistenceLayer {
     protected override _putRecord(record: IdempotencyRecord): Promise<void> {
