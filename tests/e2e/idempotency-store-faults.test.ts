@@ -234,9 +234,11 @@ describe.each(STORES)('keyed requests with the $name store failing', (storeUnder
     expectTruthfulAfterPublish(reply, await recordsWithReason(reason));
   });
 
-  it('never answers "nothing was published" when the store refuses to complete the record after the publish', async () => {
-    const reason = unique('refused write');
-    const key = unique('refused');
+  /**
+   * Sends the store's refused request under `key` while the store refuses the write that would complete its
+   * record: the publish goes through, its record stays in progress. Checks that the answer does not deny it.
+   */
+  const publishWhileTheStoreRefusesToComplete = async (reason: string, key: string) => {
     const { path, body } = storeUnderTest.refusedRequest(reason);
     await retryUntilAccepted(
       cancellation(reason).path,
@@ -255,29 +257,17 @@ describe.each(STORES)('keyed requests with the $name store failing', (storeUnder
     }
     await brokerRtt(0);
     expectTruthfulAfterPublish(reply, await recordsWithReason(reason));
+    return { path, body };
+  };
+
+  it('never answers "nothing was published" when the store refuses to complete the record after the publish', async () => {
+    await publishWhileTheStoreRefusesToComplete(unique('refused write'), unique('refused'));
   });
 
   it('refuses (422) another request under a key the store could not complete, also once its in-progress time has passed', async () => {
     const reason = unique('left in progress');
     const key = unique('left');
-    const { path, body } = storeUnderTest.refusedRequest(reason);
-    await retryUntilAccepted(
-      cancellation(reason).path,
-      { reason: unique('warm-up') },
-      unique('warm'),
-    );
-    if (storeUnderTest.refusesDuringPublish) await brokerRtt(1_500);
-    const pending = send(path, body, key);
-    if (storeUnderTest.refusesDuringPublish) await delay(600);
-    const allowWrites = await storeUnderTest.refuseWrites(store, storeUnderTest.storePort);
-    let reply: Reply;
-    try {
-      reply = await pending;
-    } finally {
-      await allowWrites();
-    }
-    await brokerRtt(0);
-    expectTruthfulAfterPublish(reply, await recordsWithReason(reason));
+    const { path, body } = await publishWhileTheStoreRefusesToComplete(reason, key);
     // The record stays in progress; its in-progress time is the request's budget (PUBLISH_TIMEOUT_MS and a
     // fraction of its margin), long over by now.
     await delay(IN_PROGRESS_LAPSED_MS);
