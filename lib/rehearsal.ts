@@ -6,10 +6,9 @@
  * optimised before the first request. The rehearsal handler is made with the container's producer class on a
  * kafkajs client whose connections go to a broker inside the process (producer/kafkajs-rehearsal.ts: kafkajs's
  * whole send runs, nothing leaves the process) and an observer whose Logger and Metrics, of the container's
- * classes, build each log line
- * and EMF document and write none: nothing reaches Kafka, the logs or the metrics, and no store is touched (no
- * Idempotency-Key). The same classes matter: code V8 optimised for one class of object is thrown away, inside
- * the request, when an object of another class reaches it.
+ * classes, build each log line and EMF document and write none: nothing reaches Kafka, the logs or the metrics,
+ * and no store is touched (no Idempotency-Key). The same classes matter: code V8 optimised for one class of
+ * object is thrown away, inside the request, when an object of another class reaches it.
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { catalogEntry, type EventDeclaration, eventTypes, functionRoutes } from './catalog.js';
