@@ -6,10 +6,10 @@
 // With BENCH_FIRST_REQUEST_AFTER_MS set (as for a container initialised for provisioned concurrency), it does
 // what such a container does for kafkajs before its first request (connect; a send of no records, which
 // fetches the topic's metadata; the partitions' leaders connected; with BENCH_FLOOR_REHEARSALS, the record sent
-// that many times to a broker inside the process, as a container's rehearsal sends it), waits that long, and times its first send of a record alone: kafkajs's
-// own part of the first request of a container that prepared for it. With BENCH_FLOOR_SENDS=N as well, it
-// then sends N - 1 more records, one after another, and times the last: how far kafkajs is from warm after a
-// few real sends.
+// that many times to a broker inside the process, as a container's rehearsal sends it), waits that long, and
+// times its first send of a record alone: kafkajs's own part of the first request of a container that prepared
+// for it. With BENCH_FLOOR_SENDS=N as well, it then sends N - 1 more records, one after another, and times the
+// last: how far kafkajs is from warm after a few real sends.
 import kafkajs, { type RecordMetadata } from 'kafkajs';
 import { buildOrderEvent, toKafkaRecord } from '../../lib/events.js';
 import { keptClusterOf } from '../../lib/producer/kafkajs-leaders.js';
