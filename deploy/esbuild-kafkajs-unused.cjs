@@ -21,6 +21,8 @@
 // - the legacy partitioner (the producer is always given the default, Java-compatible one) and the consumer's
 //   partition assigners;
 // - all of kafkajs's package.json but what src/errors.js reads from it (its `bugs` URL), and its name and version;
+// - the tables of ACL and config types its index.js exports for an admin client's ACL and config calls, which no
+//   function makes (the admin client requires them itself, so the health function keeps them);
 // - the warning about kafkajs 2's new default partitioner, which no client here would print.
 // What is left out throws if it is ever reached, naming itself (deploy/left-out-runtime.cjs): a mistake here
 // fails loudly (the end-to-end tests run these bundles against a broker), never silently.
@@ -114,6 +116,25 @@ const withoutAssert = (source, file) => {
   if (/\bassert\b/.test(rest))
     throw new Error(`${file}: assert is still used without transactions (has kafkajs changed?)`);
   return rest;
+};
+
+/**
+ * kafkajs's index.js without its six tables of ACL and config types (the package's exports, which no function
+ * reads): one stand-in for all of them.
+ */
+const TYPE_TABLES =
+  /^const (\w+) = require\('\.\/src\/protocol\/(?:configResourceTypes|configSource|aclResourceTypes|aclOperationTypes|aclPermissionTypes|resourcePatternTypes)'\)\n/gm;
+const withoutTypeTables = (source, file) => {
+  let found = 0;
+  const rest = source.replace(TYPE_TABLES, (_, name) => {
+    found += 1;
+    return `const ${name} = __typeTablesLeftOut\n`;
+  });
+  if (found !== 6)
+    throw new Error(
+      `${file}: expected 6 tables of ACL and config types, found ${found} (has kafkajs changed?)`,
+    );
+  return `const __typeTablesLeftOut = require(${runtime}).stub('kafkajs ACL and config types', 'no function reads them');\n${rest}`;
 };
 
 const CLIENT_CALL = /\.(producer|admin|consumer)\s*\(/g;
@@ -246,6 +267,11 @@ module.exports = {
           return undefined;
       }
     });
+
+    build.onLoad({ filter: /[\\/]kafkajs[\\/]index\.js$/ }, (args) => ({
+      loader: 'js',
+      contents: withoutTypeTables(readFileSync(args.path, 'utf8'), args.path),
+    }));
 
     build.onLoad({ filter: /[\\/]kafkajs[\\/]package\.json$/ }, (args) => {
       const { name, version, bugs } = JSON.parse(readFileSync(args.path, 'utf8'));
