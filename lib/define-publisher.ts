@@ -25,14 +25,19 @@ const wiring = {
 };
 
 /**
- * The same handler code with nothing behind it: what a rehearsal runs (see rehearsal.ts). Made only in a
- * container that rehearses, so that no other cold start pays for its Logger and Metrics.
+ * The same handler code with nothing behind it: what a rehearsal runs (see rehearsal.ts), Powertools' Lambda
+ * context included, on the rehearsal's Logger. Made only in a container that rehearses, so that no other cold
+ * start pays for its Logger and Metrics.
  */
-const rehearsalWiring = () => ({
-  config: containerDependencies.config,
-  producer: rehearsalProducer(containerDependencies.config),
-  observer: unwrittenObserver(containerDependencies.config.logLevel).observer,
-});
+const rehearsalWiring = () => {
+  const { observer, logger: unwritten } = unwrittenObserver(containerDependencies.config.logLevel);
+  return {
+    config: containerDependencies.config,
+    producer: rehearsalProducer(containerDependencies.config),
+    observer,
+    invocationMiddlewares: [injectLambdaContext(unwritten, { resetKeys: true })],
+  };
+};
 
 /** In a container initialised ahead of its traffic, runs the route's code before its first request. */
 const rehearseIfInitialisedAhead = (

@@ -2,13 +2,14 @@
  * A container Lambda initialises ahead of its traffic (provisioned concurrency) has time before its first
  * request, and V8 runs code it has not seen in its interpreter, many times slower than the optimised code of
  * a warm container. Rehearsing runs a route's own code on the catalog's example, as a request would (the
- * middy chain, parsing, validation, the event and its record, the answer), so that it is compiled and
- * optimised before the first request. The rehearsal handler is made with the container's producer class on a
- * kafkajs client whose connections go to a broker inside the process (producer/kafkajs-rehearsal.ts: kafkajs's
- * whole send runs, nothing leaves the process) and an observer whose Logger and Metrics, of the container's
- * classes, build each log line and EMF document and write none: nothing reaches Kafka, the logs or the metrics,
- * and no store is touched (no Idempotency-Key). The same classes matter: code V8 optimised for one class of
- * object is thrown away, inside the request, when an object of another class reaches it.
+ * middy chain with Powertools' Lambda context, parsing, validation, the event and its record, the answer), so
+ * that it is compiled and optimised before the first request. The rehearsal handler is made with the
+ * container's producer class on a kafkajs client whose connections go to a broker inside the process
+ * (producer/kafkajs-rehearsal.ts: kafkajs's whole send runs, nothing leaves the process) and an observer whose
+ * Logger and Metrics, of the container's classes, build each log line and EMF document and write none: nothing
+ * reaches Kafka, the logs or the metrics, and no store is touched (no Idempotency-Key). The same classes
+ * matter: code V8 optimised for one class of object is thrown away, inside the request, when an object of
+ * another class reaches it.
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { catalogEntry, type EventDeclaration, eventTypes, functionRoutes } from './catalog.js';
@@ -48,41 +49,60 @@ export interface RehearsalRequest {
   body: unknown;
 }
 
-/** The request as API Gateway's HTTP API (payload 2.0) hands it over, with a verified caller. */
-export const rehearsalEvent = ({
-  method,
-  path,
-  pathParameters,
-  body,
-}: RehearsalRequest): APIGatewayProxyEventV2 => {
+const REHEARSAL = 'rehearsal';
+
+/**
+ * The request as a publishing function gets it: API Gateway's HTTP API (payload 2.0) passes on the client's
+ * headers and adds its own (names in lower case, in order), with the claims its JWT authorizer verified, and
+ * Lambda's runtime hands the handler the event parsed from JSON (no member left undefined). V8 optimises the
+ * route's code for the hidden classes of the objects it meets, and throws that code away, inside the first
+ * request, when an object of another class arrives: another set of headers, a claim more or less. Every other
+ * rehearsal comes without a traceparent header, as requests from callers that trace nothing do.
+ */
+export const rehearsalEvent = (
+  { method, path, pathParameters, body }: RehearsalRequest,
+  traced = true,
+): APIGatewayProxyEventV2 => {
   const text = JSON.stringify(body);
-  return {
+  const routeKey = `${method} ${path}`;
+  const event = {
     version: '2.0',
-    routeKey: `${method} ${path}`,
+    routeKey,
     rawPath: path,
     rawQueryString: '',
+    // Their names and the shapes they make matter here; what only API Gateway reads holds a placeholder.
     headers: {
-      'content-type': 'application/json',
+      accept: '*/*',
+      authorization: REHEARSAL,
       'content-length': String(Buffer.byteLength(text)),
-      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      'content-type': 'application/json',
+      host: REHEARSAL,
+      ...(traced ? { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } : {}),
+      'user-agent': REHEARSAL,
+      'x-amzn-trace-id': REHEARSAL,
+      'x-forwarded-for': REHEARSAL,
+      'x-forwarded-port': '443',
+      'x-forwarded-proto': 'https',
     },
-    ...(pathParameters ? { pathParameters } : {}),
     requestContext: {
-      accountId: 'rehearsal',
-      apiId: 'rehearsal',
-      domainName: 'rehearsal',
-      domainPrefix: 'rehearsal',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'rehearsal' },
-      requestId: 'rehearsal',
-      routeKey: `${method} ${path}`,
+      accountId: REHEARSAL,
+      apiId: REHEARSAL,
+      authorizer: { jwt: { claims: { sub: REHEARSAL }, scopes: [] } },
+      domainName: REHEARSAL,
+      domainPrefix: REHEARSAL,
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: REHEARSAL, userAgent: REHEARSAL },
+      requestId: REHEARSAL,
+      routeKey,
       stage: '$default',
-      time: new Date().toUTCString(),
+      time: REHEARSAL,
       timeEpoch: Date.now(),
-      authorizer: { jwt: { claims: { sub: 'rehearsal' }, scopes: [] } },
-    } as APIGatewayProxyEventV2['requestContext'],
+    },
     body: text,
+    pathParameters,
     isBase64Encoded: false,
   };
+  // Through JSON: an absent pathParameters is left out, as API Gateway leaves it out.
+  return JSON.parse(JSON.stringify(event)) as APIGatewayProxyEventV2;
 };
 
 const REHEARSAL_ORDER_ID = 'o-rehearsal';
@@ -122,13 +142,13 @@ const rehearsalContext = (): Context => {
   };
   return {
     callbackWaitsForEmptyEventLoop: false,
-    functionName: 'rehearsal',
+    functionName: REHEARSAL,
     functionVersion: '$LATEST',
-    invokedFunctionArn: 'rehearsal',
+    invokedFunctionArn: REHEARSAL,
     memoryLimitInMB: '0',
-    awsRequestId: 'rehearsal',
-    logGroupName: 'rehearsal',
-    logStreamName: 'rehearsal',
+    awsRequestId: REHEARSAL,
+    logGroupName: REHEARSAL,
+    logStreamName: REHEARSAL,
     getRemainingTimeInMillis: () => 10_000,
     done: refuse,
     fail: refuse,
@@ -148,7 +168,7 @@ export const rehearse = async (
 ): Promise<number> => {
   let accepted = 0;
   while (accepted < times) {
-    const answer = await handler(rehearsalEvent(request), rehearsalContext());
+    const answer = await handler(rehearsalEvent(request, accepted % 2 === 0), rehearsalContext());
     if ((answer as { statusCode?: number }).statusCode !== 202) break;
     accepted++;
   }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { ServiceLogger } from '../../lib/observability.js';
 import { KafkaJsEventProducer } from '../../lib/producer/kafkajs-producer.js';
 import { REHEARSALS } from '../../lib/rehearsal.js';
 import { logLineCapture } from '../support/log-lines.js';
@@ -17,6 +18,8 @@ let spies: { mockRestore(): void }[] = [];
 let sends: jest.Spied<KafkaJsEventProducer['send']>;
 /** Each disconnect of the producer class: the rehearsal's, once it is over. */
 let disconnects: jest.Spied<KafkaJsEventProducer['disconnect']>;
+/** Each Lambda context Powertools' middleware gives a Logger of the service's class. */
+let lambdaContexts: jest.Spied<ServiceLogger['addContext']>;
 
 beforeAll(() => {
   process.env.KAFKA_BROKERS = '127.0.0.1:1';
@@ -32,7 +35,8 @@ beforeAll(() => {
   ];
   sends = jest.spyOn(KafkaJsEventProducer.prototype, 'send');
   disconnects = jest.spyOn(KafkaJsEventProducer.prototype, 'disconnect');
-  spies.push(sends, disconnects);
+  lambdaContexts = jest.spyOn(ServiceLogger.prototype, 'addContext');
+  spies.push(sends, disconnects, lambdaContexts);
 });
 
 const REHEARSED = 'rehearsed the route before its first request';
@@ -63,6 +67,7 @@ describe('a container initialised for provisioned concurrency', () => {
       const from = logLines.length;
       sends.mockClear();
       disconnects.mockClear();
+      lambdaContexts.mockClear();
       await import(`../../handlers/${handlerFile}.js`);
       // Over before the next turn of the event loop: the turn on which Lambda's runtime asks for the first
       // invocation, after which Lambda may freeze the container until that invocation comes.
@@ -77,6 +82,14 @@ describe('a container initialised for provisioned concurrency', () => {
       expect(sends).toHaveBeenCalledTimes(REHEARSALS);
       const [records] = sends.mock.calls[0] ?? [[]];
       expect(records.map((record) => record.headers.ce_type)).toEqual(eventTypes);
+      // Every other one came without a traceparent header, as a request from a caller that traces nothing.
+      expect(
+        sends.mock.calls.slice(0, 4).map(([sent]) => sent[0]?.headers.traceparent !== undefined),
+      ).toEqual([true, false, true, false]);
+      // Each ran Powertools' Lambda context middleware, as the container's requests do, on a Logger of the
+      // container's class (the rehearsal's own, which writes nothing).
+      expect(lambdaContexts).toHaveBeenCalledTimes(REHEARSALS);
+      expect(lambdaContexts.mock.calls[0]?.[0]).toMatchObject({ functionName: 'rehearsal' });
       // Its producer's connections to the memory broker end with it.
       expect(disconnects).toHaveBeenCalledTimes(1);
       // Nothing of the rehearsal reached the logs or the metrics but that one line.

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it, jest } from '@jest/globals';
 import { batchRoute } from '../../lib/batch.js';
 import { eventTypes, publisherDeclaration } from '../../lib/catalog.js';
@@ -83,6 +84,106 @@ describe('rehearsing a route', () => {
       path: '/order-events/batch',
     });
     expect(() => batchRehearsalRequest('no-such-handler')).toThrow(/no route/);
+  });
+
+  it("sends the request as API Gateway and Lambda's runtime hand it over, every other one without a traceparent", () => {
+    const request = rehearsalRequestOf(publisherDeclaration('order-created'));
+    const traced = rehearsalEvent(request);
+    const untraced = rehearsalEvent(request, false);
+
+    // The headers API Gateway passes on and adds, in its order; the caller its JWT authorizer verified.
+    expect(Object.keys(traced.headers)).toEqual([
+      'accept',
+      'authorization',
+      'content-length',
+      'content-type',
+      'host',
+      'traceparent',
+      'user-agent',
+      'x-amzn-trace-id',
+      'x-forwarded-for',
+      'x-forwarded-port',
+      'x-forwarded-proto',
+    ]);
+    expect(Object.keys(untraced.headers)).toEqual(
+      Object.keys(traced.headers).filter((name) => name !== 'traceparent'),
+    );
+    expect(traced.requestContext).toMatchObject({
+      authorizer: { jwt: { claims: { sub: 'rehearsal' } } },
+    });
+    // Parsed from JSON: a route without path parameters has no such member at all.
+    expect('pathParameters' in traced).toBe(false);
+    expect(JSON.parse(traced.body ?? '')).toEqual(request.body);
+  });
+
+  it('makes objects of the hidden classes an event from API Gateway, parsed from JSON, has', () => {
+    setFlagsFromString('--allow-natives-syntax');
+    const sameHiddenClass = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (
+      a: unknown,
+      b: unknown,
+    ) => boolean;
+    // An event as API Gateway sends one for POST /orders to a function behind the JWT authorizer, parsed.
+    const delivered = JSON.parse(
+      JSON.stringify({
+        version: '2.0',
+        routeKey: 'POST /orders',
+        rawPath: '/orders',
+        rawQueryString: '',
+        headers: {
+          accept: 'application/json',
+          authorization: 'Bearer a.b.c',
+          'content-length': '99',
+          'content-type': 'application/json',
+          host: 'abc.execute-api.eu-west-1.amazonaws.com',
+          'user-agent': 'curl/8.5.0',
+          'x-amzn-trace-id': 'Root=1-67a0c0de-0123456789abcdef01234567',
+          'x-forwarded-for': '203.0.113.7',
+          'x-forwarded-port': '443',
+          'x-forwarded-proto': 'https',
+        },
+        requestContext: {
+          accountId: '123456789012',
+          apiId: 'abc',
+          authorizer: { jwt: { claims: { sub: 'user-1' }, scopes: ['order-events/publish'] } },
+          domainName: 'abc.execute-api.eu-west-1.amazonaws.com',
+          domainPrefix: 'abc',
+          http: {
+            method: 'POST',
+            path: '/orders',
+            protocol: 'HTTP/1.1',
+            sourceIp: '203.0.113.7',
+            userAgent: 'curl/8.5.0',
+          },
+          requestId: 'JKJaXmPLvHcESHA=',
+          routeKey: 'POST /orders',
+          stage: '$default',
+          time: '03/Dec/2026:10:15:00 +0000',
+          timeEpoch: 1_796_292_900_000,
+        },
+        body: '{}',
+        isBase64Encoded: false,
+      }),
+    );
+    const rehearsed = rehearsalEvent(
+      rehearsalRequestOf(publisherDeclaration('order-created')),
+      false,
+    );
+    const parts = (event: typeof delivered) => [
+      event,
+      event.headers,
+      event.requestContext,
+      event.requestContext.authorizer.jwt,
+      event.requestContext.http,
+    ];
+
+    expect(parts(rehearsed).map((part, i) => sameHiddenClass(part, parts(delivered)[i]))).toEqual(
+      Array(5).fill(true),
+    );
+    // The check tells shapes apart: the three headers the rehearsal used to send make another class.
+    const fewerHeaders = JSON.parse(
+      '{"content-type":"application/json","content-length":"99","traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}',
+    );
+    expect(sameHiddenClass(fewerHeaders, delivered.headers)).toBe(false);
   });
 
   it('fills the path parameter of a route that takes orderId from its path', () => {
