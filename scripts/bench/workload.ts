@@ -33,30 +33,38 @@ export const orderBody = (i: number): OrderCreatedBody => ({
   currency: 'EUR',
 });
 
-/** An HTTP API (payload 2.0) event as API Gateway sends it for POST /orders, header names in lower case. */
-export const apiGatewayV2Event = (body: string, authorization?: string): APIGatewayProxyEventV2 => {
+/** The caller every request comes from, as the JWT authorizer verified it. */
+const BENCH_CALLER = 'bench-caller';
+
+/**
+ * An HTTP API (payload 2.0) event as a publishing function gets it in production for POST /orders: the headers
+ * API Gateway passes on and adds (names in lower case, in order), the bearer token the route's JWT authorizer
+ * verified and its claims, parsed from JSON as Lambda's runtime hands it over. A container's rehearsal
+ * (lib/rehearsal.ts) sends requests of the same shapes.
+ */
+export const apiGatewayV2Event = (body: string): APIGatewayProxyEventV2 => {
   const now = Date.now();
-  const headers: Record<string, string> = {
-    accept: '*/*',
-    'content-length': String(Buffer.byteLength(body)),
-    'content-type': 'application/json',
-    host: 'abc123.execute-api.eu-west-1.amazonaws.com',
-    'user-agent': 'order-events-bench',
-    'x-amzn-trace-id': `Root=1-${Math.floor(now / 1000).toString(16)}-${requestId().replace(/-/g, '').slice(0, 24)}`,
-    'x-forwarded-for': '203.0.113.7',
-    'x-forwarded-port': '443',
-    'x-forwarded-proto': 'https',
-  };
-  if (authorization) headers.authorization = authorization;
-  return {
+  const event = {
     version: '2.0',
     routeKey: 'POST /orders',
     rawPath: '/orders',
     rawQueryString: '',
-    headers,
+    headers: {
+      accept: '*/*',
+      authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.bench.signature',
+      'content-length': String(Buffer.byteLength(body)),
+      'content-type': 'application/json',
+      host: 'abc123.execute-api.eu-west-1.amazonaws.com',
+      'user-agent': 'order-events-bench',
+      'x-amzn-trace-id': `Root=1-${Math.floor(now / 1000).toString(16)}-${requestId().replace(/-/g, '').slice(0, 24)}`,
+      'x-forwarded-for': '203.0.113.7',
+      'x-forwarded-port': '443',
+      'x-forwarded-proto': 'https',
+    },
     requestContext: {
       accountId: '123456789012',
       apiId: 'abc123',
+      authorizer: { jwt: { claims: { sub: BENCH_CALLER }, scopes: ['order-events/publish'] } },
       domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
       domainPrefix: 'abc123',
       http: {
@@ -75,6 +83,7 @@ export const apiGatewayV2Event = (body: string, authorization?: string): APIGate
     body,
     isBase64Encoded: false,
   };
+  return JSON.parse(JSON.stringify(event)) as APIGatewayProxyEventV2;
 };
 
 /** A Lambda context whose remaining time counts down from the function's timeout, as Lambda's does. */
