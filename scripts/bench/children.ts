@@ -217,6 +217,7 @@ interface ColdReceipt extends Partial<ColdSample> {
   status?: number;
   receipt?: string;
   idleCpuMs?: number;
+  afterPauseMs?: number[];
 }
 
 /** One cold child (cold-invoke.ts) on a bundle: its timings and its receipt, which must be a 202. */
@@ -351,6 +352,39 @@ export const measureCold = async (
     }
   }
   return result;
+};
+
+/** How many requests warm a container before its requests after a pause are timed, and how many are. */
+export const WARM_BEFORE_PAUSES = 1_000;
+export const PAUSES_PER_CONTAINER = 4;
+
+/**
+ * The floor of the provisioned path, on the function itself: a container warmed by WARM_BEFORE_PAUSES requests
+ * one after another (IS_OFFLINE: its producer kept open, as on Lambda), then PAUSES_PER_CONTAINER requests, each
+ * PROVISIONED_FIRST_REQUEST_AFTER_MS after the one before, each timed; `count` containers.
+ */
+export const measureWarmAfterPauses = async (
+  coldInvoke: string,
+  bundle: { label: string; path: string },
+  functionName: string,
+  env: NodeJS.ProcessEnv,
+  count: number,
+): Promise<number[]> => {
+  const pausingEnv = {
+    ...env,
+    IS_OFFLINE: 'true',
+    BENCH_WARM_REQUESTS: String(WARM_BEFORE_PAUSES),
+    BENCH_IDLE_CYCLES: String(PAUSES_PER_CONTAINER),
+    BENCH_FIRST_REQUEST_AFTER_MS: String(PROVISIONED_FIRST_REQUEST_AFTER_MS),
+  };
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const { receipt } = await invokeCold(coldInvoke, bundle, functionName, i + 1, pausingEnv);
+    if (receipt.afterPauseMs?.length !== PAUSES_PER_CONTAINER)
+      throw new Error(`the warm container of ${bundle.label} timed no request after a pause`);
+    samples.push(...receipt.afterPauseMs);
+  }
+  return samples;
 };
 
 /** How long the idle children stay up after their answer, producer connected. */

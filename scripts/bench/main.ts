@@ -5,7 +5,8 @@
 //   warm     the packaged order-created handler invoked directly with API Gateway v2 events, warm
 //   naive    connect + send + disconnect per call
 //   cold     a fresh node process: load the packaged bundle, one invocation, exit; beside `node -e 0`;
-//            then the CPU time of such a process in the second after its answer, producer connected (idle)
+//            then the CPU time of such a process in the second after its answer, producer connected (idle);
+//            then a container warmed by 1,000 requests, its requests each 500 ms after the one before
 //   http     serverless-offline driven by autocannon at a few concurrency levels
 //
 // The last line of stdout is one JSON object with the headline numbers. Progress goes to stderr.
@@ -32,9 +33,12 @@ import {
   IDLE_AFTER_MS,
   measureCold,
   measureIdle,
+  measureWarmAfterPauses,
+  PAUSES_PER_CONTAINER,
   PROVISIONED_FIRST_REQUEST_AFTER_MS,
   PROVISIONED_FLOOR_SENDS,
   runLoopWorker,
+  WARM_BEFORE_PAUSES,
 } from './children.js';
 import { type HttpLevel, measureHttp, probe, startOffline } from './http.js';
 import type { LoopWorkerResult } from './loop-worker.js';
@@ -76,6 +80,7 @@ const plan = quick
       naiveReuse: 2,
       cold: 5,
       idle: 2,
+      pausedContainers: 1,
       httpLevels: [1, 4],
       httpWarmup: 1,
       httpSeconds: 2,
@@ -89,6 +94,7 @@ const plan = quick
       naiveReuse: 6,
       cold: 31,
       idle: 5,
+      pausedContainers: 8,
       httpLevels: [1, 4, 16],
       httpWarmup: 3,
       httpSeconds: 10,
@@ -414,6 +420,7 @@ const main = async (): Promise<number> => {
   // ---- cold -----------------------------------------------------------------------------------------------
   let cold: ColdResult | undefined;
   let idle: Record<string, number[]> | undefined;
+  let afterPauses: number[] | undefined;
   if (!skip.has('cold')) {
     heading('cold (fresh node process: load the packaged bundle, one invocation, exit)');
     cold = await section('cold', () =>
@@ -421,6 +428,18 @@ const main = async (): Promise<number> => {
     );
     idle = await section('idle', () =>
       measureIdle(children.coldInvoke, bundles, tree.created.name, childEnv, plan.idle),
+    );
+    afterPauses = await section('warm after pauses', () =>
+      measureWarmAfterPauses(
+        children.coldInvoke,
+        must(
+          bundles.find(({ label }) => label === tree.label),
+          tree.label,
+        ),
+        tree.created.name,
+        childEnv,
+        plan.pausedContainers,
+      ),
     );
   }
   /** CPU ms per second of a connected container between invocations (p50 over its idle children). */
@@ -441,6 +460,7 @@ const main = async (): Promise<number> => {
       ? summarize(cold.provisioned[label].map((sample) => sample.invokeMs))
       : undefined;
   const provisioned = provisionedOf(tree.label);
+  const warmAfterPause = afterPauses?.length ? summarize(afterPauses) : undefined;
   if (cold && bare && coldReceipt) {
     const samples = must(cold.cold[tree.label], tree.label);
     out(
@@ -459,6 +479,14 @@ const main = async (): Promise<number> => {
           `kafkajs floor, provisioned: ${PROVISIONED_FLOOR_SENDS}th send`,
           must(kafkajsProvisionedLastSend, 'the kafkajs floor initialised ahead'),
         ),
+        ...(warmAfterPause
+          ? [
+              latencyRow(
+                `warm, after a ${PROVISIONED_FIRST_REQUEST_AFTER_MS} ms pause`,
+                warmAfterPause,
+              ),
+            ]
+          : []),
         latencyRow('cold, to the receipt', coldReceipt),
         latencyRow('cold, to exit', summarize(samples.map((sample) => sample.exitMs))),
         latencyRow('  in the child: require()', summarize(samples.map((sample) => sample.loadMs))),
@@ -505,6 +533,10 @@ const main = async (): Promise<number> => {
     if (warm)
       out(
         `floor of the provisioned path: kafkajs alone, connected (the partitions' leaders too), the topic's metadata fetched and the record sent to a broker inside the process as often as a container rehearses, its first send ${PROVISIONED_FIRST_REQUEST_AFTER_MS} ms later, over warm (p50): ${(must(kafkajsProvisionedSend, 'the kafkajs floor initialised ahead').p50 / warm.p50).toFixed(1)}; its ${PROVISIONED_FLOOR_SENDS}th send, after the others one after another: ${(must(kafkajsProvisionedLastSend, 'the kafkajs floor initialised ahead').p50 / warm.p50).toFixed(1)}`,
+      );
+    if (warm && warmAfterPause)
+      out(
+        `floor of the provisioned path, on the function itself: a container warmed by ${WARM_BEFORE_PAUSES} requests one after another, its requests ${PROVISIONED_FIRST_REQUEST_AFTER_MS} ms after the one before (${PAUSES_PER_CONTAINER} in each of ${plan.pausedContainers} processes), over warm (p50): ${(warmAfterPause.p50 / warm.p50).toFixed(1)}`,
       );
     for (const other of compared) {
       out(
@@ -612,6 +644,8 @@ const main = async (): Promise<number> => {
     kafkajsProvisionedSend && warm ? kafkajsProvisionedSend.p50 / warm.p50 : Number.NaN;
   const provisionedFloorLastSendOverWarm =
     kafkajsProvisionedLastSend && warm ? kafkajsProvisionedLastSend.p50 / warm.p50 : Number.NaN;
+  const warmAfterPauseOverWarm =
+    warmAfterPause && warm ? warmAfterPause.p50 / warm.p50 : Number.NaN;
   const met = {
     coldOverFloor: coldOverFloor <= TARGETS.coldOverFloor,
     warmOverFloor: warmOverFloor <= TARGETS.warmOverFloor,
@@ -651,7 +685,7 @@ const main = async (): Promise<number> => {
           provisionedOverWarm.toFixed(1),
           `<= ${TARGETS.provisionedOverWarm}`,
           verdict(met.provisionedOverWarm),
-          `kafkajs's first send: ${provisionedFloorOverWarm.toFixed(1)} x warm; its ${PROVISIONED_FLOOR_SENDS}th: ${provisionedFloorLastSendOverWarm.toFixed(1)} x`,
+          `kafkajs's first send: ${provisionedFloorOverWarm.toFixed(1)} x warm; its ${PROVISIONED_FLOOR_SENDS}th: ${provisionedFloorLastSendOverWarm.toFixed(1)} x; warm after a pause: ${warmAfterPauseOverWarm.toFixed(1)} x`,
         ],
         [
           'largest function JavaScript',
@@ -701,6 +735,8 @@ const main = async (): Promise<number> => {
       provisionedFloorOverWarm: round(provisionedFloorOverWarm, 1),
       kafkajsProvisionedLastSendMs: round(kafkajsProvisionedLastSend?.p50 ?? Number.NaN, 2),
       provisionedFloorLastSendOverWarm: round(provisionedFloorLastSendOverWarm, 1),
+      warmAfterPauseP50Ms: round(warmAfterPause?.p50 ?? Number.NaN, 2),
+      warmAfterPauseOverWarm: round(warmAfterPauseOverWarm, 1),
     },
     largestBundleBytes: tree.largestBytes,
     bundleBytes: Object.fromEntries(
